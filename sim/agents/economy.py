@@ -1,0 +1,53 @@
+"""Economy: a country or region, its consumers (final demand) and its aggregate statistics.
+
+The aggregates are read from the model's record of the last step: output, exports and imports
+(goods delivered across its border, at baseline prices), final demand served, the consumer price
+index (final-demand-weighted landed prices) and tariff revenue.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import SupplyChainModel
+
+
+class Economy(mesa.Agent):
+    """Consumers and statistics of one economy."""
+
+    def __init__(self, model: SupplyChainModel, name: str):
+        super().__init__(model)
+        self.name = name
+        self.position = model.network.economies.index(name)
+
+    def _latest(self, table: str) -> np.ndarray:
+        return self.model.recorder.latest(table)
+
+    @property
+    def output(self) -> float:
+        """Gross output in the last step."""
+        cells = self._latest("output").reshape(-1, len(self.model.network.sectors))
+        return float(cells[self.position].sum())
+
+    @property
+    def exports(self) -> float:
+        return float(self.model.recorder.trade(self.position, exports=True))
+
+    @property
+    def imports(self) -> float:
+        return float(self.model.recorder.trade(self.position, exports=False))
+
+    @property
+    def tariff_revenue(self) -> float:
+        return float(self.model.recorder.tariff_revenue(self.position))
+
+    @property
+    def consumer_price_index(self) -> float:
+        return float(self.model.recorder.consumer_price_index()[self.position])
+
+    def __repr__(self) -> str:
+        return f"Economy({self.name})"

@@ -1,0 +1,256 @@
+"""The vectorised step of MODEL.md section 3 on struct-of-arrays state.
+
+`Structure` holds what never changes during a run (indices, baseline flows, coefficients);
+`State` holds what does (prices, order shares, inventories, orders, goods in transit).
+`Engine.step(policy)` runs one step as a fixed sequence of array passes (gathers by supplier or
+buyer, segment sums over input slots, bincounts over firms): prices with tariff pass-through, CES
+substitution of order shares, Leontief production under capacity and inventories, proportional
+rationing of output over orders, transit with lead times, inventory use, and inventory-restoring
+orders. No Python loop runs over firms or links.
+
+Words used below: a *slot* is one buyer's input of one sector (all its suppliers of that sector);
+final demand of an economy for a sector is a slot too, with no inventory. Quantities are per step
+at baseline prices, so the baseline price of everything is 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine.pipeline import TransitPipeline
+from sim.network.graph import SupplyNetwork
+from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """Behavioural parameters in steps (converted from the scenario's days)."""
+
+    restoration_steps: float
+    price_adjustment_steps: float
+    switching_steps: float
+    demand_smoothing_steps: float
+    pass_through: float
+    spare_capacity: float
+    sector_sigma: np.ndarray  # [sectors]
+    sector_essential: np.ndarray  # [sectors] bool
+    sector_inventory_steps: np.ndarray  # [sectors]
+    sector_final_elasticity: np.ndarray  # [sectors]
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> EngineParams:
+        e, sectors = scenario.engine, scenario.sectors
+        return cls(
+            restoration_steps=max(1.0, scenario.steps(e.restoration_days)),
+            price_adjustment_steps=max(1.0, scenario.steps(e.price_adjustment_days)),
+            switching_steps=max(1.0, scenario.steps(e.switching_days)),
+            demand_smoothing_steps=max(1.0, scenario.steps(e.demand_smoothing_days)),
+            pass_through=e.pass_through,
+            spare_capacity=e.spare_capacity,
+            sector_sigma=np.array([s.armington_sigma for s in sectors]),
+            sector_essential=np.array([s.essential for s in sectors]),
+            sector_inventory_steps=np.array([scenario.steps(s.inventory_days) for s in sectors]),
+            sector_final_elasticity=np.array([s.final_demand_elasticity for s in sectors]),
+        )
+
+
+@dataclass
+class Policy:
+    """This step's policy tensors, set by governments and shocks before the engine runs.
+
+    tariff[importer, exporter, sector] and export_block[exporter, importer, sector] are shares;
+    capacity[firm] is the share of baseline capacity available (1 = intact).
+    """
+
+    tariff: np.ndarray
+    export_block: np.ndarray
+    capacity: np.ndarray
+
+    @classmethod
+    def neutral(cls, n_economies: int, n_sectors: int, n_firms: int) -> Policy:
+        shape = (n_economies, n_economies, n_sectors)
+        return cls(np.zeros(shape), np.zeros(shape), np.ones(n_firms))
+
+
+class Structure:
+    """Static arrays derived from the network: indices, baseline flows and coefficients."""
+
+    def __init__(self, network: SupplyNetwork, params: EngineParams, baseline_tariff: np.ndarray):
+        n_firms, n_econ, n_sec = network.n_firms, network.n_economies, network.n_sectors
+        self.n_firms, self.n_economies, self.n_sectors = n_firms, n_econ, n_sec
+        self.supplier = network.link_supplier.astype(np.intp)
+        buyer = network.link_buyer.astype(np.intp)
+        self.flow0 = network.link_flow.astype(np.float64)
+        self.lead = network.link_lead_steps.astype(np.float64)
+        self.n_links = len(self.supplier)
+
+        supplier_sector = network.firm_sector[self.supplier]
+        supplier_economy = network.firm_economy[self.supplier]
+        buyer_economy = network.link_buyer_economy
+        self.tariff_index = (buyer_economy * n_econ + supplier_economy) * n_sec + supplier_sector
+        self.block_index = (supplier_economy * n_econ + buyer_economy) * n_sec + supplier_sector
+        self.sigma = params.sector_sigma[supplier_sector]
+        self.tariff0 = baseline_tariff.ravel()[self.tariff_index]
+        self.tariff_base = 1.0 + params.pass_through * self.tariff0
+
+        # slots: links are in canonical order (buyer, supplier sector), so a slot is a contiguous run
+        slot_key = buyer * n_sec + supplier_sector
+        new_slot = np.ones(self.n_links, dtype=bool)
+        new_slot[1:] = slot_key[1:] != slot_key[:-1]
+        self.slot_start = np.flatnonzero(new_slot)
+        self.slot = np.cumsum(new_slot) - 1
+        self.n_slots = len(self.slot_start)
+        self.slot_buyer = buyer[self.slot_start]
+        self.slot_sector = supplier_sector[self.slot_start]
+        self.slot_is_final = self.slot_buyer >= n_firms
+        self.n_firm_slots = int(np.count_nonzero(~self.slot_is_final))
+        # firm slots come first (buyer ids of firms are below those of final demand)
+        self.slot_firm = self.slot_buyer[: self.n_firm_slots]
+        self.slot_flow0 = self.segment_sum(self.flow0)
+        self.w0 = self.flow0 / self.slot_flow0[self.slot]
+
+        self.output0 = np.bincount(self.supplier, self.flow0, n_firms)
+        self.capacity0 = self.output0 * (1.0 + params.spare_capacity)
+        firm_slot_flow = self.slot_flow0[: self.n_firm_slots]
+        self.coef = firm_slot_flow / self.output0[self.slot_firm]  # a[s, firm]
+        self.value_added = np.maximum(0.0, 1.0 - np.bincount(self.slot_firm, self.coef, n_firms))
+        self.essential = params.sector_essential[self.slot_sector[: self.n_firm_slots]]
+        self.inventory_steps = params.sector_inventory_steps[self.slot_sector[: self.n_firm_slots]]
+        self.inventory0 = firm_slot_flow * self.inventory_steps
+        final_sector = self.slot_sector[self.n_firm_slots :]
+        self.final_elasticity = params.sector_final_elasticity[final_sector]
+        # firms with input slots, and where each firm's run of slots starts (for min-reductions)
+        firm_has_slot = np.ones(self.n_firm_slots, dtype=bool)
+        firm_has_slot[1:] = self.slot_firm[1:] != self.slot_firm[:-1]
+        self.firm_slot_start = np.flatnonzero(firm_has_slot)
+        self.firms_with_inputs = self.slot_firm[self.firm_slot_start]
+
+    def segment_sum(self, link_values: np.ndarray) -> np.ndarray:
+        """Sum link values over each slot (contiguous runs)."""
+        return np.add.reduceat(link_values, self.slot_start)
+
+
+@dataclass
+class State:
+    """Everything that changes during a run."""
+
+    price: np.ndarray  # [firms]
+    expected_demand: np.ndarray  # [firms]
+    share: np.ndarray  # [links] order share within the slot
+    fill_rate: np.ndarray  # [links] smoothed share of orders delivered
+    orders: np.ndarray  # [links] orders placed last step, filled this step
+    inventory: np.ndarray  # [firm slots]
+    in_transit: np.ndarray  # [slots]
+    pipeline: TransitPipeline
+    step: int = 0
+
+    def copy(self) -> State:
+        arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
+        return State(**arrays, pipeline=self.pipeline.copy(), step=self.step)
+
+
+@dataclass
+class StepFlows:
+    """What moved in one step, for metrics and the conservation ledger."""
+
+    output: np.ndarray  # [firms] produced
+    demand: np.ndarray  # [firms] deliverable orders received
+    shipped: np.ndarray  # [links] sent this step
+    arrived: np.ndarray  # [links] arrived this step
+    used: np.ndarray  # [firm slots] inputs used
+    ordered: np.ndarray  # [links] orders that were filled this step (placed last step)
+    landed: np.ndarray  # [links] landed price factor (price x tariff wedge)
+    tariff_rate: np.ndarray  # [links] ad-valorem tariff applied
+    blocked: np.ndarray  # [links] share blocked by export controls
+    extra: dict = field(default_factory=dict)
+
+
+class Engine:
+    """Runs the step on arrays; `state` is the live state, `structure` the static arrays."""
+
+    def __init__(self, network: SupplyNetwork, params: EngineParams, baseline_tariff: np.ndarray):
+        self.params = params
+        self.structure = Structure(network, params, baseline_tariff)
+        self.baseline_tariff = baseline_tariff
+        self.state = self.baseline_state()
+
+    def baseline_state(self) -> State:
+        """The calibrated steady state: prices 1, inventories at target, pipelines full."""
+        st = self.structure
+        return State(
+            price=np.ones(st.n_firms),
+            expected_demand=st.output0.copy(),
+            share=st.w0.copy(),
+            fill_rate=np.ones(st.n_links),
+            orders=st.flow0.copy(),
+            inventory=st.inventory0.copy(),
+            in_transit=st.segment_sum(st.flow0 * st.lead),
+            pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
+        )
+
+    def step(self, policy: Policy) -> StepFlows:
+        st, p, s = self.structure, self.params, self.state
+        n_fs = st.n_firm_slots
+
+        # 2. prices: landed price of each link and firms' move toward unit cost
+        tariff = policy.tariff.ravel()[st.tariff_index]
+        wedge = (1.0 + p.pass_through * tariff) / st.tariff_base
+        landed = s.price[st.supplier] * wedge
+        slot_price = st.segment_sum(s.share * landed)
+        unit_cost = st.value_added + np.bincount(st.slot_firm, st.coef * slot_price[:n_fs], st.n_firms)
+        s.price += (unit_cost - s.price) / p.price_adjustment_steps
+
+        # 3. substitution: order shares move toward the CES target, scaled by delivery reliability
+        target = st.w0 * np.power(landed, -st.sigma) * s.fill_rate
+        target_total = st.segment_sum(target)[st.slot]
+        target = np.where(target_total > 0, target / np.where(target_total > 0, target_total, 1.0), s.share)
+        s.share += (target - s.share) / p.switching_steps
+
+        # 4. production: Leontief under capacity, essential inventories and deliverable demand
+        blocked = policy.export_block.ravel()[st.block_index]
+        deliverable = s.orders * (1.0 - blocked)
+        demand = np.bincount(st.supplier, deliverable, st.n_firms)
+        capacity = st.capacity0 * policy.capacity
+        coverage = np.where(st.essential, s.inventory / st.coef, np.inf)
+        input_bound = np.full(st.n_firms, np.inf)
+        if n_fs:
+            input_bound[st.firms_with_inputs] = np.minimum.reduceat(coverage, st.firm_slot_start)
+        output = np.minimum(np.minimum(capacity, input_bound), demand)
+
+        # 5. delivery: proportional rationing over orders; shipments enter transit
+        served = np.divide(output, demand, out=np.zeros(st.n_firms), where=demand > 0)
+        shipped = deliverable * served[st.supplier]
+        delivered_share = (1.0 - blocked) * served[st.supplier]
+        s.fill_rate += np.where(s.orders > 0, delivered_share - s.fill_rate, 0.0) / p.demand_smoothing_steps
+        arrived = s.pipeline.advance(shipped)
+        s.in_transit += st.segment_sum(shipped) - st.segment_sum(arrived)
+
+        # 6. inventories: arrivals in, inputs used out (never below zero)
+        used = np.minimum(st.coef * output[st.slot_firm], s.inventory)
+        arrived_slot = st.segment_sum(arrived)
+        s.inventory += arrived_slot[:n_fs] - used
+
+        # 7. orders: expected need plus closing the inventory-and-pipeline gap; final demand by price
+        s.expected_demand += (demand - s.expected_demand) / p.demand_smoothing_steps
+        planned = np.minimum(s.expected_demand, capacity)
+        need = st.coef * planned[st.slot_firm]
+        slot_lead = st.segment_sum(s.share * st.lead)
+        gap = need * (st.inventory_steps + slot_lead[:n_fs]) - s.inventory - s.in_transit[:n_fs]
+        firm_order = np.maximum(0.0, need + gap / p.restoration_steps)
+        final_order = st.slot_flow0[n_fs:] * np.power(slot_price[n_fs:], -st.final_elasticity)
+        ordered = s.orders
+        s.orders = s.share * np.concatenate((firm_order, final_order))[st.slot]
+        s.step += 1
+        return StepFlows(
+            output=output,
+            demand=demand,
+            shipped=shipped,
+            arrived=arrived,
+            used=used,
+            ordered=ordered,
+            landed=landed,
+            tariff_rate=tariff,
+            blocked=blocked,
+        )

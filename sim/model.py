@@ -1,0 +1,169 @@
+"""SupplyChainModel: the Mesa model that wires scenario, network, agents, engine and record.
+
+One `step()` follows MODEL.md section 3: governments write this step's tariffs and export controls
+into the policy tensors (their schedules), capacity shocks set each firm's available capacity, the
+engine runs the vectorised firm step, and the recorder adds the step's rows. Firms are Mesa agents
+that read their numbers from the engine's arrays; for very large networks they are created on
+demand (`model.firm(i)`) rather than all at once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mesa
+import numpy as np
+from tqdm.auto import tqdm
+
+from sim.agents import Economy, Firm, Government, Multinational
+from sim.engine.core import Engine, EngineParams, Policy, StepFlows
+from sim.engine.ledger import check_ledger
+from sim.network import SupplyNetwork, build_network
+from sim.recorder import Recorder
+from sim.results import Results
+from sim.scenario import Scenario, load_scenario
+
+EAGER_FIRM_LIMIT = 100_000
+
+
+class Names:
+    """Name -> index lookups for economies and sectors ('*' means all)."""
+
+    def __init__(self, economies: list[str], sectors: list[str]):
+        self._economies = {n: i for i, n in enumerate(economies)}
+        self._sectors = {n: i for i, n in enumerate(sectors)}
+
+    def economy(self, name: str) -> int:
+        return self._economies[name]
+
+    def economies(self, names: list[str] | str) -> np.ndarray | slice:
+        return slice(None) if names == "*" else np.array([self._economies[n] for n in names], dtype=np.intp)
+
+    def sectors(self, names: list[str] | str) -> np.ndarray | slice:
+        return slice(None) if names == "*" else np.array([self._sectors[n] for n in names], dtype=np.intp)
+
+
+def tariff_tensor(scenario: Scenario, entries, names: Names, day: float | None = None) -> np.ndarray:
+    """tariff[importer, exporter, sector] from entries (all of them if `day` is None)."""
+    n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
+    tensor = np.zeros((n_econ, n_econ, n_sec))
+    for entry in entries:
+        if day is None or (entry.start_day <= day and (entry.end_day is None or day < entry.end_day)):
+            tensor[names.economy(entry.importer), names.economies(entry.exporters), names.sectors(entry.sectors)] = (
+                entry.rate
+            )
+    return tensor
+
+
+class CapacityShocks:
+    """Exogenous capacity losses: each hits firms from its start, for its duration, then recovers linearly."""
+
+    def __init__(self, scenario: Scenario, network: SupplyNetwork):
+        self.shocks = []
+        for shock in scenario.capacity_shocks:
+            cells = [scenario.cell_index(c) for c in shock.cells]
+            firms = np.union1d(np.flatnonzero(np.isin(network.firm_cell, cells)),
+                               np.array(shock.firms, dtype=np.intp))
+            firms = firms[firms < network.n_firms].astype(np.intp)
+            self.shocks.append((firms, shock.share, shock.start_day, shock.duration_days, shock.recovery_days))
+
+    def capacity(self, day: float, n_firms: int) -> np.ndarray:
+        """Share of baseline capacity available to each firm on `day`."""
+        factor = np.ones(n_firms)
+        for firms, share, start, duration, recovery in self.shocks:
+            since = day - start
+            if since < 0:
+                continue
+            if since < duration:
+                lost = share
+            elif recovery > 0 and since < duration + recovery:
+                lost = share * (1 - (since - duration) / recovery)
+            else:
+                continue
+            factor[firms] *= 1 - lost
+        return factor
+
+
+class SupplyChainModel(mesa.Model):
+    """Firms on a supply network under tariffs, export controls and capacity shocks.
+
+    >>> model = SupplyChainModel(load_scenario("tiny"), rng=42)
+    >>> model.run_for(30)
+    >>> model.results().summary()["steps"]
+    30
+    """
+
+    def __init__(self, scenario: Scenario | str | Path | None = None, *, rng=None,
+                 network: SupplyNetwork | None = None, firm_agents: bool | None = None):
+        if not isinstance(scenario, Scenario):
+            scenario = load_scenario(scenario)
+        super().__init__(rng=scenario.seed if rng is None else rng)
+        self.config = scenario
+        self.index = Names(scenario.economy_names, scenario.sector_names)
+        self.network = network if network is not None else build_network(scenario, self.rng)
+        self.days_per_step = 365.0 / scenario.time.steps_per_year
+        baseline_tariff = tariff_tensor(scenario, scenario.tariffs.baseline, self.index)
+        self.engine = Engine(self.network, EngineParams.from_scenario(scenario), baseline_tariff)
+        self.baseline_tariff = baseline_tariff
+        self.shocks = CapacityShocks(scenario, self.network)
+        self.policy = Policy(baseline_tariff.copy(), np.zeros_like(baseline_tariff), np.ones(self.network.n_firms))
+        self.recorder = Recorder(self.network, self.engine, self.days_per_step)
+        self.last_flows: StepFlows | None = None
+        self.check_ledger = scenario.engine.check_ledger
+
+        self.economies = {name: Economy(self, name) for name in scenario.economy_names}
+        self.governments = {name: Government(self, name) for name in scenario.economy_names}
+        self.multinationals = {m.name: Multinational(self, m.name, m.home) for m in scenario.multinationals}
+        self._firms: dict[int, Firm] = {}
+        if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
+            for i in range(self.network.n_firms):
+                self.firm(i)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "output": lambda m: float(m.recorder.latest("output").sum()),
+            "throughput": lambda m: float(m.recorder.latest("delivered").sum()),
+            "tariff_revenue": lambda m: float(m.recorder.latest("tariff_revenue").sum()),
+        })
+
+    # -- agents -------------------------------------------------------------------------------
+    def firm(self, index: int) -> Firm:
+        """The `Firm` agent of firm `index`, created on first use."""
+        if not 0 <= index < self.network.n_firms:
+            raise IndexError(f"firm {index} does not exist (the network has {self.network.n_firms} firms)")
+        agent = self._firms.get(index)
+        if agent is None:
+            agent = self._firms[index] = Firm(self, int(index))
+        return agent
+
+    @property
+    def day(self) -> float:
+        """Day (from the scenario's day 0) of the step about to run."""
+        return self.engine.state.step * self.days_per_step
+
+    # -- one step -----------------------------------------------------------------------------
+    def step(self) -> None:
+        day = self.day
+        policy = self.policy
+        policy.tariff[:] = self.baseline_tariff
+        policy.export_block[:] = 0.0
+        for government in self.governments.values():
+            government.set_policy(policy, day)
+        policy.capacity = self.shocks.capacity(day, self.network.n_firms)
+        before = self.engine.state.copy() if self.check_ledger else None
+        flows = self.engine.step(policy)
+        if before is not None:
+            check_ledger(self.engine.structure, before, self.engine.state, flows)
+        self.last_flows = flows
+        self.recorder.record(flows)
+        self.datacollector.collect(self)
+
+    def run(self, steps: int | None = None, progress: bool = False, label: str | None = None) -> None:
+        """Run `steps` steps (default: the scenario's run length), with an optional progress bar."""
+        steps = self.config.time.steps if steps is None else steps
+        for _ in tqdm(range(steps), desc=label or self.config.name, unit="step", disable=not progress,
+                      leave=False):
+            self.step()
+
+    def results(self) -> Results:
+        return Results.from_recorder(self.recorder, self.config.name, self.network.economies,
+                                     self.network.sectors, self.days_per_step, self.network.n_firms,
+                                     self.network.n_links)

@@ -1,0 +1,153 @@
+"""Build a firm-level supply network from a scenario's input-output table, as an exact steady state.
+
+Each cell (economy, sector) with output gets `n` firms with Pareto-distributed sizes. For every
+block of the table (supplier cell -> buyer cell, or supplier cell -> an economy's final demand)
+the block's flow is split over firm pairs by a *coupling*: suppliers and buyers are laid out in a
+random order on [0, 1], each taking an interval as long as its size share; every overlap of a
+supplier's and a buyer's interval becomes a link carrying that overlap of the block's flow.
+Each supplier's sales and each buyer's purchases in the block therefore add up to its share of
+the block exactly, and large firms get many partners. `suppliers_per_buyer` such couplings are
+averaged, which keeps the marginals and gives each buyer several suppliers per block. Shares are
+held as integers (quanta of 2**-50) so the marginals are exact, not merely close.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.network.graph import SupplyNetwork
+from sim.scenario import Scenario
+
+QUANTA_BITS = 50
+QUANTA = 1 << QUANTA_BITS
+
+
+def firm_shares(counts: np.ndarray, tail_index: float, rng: np.random.Generator) -> np.ndarray:
+    """Heavy-tailed (Pareto) size shares of the firms of each cell, in integer quanta per cell.
+
+    `counts[c]` firms in cell c, in cell order; each cell's shares add up to exactly QUANTA.
+    """
+    n_firms = int(counts.sum())
+    sizes = rng.pareto(tail_index, n_firms) + 1.0
+    cells = np.repeat(np.arange(len(counts)), counts)
+    totals = np.bincount(cells, sizes, len(counts))
+    quanta = np.maximum(np.floor(sizes / totals[cells] * QUANTA).astype(np.int64), 1)
+    # give each cell's rounding remainder to its largest firm, so every cell sums to QUANTA exactly
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    remainder = QUANTA - np.bincount(cells, quanta, len(counts)).astype(np.int64)
+    for cell in np.flatnonzero(counts):
+        lo, hi = starts[cell], starts[cell] + counts[cell]
+        quanta[lo + np.argmax(quanta[lo:hi])] += remainder[cell]
+    return quanta
+
+
+def coupling(
+    supplier_quanta: np.ndarray, buyer_quanta: np.ndarray, draws: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (supplier, buyer) and their weights, with exact marginals.
+
+    Both quanta vectors sum to QUANTA. Returns local indices and weights (fractions of the block)
+    such that the weights of each supplier sum to its share and those of each buyer to its share.
+    """
+    n_sup, n_buy = len(supplier_quanta), len(buyer_quanta)
+    keys, amounts = [], []
+    for _ in range(draws):
+        sup_order = rng.permutation(n_sup)
+        buy_order = rng.permutation(n_buy)
+        sup_ends = np.cumsum(supplier_quanta[sup_order])
+        buy_ends = np.cumsum(buyer_quanta[buy_order])
+        points = np.union1d(sup_ends, buy_ends)
+        lengths = np.diff(points, prepend=0)
+        sup = sup_order[np.searchsorted(sup_ends, points)]
+        buy = buy_order[np.searchsorted(buy_ends, points)]
+        keys.append(sup.astype(np.int64) * n_buy + buy)
+        amounts.append(lengths)
+    key = np.concatenate(keys)
+    amount = np.concatenate(amounts)
+    unique, inverse = np.unique(key, return_inverse=True)
+    total = np.zeros(len(unique), dtype=np.int64)
+    np.add.at(total, inverse, amount)
+    weight = total / float(draws * QUANTA)
+    return unique // n_buy, unique % n_buy, weight
+
+
+def lead_steps(scenario: Scenario) -> np.ndarray:
+    """Lead time in steps (>= 1) for each (exporter, importer) pair of economies."""
+    names = scenario.economy_names
+    lt = scenario.lead_times
+    days = np.full((len(names), len(names)), lt.international_days)
+    np.fill_diagonal(days, lt.domestic_days)
+    for route in lt.routes:
+        days[names.index(route.exporter), names.index(route.importer)] = route.days
+    return np.maximum(1, np.rint(scenario.steps(days))).astype(np.int32)
+
+
+def assign_owners(
+    scenario: Scenario, firm_cell: np.ndarray, quanta: np.ndarray, starts: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Multinational ownership: each plant spec takes firms of its cell, in random order, up to its share."""
+    owner = np.full(len(firm_cell), -1, dtype=np.int16)
+    counts = np.bincount(firm_cell, minlength=len(starts))
+    for m, multinational in enumerate(scenario.multinationals):
+        for plant in multinational.plants:
+            cell = scenario.cell_index(plant.cell)
+            lo, hi = starts[cell], starts[cell] + counts[cell]
+            firms = lo + rng.permutation(hi - lo)
+            firms = firms[owner[firms] < 0]
+            taken = np.cumsum(quanta[firms]) / QUANTA
+            n_take = int(np.searchsorted(taken, plant.share - 1e-12)) + 1
+            owner[firms[:n_take]] = m
+    return owner
+
+
+def build_network(scenario: Scenario, rng: np.random.Generator | int | None = None) -> SupplyNetwork:
+    """Firms, links and final demand for `scenario`, seeded by `rng` (default: the scenario's seed).
+
+    >>> net = build_network(load_scenario("tiny"), rng=1)
+    >>> np.allclose(net.cell_output(), load_scenario("tiny").gross_output())
+    True
+    """
+    rng = np.random.default_rng(scenario.seed if rng is None else rng)
+    counts = scenario.firms_in_cell()
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    firm_cell = np.repeat(np.arange(len(counts)), counts).astype(np.int32)
+    n_firms = len(firm_cell)
+    quanta = firm_shares(counts, scenario.network.size_tail_index, rng)
+    owner = assign_owners(scenario, firm_cell, quanta, starts, rng)
+
+    sup_cells, buy_cells, values, fd_cells, fd_importers, fd_values = scenario.io_blocks()
+    draws = scenario.network.suppliers_per_buyer
+    suppliers, buyers, flows = [], [], []
+    for sup_cell, buy_cell, value in zip(sup_cells, buy_cells, values, strict=True):
+        s_lo, s_n = starts[sup_cell], counts[sup_cell]
+        b_lo, b_n = starts[buy_cell], counts[buy_cell]
+        s_idx, b_idx, weight = coupling(quanta[s_lo : s_lo + s_n], quanta[b_lo : b_lo + b_n], draws, rng)
+        suppliers.append(s_lo + s_idx)
+        buyers.append(b_lo + b_idx)
+        flows.append(weight * value)
+    for sup_cell, importer, value in zip(fd_cells, fd_importers, fd_values, strict=True):
+        s_lo, s_n = starts[sup_cell], counts[sup_cell]
+        suppliers.append(np.arange(s_lo, s_lo + s_n))
+        buyers.append(np.full(s_n, n_firms + importer))
+        flows.append(quanta[s_lo : s_lo + s_n] / QUANTA * value)
+
+    link_supplier = np.concatenate(suppliers).astype(np.int32)
+    link_buyer = np.concatenate(buyers).astype(np.int32)
+    n_sectors = len(scenario.sectors)
+    buyer_econ = np.where(
+        link_buyer >= n_firms, link_buyer - n_firms, firm_cell[np.minimum(link_buyer, n_firms - 1)] // n_sectors
+    )
+    leads = lead_steps(scenario)[firm_cell[link_supplier] // n_sectors, buyer_econ]
+    return SupplyNetwork(
+        economies=scenario.economy_names,
+        sectors=scenario.sector_names,
+        firm_cell=firm_cell,
+        firm_owner=owner,
+        link_supplier=link_supplier,
+        link_buyer=link_buyer,
+        link_flow=np.concatenate(flows),
+        link_lead_steps=leads.astype(np.int32),
+        multinationals=[m.name for m in scenario.multinationals],
+        multinational_home=[m.home for m in scenario.multinationals],
+        name=scenario.name,
+    )

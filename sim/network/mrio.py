@@ -1,0 +1,79 @@
+"""Scenarios from a real multi-regional input-output table held in a `pymrio.IOSystem`.
+
+Regions become economies and sectors become sectors, whatever they are called; Z gives the
+intermediate flows and Y, summed over final-demand categories per region, the final demand.
+Negative final demand (inventory drawdowns in some categories) is set to zero, since a consumer
+cannot sell; the table the model then uses is the one stated in the scenario. pymrio is an
+optional extra: `pip install 'sim[io]'`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from sim.errors import ScenarioError
+from sim.scenario import Scenario
+
+
+def _name(label: Any, taken: set[str]) -> str:
+    """A config-safe name from a region or sector label (letters, digits, _ and -)."""
+    base = re.sub(r"[^A-Za-z0-9_\-]+", "_", str(label)).strip("_") or "x"
+    if not base[0].isalpha():
+        base = f"r_{base}"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cell: int = 1,
+                       suppliers_per_buyer: int = 1, units: str | None = None, **settings: Any) -> Scenario:
+    """A validated scenario from a pymrio IOSystem (needs Z and Y; annual values).
+
+    `settings` are further scenario fields (e.g. engine={...}, time={...}, sectors defaults are
+    those of the schema). With one firm per cell and one supplier per buyer the network is the
+    table itself, the ARIO-like setting.
+    """
+    Z, Y = getattr(io_system, "Z", None), getattr(io_system, "Y", None)
+    if Z is None or Y is None:
+        raise ScenarioError("the IOSystem needs Z and Y (call io.calc_all() or load a full system)", field="io")
+    regions = list(dict.fromkeys(Z.index.get_level_values(0)))
+    sectors = list(dict.fromkeys(Z.index.get_level_values(1)))
+    taken: set[str] = set()
+    region_names = {r: _name(r, taken) for r in regions}
+    taken = set()
+    sector_names = {s: _name(s, taken) for s in sectors}
+
+    z = Z.to_numpy(dtype=float)
+    rows = [(region_names[r], sector_names[s]) for r, s in Z.index]
+    cols = [(region_names[r], sector_names[s]) for r, s in Z.columns]
+    y_by_region = Y.T.groupby(level=0, sort=False).sum().T  # rows: (region, sector); cols: region
+    y = np.clip(y_by_region.to_numpy(dtype=float), 0.0, None)
+    y_regions = [region_names[r] for r in y_by_region.columns]
+
+    i, j = np.nonzero(z > 0)
+    intermediate = [
+        {"exporter": rows[a][0], "sector": rows[a][1], "importer": cols[b][0], "buyer_sector": cols[b][1],
+         "value": float(z[a, b])}
+        for a, b in zip(i, j, strict=True)
+    ]
+    i, j = np.nonzero(y > 0)
+    final = [
+        {"exporter": rows[a][0], "sector": rows[a][1], "importer": y_regions[b], "value": float(y[a, b])}
+        for a, b in zip(i, j, strict=True)
+    ]
+    raw = {
+        "name": name or str(getattr(io_system, "name", "mrio")),
+        "description": f"from pymrio IOSystem '{getattr(io_system, 'name', '')}'",
+        "economies": [{"name": region_names[r], "label": str(r)} for r in regions],
+        "sectors": [{"name": sector_names[s], "label": str(s)} for s in sectors],
+        "io": {"units": units or f"{getattr(io_system, 'unit', 'unknown')}", "intermediate": intermediate,
+               "final_demand": final},
+        "network": {"firms_per_cell": firms_per_cell, "suppliers_per_buyer": suppliers_per_buyer},
+    }
+    raw.update(settings)
+    return Scenario.from_dict(raw, file=f"<pymrio {raw['name']}>")

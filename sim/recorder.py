@@ -1,0 +1,117 @@
+"""Per-step record of a run, aggregated on arrays as it goes (the model's data collector).
+
+Each step adds one small row per table: output by cell, deliveries and unfilled orders and tariff
+revenue by trade group (exporter, importer, sector, use), output prices by cell, input inventories
+by (economy, sector) in days of baseline use, and the consumer price index by economy. Rows are aggregates, so the record
+stays small however many firms the network has. `steady` holds the same rows for the
+calibrated baseline, the reference a run is compared against when no baseline run is supplied.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.engine.core import Engine, StepFlows
+from sim.network.graph import SupplyNetwork
+
+USES = ("intermediate", "final")
+
+
+class Recorder:
+    """Aggregates engine arrays into per-step rows; `rows[name]` is a list of 1-D arrays."""
+
+    def __init__(self, network: SupplyNetwork, engine: Engine, days_per_step: float = 1.0):
+        st = engine.structure
+        self.engine = engine
+        n_econ, n_sec = network.n_economies, network.n_sectors
+        self.n_cells = network.n_cells
+        self.firm_cell = network.firm_cell
+        exporter = network.firm_economy[st.supplier]
+        importer = network.link_buyer_economy
+        sector = network.firm_sector[st.supplier]
+        use = network.link_is_final.astype(np.int64)
+        key = ((exporter * n_econ + importer) * n_sec + sector) * 2 + use
+        codes, self.link_group = np.unique(key, return_inverse=True)
+        self.n_groups = len(codes)
+        self.group_use = codes % 2
+        self.group_sector = (codes // 2) % n_sec
+        self.group_importer = (codes // 2 // n_sec) % n_econ
+        self.group_exporter = codes // 2 // n_sec // n_econ
+        self.cell_output0 = np.bincount(self.firm_cell, st.output0, self.n_cells)
+        # input inventories grouped by (buyer economy, input sector)
+        firm_slots = slice(0, st.n_firm_slots)
+        self.inventory_group = network.firm_economy[st.slot_firm] * n_sec + st.slot_sector[firm_slots]
+        self.n_inventory_groups = n_econ * n_sec
+        use0 = np.bincount(self.inventory_group, st.slot_flow0[firm_slots], self.n_inventory_groups)
+        self.days_per_use = np.divide(days_per_step, use0, out=np.zeros_like(use0), where=use0 > 0)
+        # final demand: links after the last firm-bought link, grouped by consuming economy
+        self.first_final_link = int(st.slot_start[st.n_firm_slots]) if st.n_firm_slots < st.n_slots else st.n_links
+        final_slots = slice(st.n_firm_slots, st.n_slots)
+        self.final_economy = st.slot_buyer[final_slots] - st.n_firms
+        self.final_weight0 = np.bincount(self.final_economy, st.slot_flow0[final_slots], n_econ)
+        self.n_economies = n_econ
+        self.steady = self._steady_state()
+        self.rows: dict[str, list[np.ndarray]] = {name: [] for name in self.steady}
+
+    def record(self, flows: StepFlows) -> None:
+        st, state = self.engine.structure, self.engine.state
+        g = self.link_group
+        self.rows["output"].append(np.bincount(self.firm_cell, flows.output, self.n_cells))
+        self.rows["delivered"].append(np.bincount(g, flows.arrived, self.n_groups))
+        self.rows["unfilled"].append(np.bincount(g, flows.ordered - flows.shipped, self.n_groups))
+        duty = flows.shipped * state.price[st.supplier] * flows.tariff_rate
+        self.rows["tariff_revenue"].append(np.bincount(g, duty, self.n_groups))
+        value = np.bincount(self.firm_cell, state.price * st.output0, self.n_cells)
+        self.rows["price"].append(value / np.where(self.cell_output0 > 0, self.cell_output0, 1.0))
+        self.rows["inventory"].append(self._inventory_days(state.inventory))
+        self.rows["consumer_price"].append(self._consumer_price(flows.landed))
+
+    def _inventory_days(self, inventory: np.ndarray) -> np.ndarray:
+        """Input inventory per (economy, sector) in days of baseline use."""
+        return np.bincount(self.inventory_group, inventory, self.n_inventory_groups) * self.days_per_use
+
+    def _consumer_price(self, landed: np.ndarray) -> np.ndarray:
+        st, state = self.engine.structure, self.engine.state
+        final = slice(self.first_final_link, st.n_links)
+        slot_price = np.add.reduceat(
+            state.share[final] * landed[final], st.slot_start[st.n_firm_slots :] - self.first_final_link
+        ) if st.n_firm_slots < st.n_slots else np.zeros(0)
+        weighted = np.bincount(self.final_economy, st.slot_flow0[st.n_firm_slots :] * slot_price, self.n_economies)
+        return weighted / np.where(self.final_weight0 > 0, self.final_weight0, 1.0)
+
+    def _steady_state(self) -> dict[str, np.ndarray]:
+        """One row per table for the calibrated baseline (what a run without shocks records)."""
+        st = self.engine.structure
+        has_final = self.final_weight0 > 0
+        return {
+            "output": self.cell_output0,
+            "delivered": np.bincount(self.link_group, st.flow0, self.n_groups),
+            "unfilled": np.zeros(self.n_groups),
+            "tariff_revenue": np.bincount(self.link_group, st.flow0 * st.tariff0, self.n_groups),
+            "price": np.where(self.cell_output0 > 0, 1.0, 0.0),
+            "inventory": self._inventory_days(st.inventory0),
+            "consumer_price": has_final.astype(float),
+        }
+
+    # -- reads for agents ---------------------------------------------------------------------
+    def latest(self, name: str) -> np.ndarray:
+        rows = self.rows[name]
+        return rows[-1] if rows else self.steady[name]
+
+    def trade(self, economy: int, exports: bool) -> float:
+        """Cross-border deliveries of the last step out of (exports) or into `economy`."""
+        delivered = self.latest("delivered")
+        cross = self.group_exporter != self.group_importer
+        side = self.group_exporter if exports else self.group_importer
+        return float(delivered[cross & (side == economy)].sum())
+
+    def tariff_revenue(self, economy: int) -> float:
+        return float(self.latest("tariff_revenue")[self.group_importer == economy].sum())
+
+    def consumer_price_index(self) -> np.ndarray:
+        return self.latest("consumer_price")
+
+    def table(self, name: str) -> np.ndarray:
+        """All recorded rows of one table as a (steps x columns) array."""
+        rows = self.rows[name]
+        return np.vstack(rows) if rows else np.zeros((0, len(self.steady[name])))

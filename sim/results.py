@@ -1,0 +1,176 @@
+"""Results of a run as tidy pandas tables, and the headline summary against a reference.
+
+Tables (one row per step and key, values per step at baseline prices unless noted):
+`output` (step, country, sector, output), `flows` (step, exporter, importer, sector, use, value:
+goods delivered, `use` is intermediate or final), `prices` (step, country, sector, price),
+`unmet_demand` (step, country, sector, use, value: orders not filled, by buyer economy),
+`tariff_revenue` (step, importer, exporter, sector, value), `inventories` (step, country, sector,
+days: input inventory held by the economy's firms, in days of baseline use), `consumer_prices`
+(step, country, index). The reference is a baseline run when one is attached (`sim.run` does
+that), otherwise the calibrated steady state, which a run without shocks reproduces exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics import disruption
+from sim.recorder import USES, Recorder
+
+
+@dataclass
+class Results:
+    """Recorded arrays of one run plus labels; tables are built on first access."""
+
+    name: str
+    economies: list[str]
+    sectors: list[str]
+    days_per_step: float
+    arrays: dict[str, np.ndarray]  # table name -> (steps x columns)
+    steady: dict[str, np.ndarray]  # table name -> one row of the calibrated steady state
+    groups: dict[str, np.ndarray]  # exporter, importer, sector, use per trade-group column
+    n_firms: int = 0
+    n_links: int = 0
+    baseline: Results | None = None
+
+    @classmethod
+    def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
+                      days_per_step: float, n_firms: int, n_links: int) -> Results:
+        return cls(
+            name=name,
+            economies=list(economies),
+            sectors=list(sectors),
+            days_per_step=days_per_step,
+            arrays={k: recorder.table(k) for k in recorder.rows},
+            steady=dict(recorder.steady),
+            groups={
+                "exporter": recorder.group_exporter,
+                "importer": recorder.group_importer,
+                "sector": recorder.group_sector,
+                "use": recorder.group_use,
+            },
+            n_firms=n_firms,
+            n_links=n_links,
+        )
+
+    @property
+    def steps(self) -> int:
+        return len(self.arrays["output"])
+
+    def reference(self, name: str) -> np.ndarray:
+        """The reference rows for table `name`: the baseline run's, or the steady state repeated."""
+        if self.baseline is not None:
+            base = self.baseline.arrays[name]
+            if len(base) < self.steps:
+                raise ValueError(f"baseline has {len(base)} steps, the run {self.steps}")
+            return base[: self.steps]
+        return np.tile(self.steady[name], (self.steps, 1))
+
+    # -- tidy tables --------------------------------------------------------------------------
+    def _cells(self, values: np.ndarray, column: str) -> pd.DataFrame:
+        n_econ, n_sec = len(self.economies), len(self.sectors)
+        steps = np.repeat(np.arange(1, self.steps + 1), n_econ * n_sec)
+        return pd.DataFrame({
+            "step": steps,
+            "country": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(n_econ), n_sec), self.steps),
+                                                 self.economies),
+            "sector": pd.Categorical.from_codes(np.tile(np.tile(np.arange(n_sec), n_econ), self.steps),
+                                                self.sectors),
+            column: values.ravel(),
+        })
+
+    def _trade(self, values: np.ndarray) -> pd.DataFrame:
+        g = self.groups
+        n_groups = len(g["sector"])
+        return pd.DataFrame({
+            "step": np.repeat(np.arange(1, self.steps + 1), n_groups),
+            "exporter": pd.Categorical.from_codes(np.tile(g["exporter"], self.steps), self.economies),
+            "importer": pd.Categorical.from_codes(np.tile(g["importer"], self.steps), self.economies),
+            "sector": pd.Categorical.from_codes(np.tile(g["sector"], self.steps), self.sectors),
+            "use": pd.Categorical.from_codes(np.tile(g["use"], self.steps), list(USES)),
+            "value": values.ravel(),
+        })
+
+    @cached_property
+    def output(self) -> pd.DataFrame:
+        return self._cells(self.arrays["output"], "output")
+
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        return self._trade(self.arrays["delivered"])
+
+    @cached_property
+    def prices(self) -> pd.DataFrame:
+        return self._cells(self.arrays["price"], "price")
+
+    @cached_property
+    def tariff_revenue(self) -> pd.DataFrame:
+        return self._trade(self.arrays["tariff_revenue"]).drop(columns="use")
+
+    @cached_property
+    def unmet_demand(self) -> pd.DataFrame:
+        table = self._trade(self.arrays["unfilled"])
+        return (table.groupby(["step", "importer", "sector", "use"], observed=True, as_index=False)["value"].sum()
+                .rename(columns={"importer": "country"}))
+
+    @cached_property
+    def inventories(self) -> pd.DataFrame:
+        return self._cells(self.arrays["inventory"], "days")
+
+    @cached_property
+    def consumer_prices(self) -> pd.DataFrame:
+        n_econ = len(self.economies)
+        return pd.DataFrame({
+            "step": np.repeat(np.arange(1, self.steps + 1), n_econ),
+            "country": pd.Categorical.from_codes(np.tile(np.arange(n_econ), self.steps), self.economies),
+            "index": self.arrays["consumer_price"].ravel(),
+        })
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in
+                ("output", "flows", "prices", "unmet_demand", "tariff_revenue", "inventories", "consumer_prices")}
+
+    # -- throughput and disruption --------------------------------------------------------------
+    def throughput(self, by: str | None = None, reference: bool = False) -> pd.DataFrame:
+        """Goods delivered per step (rows: steps), in total or by 'exporter', 'importer', 'sector', 'use'."""
+        values = self.reference("delivered") if reference else self.arrays["delivered"]
+        if by is None:
+            return pd.DataFrame({"total": values.sum(axis=1)}, index=np.arange(1, self.steps + 1))
+        labels = {"exporter": self.economies, "importer": self.economies, "sector": self.sectors,
+                  "use": list(USES)}[by]
+        columns = np.zeros((len(values), len(labels)))
+        for column in range(len(labels)):
+            columns[:, column] = values[:, self.groups[by] == column].sum(axis=1)
+        return pd.DataFrame(columns, columns=labels, index=np.arange(1, self.steps + 1))
+
+    def disruption(self, by: str | None = None) -> pd.DataFrame:
+        """Headline disruption of throughput per key (rows) against the reference."""
+        run, ref = self.throughput(by), self.throughput(by, reference=True)
+        rows = {key: disruption(run[key].to_numpy(), ref[key].to_numpy(), self.days_per_step)
+                for key in run.columns if ref[key].sum() > 0}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def summary(self) -> dict:
+        """Headline metrics as plain Python values (JSON-ready)."""
+        final = self.groups["use"] == 1
+        served = self.arrays["delivered"][:, final].sum(axis=1)
+        served_ref = self.reference("delivered")[:, final].sum(axis=1)
+        return {
+            "scenario": self.name,
+            "reference": "baseline run" if self.baseline is not None else "calibrated steady state",
+            "steps": self.steps,
+            "days": self.steps * self.days_per_step,
+            "firms": self.n_firms,
+            "links": self.n_links,
+            "throughput": self.disruption().loc["total"].to_dict(),
+            "final_demand_served": disruption(served, served_ref, self.days_per_step),
+            "by_economy": self.disruption("exporter").to_dict(orient="index"),
+            "by_sector": self.disruption("sector").to_dict(orient="index"),
+            "tariff_revenue": float(self.arrays["tariff_revenue"].sum()),
+            "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()),
+            "unmet_final_demand": float(self.arrays["unfilled"][:, final].sum()),
+        }

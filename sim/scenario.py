@@ -1,0 +1,608 @@
+"""Scenario configs: the schema, its validation, loading from YAML and overrides by dotted path.
+
+A scenario names the economies and sectors, gives an input-output table at country x sector level
+(intermediate flows and final demand, annual values), says how many firms each cell holds and how
+they link, sets inventories, lead times and elasticities, and lists the exogenous shocks (tariffs,
+export controls, capacity losses). Everything a user can get wrong is checked here, once, and
+reported as a `ScenarioError` naming the file, the field, the bad value and what is allowed, so
+nothing downstream ever sees a half-valid config.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from sim.errors import ScenarioError
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+DEFAULT_SCENARIO = "us_malaysia_2025"
+
+
+class Strict(BaseModel):
+    """Base of every config block: unknown keys are errors (catches typos)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class TimeConfig(Strict):
+    steps_per_year: int = Field(365, gt=0, description="model steps per year; 365 = daily steps")
+    steps: int = Field(365, gt=0, description="default run length in steps")
+
+
+class EconomyConfig(Strict):
+    name: Name
+    label: str | None = None
+    source: str | None = None
+
+
+class SectorConfig(Strict):
+    name: Name
+    label: str | None = None
+    essential: bool = Field(True, description="as an input, a shortage of it stops production (Leontief)")
+    inventory_days: float = Field(30.0, gt=0, description="target input inventory held by buyers, days of use")
+    armington_sigma: float = Field(4.0, ge=0, description="elasticity of substitution between suppliers")
+    final_demand_elasticity: float = Field(0.5, ge=0, description="price elasticity of final demand")
+    source: str | None = None
+
+
+class IntermediateFlow(Strict):
+    exporter: Name
+    sector: Name
+    importer: Name
+    buyer_sector: Name
+    value: float = Field(ge=0, description="annual value, in io.units")
+    source: str | None = None
+
+
+class FinalDemandFlow(Strict):
+    exporter: Name
+    sector: Name
+    importer: Name
+    value: float = Field(ge=0, description="annual value, in io.units")
+    source: str | None = None
+
+
+class IOConfig(Strict):
+    units: str = "USD_m_per_year"
+    intermediate: list[IntermediateFlow] = []
+    final_demand: list[FinalDemandFlow] = Field(min_length=1)
+
+
+class NetworkConfig(Strict):
+    firms_per_cell: int = Field(10, ge=1, description="firms in each (economy, sector) cell with output")
+    cells: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="firms per cell for named cells, e.g. {MY.chips: 40}"
+    )
+    suppliers_per_buyer: int = Field(2, ge=1, description="supplier couplings drawn per block (link density)")
+    size_tail_index: float = Field(1.5, gt=0, description="Pareto tail index of firm sizes (smaller = more skewed)")
+
+
+class LeadTimeRoute(Strict):
+    exporter: Name
+    importer: Name
+    days: float = Field(gt=0)
+    source: str | None = None
+
+
+class LeadTimes(Strict):
+    domestic_days: float = Field(2.0, gt=0)
+    international_days: float = Field(20.0, gt=0)
+    routes: list[LeadTimeRoute] = []
+
+
+class EngineConfig(Strict):
+    restoration_days: float = Field(10.0, gt=0, description="time to close an inventory gap")
+    price_adjustment_days: float = Field(30.0, gt=0, description="time for a price to reach unit cost")
+    pass_through: float = Field(1.0, ge=0, le=1, description="share of a tariff passed to the buyer's price")
+    switching_days: float = Field(60.0, gt=0, description="time for order shares to reach their target")
+    demand_smoothing_days: float = Field(7.0, gt=0, description="memory of expected demand")
+    spare_capacity: float = Field(0.1, ge=0, description="capacity above baseline output, as a share")
+    check_ledger: bool = Field(False, description="check the conservation ledger every step (slower)")
+
+
+Targets = list[Name] | Literal["*"]
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) and value != "*" else value
+
+
+class TariffEntry(Strict):
+    importer: Name
+    exporters: Targets = "*"
+    sectors: Targets = "*"
+    rate: float = Field(ge=0, description="ad-valorem rate as a fraction (0.25 = 25%)")
+    start_day: float = Field(0.0, ge=0)
+    end_day: float | None = Field(None, ge=0)
+    source: str | None = None
+
+    _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
+
+
+class Tariffs(Strict):
+    baseline: list[TariffEntry] = Field(default_factory=list, description="in force in the calibration year")
+    applied: list[TariffEntry] = Field(default_factory=list, description="changes simulated against it")
+
+
+class ExportControl(Strict):
+    exporter: Name
+    importers: Targets = "*"
+    sectors: Targets = "*"
+    share: float = Field(ge=0, le=1, description="share of the flows blocked")
+    start_day: float = Field(0.0, ge=0)
+    end_day: float | None = Field(None, ge=0)
+    source: str | None = None
+
+    _lists = field_validator("importers", "sectors", mode="before")(_as_list)
+
+
+class CapacityShock(Strict):
+    cells: list[str] = Field(default_factory=list, description="cells hit, e.g. [MY.chips]")
+    firms: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list, description="firm indices hit")
+    share: float = Field(gt=0, le=1, description="share of capacity lost")
+    start_day: float = Field(0.0, ge=0)
+    duration_days: float = Field(gt=0)
+    recovery_days: float = Field(0.0, ge=0, description="linear ramp back to full capacity")
+    source: str | None = None
+
+
+class Plant(Strict):
+    cell: str
+    share: float = Field(gt=0, le=1, description="share of the cell's output made in these plants")
+    source: str | None = None
+
+
+class MultinationalConfig(Strict):
+    name: Name
+    home: Name
+    plants: list[Plant] = Field(min_length=1)
+
+
+class Scenario(Strict):
+    """A validated scenario. Build with `load_scenario` (files) or `Scenario.from_dict`."""
+
+    name: str = "scenario"
+    description: str = ""
+    extends: str | None = None
+    seed: int = 0
+    time: TimeConfig = TimeConfig()
+    economies: list[EconomyConfig] = Field(min_length=1)
+    sectors: list[SectorConfig] = Field(min_length=1)
+    io: IOConfig
+    network: NetworkConfig = NetworkConfig()
+    lead_times: LeadTimes = LeadTimes()
+    engine: EngineConfig = EngineConfig()
+    tariffs: Tariffs = Tariffs()
+    export_controls: list[ExportControl] = []
+    capacity_shocks: list[CapacityShock] = []
+    multinationals: list[MultinationalConfig] = []
+    _file: str | None = PrivateAttr(None)
+
+    @property
+    def file(self) -> str | None:
+        """The YAML file this scenario was read from, if any (used in error messages)."""
+        return self._file
+
+    # -- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any], *, file: str | None = None) -> Scenario:
+        """Validate a raw mapping (as read from YAML); errors name `file` and the field."""
+        try:
+            scenario = cls.model_validate(raw)
+        except ValidationError as exc:
+            raise _first_error(exc, raw, file) from None
+        scenario._file = file
+        _check_consistency(scenario, file)
+        return scenario
+
+    # -- names and indices --------------------------------------------------------------------
+    @property
+    def economy_names(self) -> list[str]:
+        return [e.name for e in self.economies]
+
+    @property
+    def sector_names(self) -> list[str]:
+        return [s.name for s in self.sectors]
+
+    def cell_index(self, cell: str, field: str = "cell") -> int:
+        """Index of 'ECONOMY.sector' in economy-major order; a clear error if either is unknown."""
+        economy, _, sector = cell.partition(".")
+        econ = _lookup(economy, self.economy_names, "economy", field, self._file)
+        sect = _lookup(sector, self.sector_names, "sector", field, self._file)
+        return econ * len(self.sectors) + sect
+
+    def cell_name(self, index: int) -> str:
+        n_sectors = len(self.sectors)
+        return f"{self.economies[index // n_sectors].name}.{self.sectors[index % n_sectors].name}"
+
+    def steps(self, days: float) -> float:
+        """Convert a duration in days to model steps (fractional)."""
+        return days * self.time.steps_per_year / 365.0
+
+    # -- the input-output table ---------------------------------------------------------------
+    def io_blocks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Non-zero blocks of the table, per step, duplicates summed.
+
+        Returns (supplier_cell, buyer_cell, value) for intermediate flows and
+        (supplier_cell, importer, value) for final demand, values divided by steps_per_year.
+        """
+        n_sectors = len(self.sectors)
+        econ = {n: i for i, n in enumerate(self.economy_names)}
+        sect = {n: i for i, n in enumerate(self.sector_names)}
+        per_step = 1.0 / self.time.steps_per_year
+        z = self.io.intermediate
+        sup = np.array([econ[f.exporter] * n_sectors + sect[f.sector] for f in z], dtype=np.int64)
+        buy = np.array([econ[f.importer] * n_sectors + sect[f.buyer_sector] for f in z], dtype=np.int64)
+        val = np.array([f.value for f in z], dtype=float) * per_step
+        y = self.io.final_demand
+        fsup = np.array([econ[f.exporter] * n_sectors + sect[f.sector] for f in y], dtype=np.int64)
+        fimp = np.array([econ[f.importer] for f in y], dtype=np.int64)
+        fval = np.array([f.value for f in y], dtype=float) * per_step
+        n_cells = len(self.economies) * n_sectors
+        sup, buy, val = _sum_duplicates(sup, buy, val, n_cells)
+        fsup, fimp, fval = _sum_duplicates(fsup, fimp, fval, len(self.economies))
+        return sup, buy, val, fsup, fimp, fval
+
+    def gross_output(self) -> np.ndarray:
+        """X = Z.1 + Y.1 per cell, per step."""
+        sup, _, val, fsup, _, fval = self.io_blocks()
+        n_cells = len(self.economies) * len(self.sectors)
+        return np.bincount(sup, val, n_cells) + np.bincount(fsup, fval, n_cells)
+
+    def firms_in_cell(self) -> np.ndarray:
+        """Number of firms per cell (0 for cells without output)."""
+        output = self.gross_output()
+        counts = np.where(output > 0, self.network.firms_per_cell, 0)
+        for cell, n in self.network.cells.items():
+            counts[self.cell_index(cell, f"network.cells.{cell}")] = n
+        return counts
+
+    def without_shocks(self) -> Scenario:
+        """The no-policy baseline: same network and settings, no applied tariffs, controls or shocks."""
+        baseline = self.model_copy(deep=True)
+        baseline.tariffs.applied = []
+        baseline.export_controls = []
+        baseline.capacity_shocks = []
+        baseline.name = f"{self.name} (baseline)"
+        baseline._file = self._file
+        return baseline
+
+
+# ---------------------------------------------------------------------------------------------
+# consistency checks beyond the schema
+
+
+def _lookup(name: str, allowed: list[str], what: str, field: str, file: str | None) -> int:
+    try:
+        return allowed.index(name)
+    except ValueError:
+        hint = difflib.get_close_matches(name, allowed, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        raise ScenarioError(
+            f"unknown {what} '{name}'{suggestion}; declared {what}s: {', '.join(allowed)}",
+            file=file,
+            field=field,
+        ) from None
+
+
+def _check_targets(values: Any, allowed: list[str], what: str, field: str, file: str | None) -> None:
+    if values != "*":
+        for i, v in enumerate(values):
+            _lookup(v, allowed, what, f"{field}[{i}]", file)
+
+
+def _check_consistency(s: Scenario, file: str | None) -> None:
+    """Cross-field checks: names exist, the table is a valid IO table, shocks point at real cells."""
+    econs, sects = s.economy_names, s.sector_names
+    for names, what in ((econs, "economies"), (sects, "sectors")):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ScenarioError(f"{what} declared twice: {', '.join(dupes)}", file=file, field=what)
+    for i, f in enumerate(s.io.intermediate):
+        where = f"io.intermediate[{i}]"
+        _lookup(f.exporter, econs, "economy", f"{where}.exporter", file)
+        _lookup(f.importer, econs, "economy", f"{where}.importer", file)
+        _lookup(f.sector, sects, "sector", f"{where}.sector", file)
+        _lookup(f.buyer_sector, sects, "sector", f"{where}.buyer_sector", file)
+    for i, f in enumerate(s.io.final_demand):
+        where = f"io.final_demand[{i}]"
+        _lookup(f.exporter, econs, "economy", f"{where}.exporter", file)
+        _lookup(f.importer, econs, "economy", f"{where}.importer", file)
+        _lookup(f.sector, sects, "sector", f"{where}.sector", file)
+
+    sup, buy, val, fsup, _, fval = s.io_blocks()
+    n_cells = len(econs) * len(sects)
+    output = np.bincount(sup, val, n_cells) + np.bincount(fsup, fval, n_cells)
+    inputs = np.bincount(buy, val, n_cells)
+    for cell in np.flatnonzero((output <= 0) & (inputs > 0)):
+        raise ScenarioError(
+            f"zero-output cell {s.cell_name(cell)} buys inputs worth {inputs[cell] * s.time.steps_per_year:g} "
+            f"{s.io.units}: a cell that sells nothing cannot use inputs; add its sales or remove its purchases",
+            file=file,
+            field="io.intermediate",
+        )
+    for cell in np.flatnonzero(inputs > output * (1 + 1e-12)):
+        raise ScenarioError(
+            f"cell {s.cell_name(cell)} buys more inputs ({inputs[cell] * s.time.steps_per_year:g}) than its "
+            f"gross output ({output[cell] * s.time.steps_per_year:g} {s.io.units}): value added would be "
+            "negative; allowed: inputs <= sales + final demand",
+            file=file,
+            field="io.intermediate",
+        )
+    for cell, n in s.network.cells.items():
+        index = s.cell_index(cell, f"network.cells.{cell}")
+        if n == 0 and output[index] > 0:
+            raise ScenarioError(
+                f"cell {cell} is given 0 firms but has output {output[index] * s.time.steps_per_year:g} "
+                f"{s.io.units} (it sells to others): allowed: at least 1 firm in a cell with output",
+                file=file,
+                field=f"network.cells.{cell}",
+            )
+        if n > 0 and output[index] <= 0:
+            raise ScenarioError(
+                f"cell {cell} is given {n} firms but has no output in the io table; allowed: 0 firms, or "
+                "add flows from this cell",
+                file=file,
+                field=f"network.cells.{cell}",
+            )
+    for i, r in enumerate(s.lead_times.routes):
+        _lookup(r.exporter, econs, "economy", f"lead_times.routes[{i}].exporter", file)
+        _lookup(r.importer, econs, "economy", f"lead_times.routes[{i}].importer", file)
+    for group in ("baseline", "applied"):
+        for i, t in enumerate(getattr(s.tariffs, group)):
+            where = f"tariffs.{group}[{i}]"
+            _lookup(t.importer, econs, "economy", f"{where}.importer", file)
+            _check_targets(t.exporters, econs, "economy", f"{where}.exporters", file)
+            _check_targets(t.sectors, sects, "sector", f"{where}.sectors", file)
+            _check_window(t.start_day, t.end_day, where, file)
+    for i, c in enumerate(s.export_controls):
+        where = f"export_controls[{i}]"
+        _lookup(c.exporter, econs, "economy", f"{where}.exporter", file)
+        _check_targets(c.importers, econs, "economy", f"{where}.importers", file)
+        _check_targets(c.sectors, sects, "sector", f"{where}.sectors", file)
+        _check_window(c.start_day, c.end_day, where, file)
+    for i, shock in enumerate(s.capacity_shocks):
+        where = f"capacity_shocks[{i}]"
+        if not shock.cells and not shock.firms:
+            raise ScenarioError("a capacity shock needs 'cells' or 'firms' to hit", file=file, field=where)
+        for j, cell in enumerate(shock.cells):
+            index = s.cell_index(cell, f"{where}.cells[{j}]")
+            if output[index] <= 0:
+                raise ScenarioError(
+                    f"cell {cell} has no output, so no capacity to lose", file=file, field=f"{where}.cells[{j}]"
+                )
+    for i, m in enumerate(s.multinationals):
+        _lookup(m.home, econs, "economy", f"multinationals[{i}].home", file)
+        for j, plant in enumerate(m.plants):
+            s.cell_index(plant.cell, f"multinationals[{i}].plants[{j}].cell")
+    min_inventory = min(sec.inventory_days for sec in s.sectors)
+    if s.steps(min_inventory) < 1:
+        bad = min(s.sectors, key=lambda sec: sec.inventory_days)
+        raise ScenarioError(
+            f"inventory_days {bad.inventory_days:g} is shorter than one step ({365 / s.time.steps_per_year:g} "
+            "days); allowed: at least one step of inventory",
+            file=file,
+            field=f"sectors.{bad.name}.inventory_days",
+        )
+
+
+def _check_window(start: float, end: float | None, where: str, file: str | None) -> None:
+    if end is not None and end <= start:
+        raise ScenarioError(
+            f"end_day {end:g} is not after start_day {start:g}; allowed: end_day > start_day or no end_day",
+            file=file,
+            field=f"{where}.end_day",
+        )
+
+
+def _sum_duplicates(a: np.ndarray, b: np.ndarray, v: np.ndarray, nb: int):
+    key = a * nb + b
+    uniq, inverse = np.unique(key, return_inverse=True)
+    sums = np.bincount(inverse, v, len(uniq))
+    keep = sums > 0
+    return uniq[keep] // nb, uniq[keep] % nb, sums[keep]
+
+
+def _loc_to_field(loc: tuple) -> str:
+    field = ""
+    for part in loc:
+        field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+    return field
+
+
+def _resolve(raw: Any, loc: tuple) -> Any:
+    node = raw
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _first_error(exc: ValidationError, raw: Any, file: str | None) -> ScenarioError:
+    """Turn pydantic's first error into a message with the field, the value and what is allowed."""
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("list[", "literal["))))
+    field = _loc_to_field(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        allowed = sorted(parent.model_fields) if parent else []
+        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return ScenarioError(
+            f"unknown key '{loc[-1]}'{suggestion}; allowed keys here: {', '.join(allowed)}", file=file, field=field
+        )
+    if kind == "missing":
+        return ScenarioError("required field is missing", file=file, field=field)
+    value = _resolve(raw, loc)
+    return ScenarioError(f"bad value {value!r}: {err['msg']}", file=file, field=field)
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The config class that owns the field at `loc` (for listing allowed keys)."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+        else:
+            return None
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# files, inheritance and overrides
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders searched for scenarios named without a path: the repository's and the wheel's."""
+    here = Path(__file__).resolve().parent
+    return [p for p in (here.parent / "configs" / "scenarios", here / "configs" / "scenarios") if p.is_dir()]
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A scenario file from a path or a bare name such as 'us_malaysia_2025'."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"scenario file not found: {path}")
+        return path
+    for folder in scenario_dirs():
+        candidate = folder / f"{path.name}.yaml"
+        if candidate.is_file():
+            return candidate
+    known = sorted({p.stem for folder in scenario_dirs() for p in folder.glob("*.yaml")})
+    raise ScenarioError(f"no scenario named '{name_or_path}'; known scenarios: {', '.join(known)}")
+
+
+def read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"malformed YAML: {where}{problem}", file=str(path)) from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(
+            f"the file must hold a mapping of scenario fields, found {type(raw).__name__}", file=str(path)
+        )
+    return raw
+
+
+def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """Read a YAML file and merge it over the file it `extends` (dicts merge, lists replace)."""
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError("'extends' forms a cycle", file=str(path), field="extends")
+    raw = read_yaml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not parent_path.is_file():
+        raise ScenarioError(f"file to extend not found: {parent_path}", file=str(path), field="extends")
+    return deep_merge(_load_raw(parent_path, (*seen, path)), raw)
+
+
+def deep_merge(base: dict, update: Mapping) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """'engine.restoration_days=30' -> ('engine.restoration_days', 30); the value is read as YAML."""
+    path, sep, value = text.partition("=")
+    if not sep or not path.strip():
+        raise ScenarioError(f"override '{text}' is not of the form path.to.field=value", field="--set")
+    try:
+        return path.strip(), yaml.safe_load(value)
+    except yaml.YAMLError:
+        raise ScenarioError(f"override value '{value}' is not valid YAML", field=path.strip()) from None
+
+
+def apply_overrides(raw: dict, overrides: Mapping[str, Any], *, file: str | None = None) -> dict:
+    """Set fields by dotted path. List items are addressed by index or by their `name`."""
+    raw = copy.deepcopy(raw)
+    for path, value in overrides.items():
+        parts = path.split(".")
+        node: Any = raw
+        for depth, part in enumerate(parts[:-1]):
+            node = _step_into(node, part, parts[: depth + 1], path, file, create=True)
+        last = parts[-1]
+        if isinstance(node, list):
+            index = _list_index(node, last, path, file)
+            node[index] = value
+        elif isinstance(node, dict):
+            node[last] = value
+        else:
+            raise ScenarioError(f"cannot set a field inside a {type(node).__name__}", file=file, field=path)
+    return raw
+
+
+def _list_index(node: list, part: str, path: str, file: str | None) -> int:
+    if part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
+        return int(part)
+    names = [item.get("name") for item in node if isinstance(item, dict)]
+    if part in names:
+        return names.index(part)
+    raise ScenarioError(
+        f"no list item '{part}'; allowed: an index below {len(node)} or one of {', '.join(map(str, names))}",
+        file=file,
+        field=path,
+    )
+
+
+def _step_into(node: Any, part: str, prefix: list[str], path: str, file: str | None, create: bool) -> Any:
+    if isinstance(node, list):
+        return node[_list_index(node, part, path, file)]
+    if isinstance(node, dict):
+        if part not in node:
+            parent = _model_at(tuple(prefix[:-1]))
+            if parent is not None and part not in parent.model_fields:
+                allowed = ", ".join(sorted(parent.model_fields))
+                raise ScenarioError(f"unknown key '{part}'; allowed keys here: {allowed}", file=file, field=path)
+            node[part] = {}
+        return node[part]
+    raise ScenarioError(f"'{'.'.join(prefix[:-1])}' is not a mapping or list", file=file, field=path)
+
+
+def load_scenario(
+    name_or_path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Load, merge (`extends`), override and validate a scenario; `None` loads the default.
+
+    >>> scenario = load_scenario("tiny", overrides={"engine.restoration_days": 30})
+    """
+    path = resolve_path(name_or_path or DEFAULT_SCENARIO)
+    raw = _load_raw(path)
+    if overrides:
+        raw = apply_overrides(raw, overrides, file=str(path))
+    return Scenario.from_dict(raw, file=str(path))
