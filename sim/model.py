@@ -166,4 +166,4 @@ class SupplyChainModel(mesa.Model):
     def results(self) -> Results:
         return Results.from_recorder(self.recorder, self.config.name, self.network.economies,
                                      self.network.sectors, self.days_per_step, self.network.n_firms,
-                                     self.network.n_links)
+                                     self.network.n_links, self.config.io.units.removesuffix("_per_year"))

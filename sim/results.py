@@ -35,11 +35,12 @@ class Results:
     groups: dict[str, np.ndarray]  # exporter, importer, sector, use per trade-group column
     n_firms: int = 0
     n_links: int = 0
+    units: str = ""
     baseline: Results | None = None
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
-                      days_per_step: float, n_firms: int, n_links: int) -> Results:
+                      days_per_step: float, n_firms: int, n_links: int, units: str = "") -> Results:
         return cls(
             name=name,
             economies=list(economies),
@@ -55,6 +56,7 @@ class Results:
             },
             n_firms=n_firms,
             n_links=n_links,
+            units=units,
         )
 
     @property
@@ -148,7 +150,10 @@ class Results:
         return pd.DataFrame(columns, columns=labels, index=np.arange(1, self.steps + 1))
 
     def disruption(self, by: str | None = None) -> pd.DataFrame:
-        """Headline disruption of throughput per key (rows) against the reference."""
+        """Headline disruption of throughput per key (rows) against the reference.
+
+        NaN in `recovery_days` means not recovered by the end of the run; in `peak_day`, no loss.
+        """
         run, ref = self.throughput(by), self.throughput(by, reference=True)
         rows = {key: disruption(run[key].to_numpy(), ref[key].to_numpy(), self.days_per_step)
                 for key in run.columns if ref[key].sum() > 0}
@@ -166,11 +171,18 @@ class Results:
             "days": self.steps * self.days_per_step,
             "firms": self.n_firms,
             "links": self.n_links,
-            "throughput": self.disruption().loc["total"].to_dict(),
+            "units": self.units,
+            "throughput": _plain(self.disruption())["total"],
             "final_demand_served": disruption(served, served_ref, self.days_per_step),
-            "by_economy": self.disruption("exporter").to_dict(orient="index"),
-            "by_sector": self.disruption("sector").to_dict(orient="index"),
+            "by_economy": _plain(self.disruption("exporter")),
+            "by_sector": _plain(self.disruption("sector")),
             "tariff_revenue": float(self.arrays["tariff_revenue"].sum()),
             "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()),
             "unmet_final_demand": float(self.arrays["unfilled"][:, final].sum()),
         }
+
+
+def _plain(table: pd.DataFrame) -> dict[str, dict]:
+    """Rows of a metrics table as plain dicts, NaN as None (JSON null)."""
+    return {str(key): {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
+            for key, row in table.iterrows()}

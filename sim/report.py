@@ -1,0 +1,123 @@
+"""Reports of a run: the summary table for the terminal, files on disk, and plots.
+
+`write_report` writes every tidy table as Parquet, the summary as JSON and two PNG plots
+(throughput against the reference by origin economy; loss by sector over time) into one folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sim.results import Results  # noqa: E402
+
+COLUMNS = (("peak_loss_pct", "peak loss %"), ("peak_day", "peak day"),
+           ("cumulative_loss_days", "cum. loss (days)"), ("recovery_days", "recovery (days)"),
+           ("final_level_pct", "final level %"))
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not recovered"
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+
+
+def summary_table(summary: dict) -> str:
+    """The headline table: disruption of throughput, total, by origin economy and by sector."""
+    lines = [
+        f"Scenario {summary['scenario']}: {summary['steps']} steps ({summary['days']:g} days), "
+        f"{summary['firms']:,} firms, {summary['links']:,} links; reference: {summary['reference']}",
+        "Throughput = goods delivered at baseline prices (origin economy / product sector).",
+    ]
+    width = 22
+    header = f"{'':<{width}}" + "".join(f"{label:>18}" for _, label in COLUMNS)
+    lines += ["", header, "-" * len(header)]
+
+    def row(label: str, metrics: dict) -> str:
+        peak_day = metrics.get("peak_day")
+        cells = []
+        for key, _ in COLUMNS:
+            value = metrics.get(key)
+            if key == "peak_day" and peak_day is None:
+                cells.append("-")
+            elif key == "recovery_days" and value is None:
+                cells.append("not recovered")
+            else:
+                cells.append(_cell(value))
+        return f"{label:<{width}}" + "".join(f"{c:>18}" for c in cells)
+
+    lines.append(row("total", summary["throughput"]))
+    lines.append(row("final demand served", summary["final_demand_served"]))
+    lines.append("by origin economy")
+    lines += [row(f"  {name}", metrics) for name, metrics in summary["by_economy"].items()]
+    lines.append("by sector")
+    lines += [row(f"  {name}", metrics) for name, metrics in summary["by_sector"].items()]
+    units = summary.get("units", "")
+    lines += [
+        "",
+        f"Tariff revenue over the run: {summary['tariff_revenue']:,.1f} {units} "
+        f"(reference {summary['tariff_revenue_reference']:,.1f})",
+        f"Final demand not served over the run: {summary['unmet_final_demand']:,.1f} {units}",
+    ]
+    return "\n".join(lines)
+
+
+def plot_throughput(results: Results, path: Path) -> Path:
+    """Throughput as % of the reference: total and by origin economy."""
+    days = np.arange(1, results.steps + 1) * results.days_per_step
+    run, ref = results.throughput("exporter"), results.throughput("exporter", reference=True)
+    total = results.throughput()["total"] / results.throughput(reference=True)["total"] * 100
+    fig, ax = plt.subplots(figsize=(9, 5))
+    ax.plot(days, total, color="black", linewidth=2.5, label="total")
+    for name in run.columns:
+        if ref[name].sum() > 0:
+            ax.plot(days, run[name] / ref[name] * 100, linewidth=1.2, label=name)
+    ax.axhline(100, color="grey", linestyle="--", linewidth=0.8)
+    ax.set(xlabel="day", ylabel="% of reference", title=f"{results.name}: throughput by origin economy")
+    ax.legend(ncol=4, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_disruption(results: Results, path: Path) -> Path:
+    """Loss of throughput (% of the reference) by product sector over time."""
+    days = np.arange(1, results.steps + 1) * results.days_per_step
+    run, ref = results.throughput("sector"), results.throughput("sector", reference=True)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for name in run.columns:
+        if ref[name].sum() > 0:
+            ax.plot(days, (1 - run[name] / ref[name]) * 100, linewidth=1.2, label=name)
+    ax.axhline(0, color="grey", linestyle="--", linewidth=0.8)
+    ax.set(xlabel="day", ylabel="loss, % of reference", title=f"{results.name}: disruption by sector")
+    ax.legend(ncol=4, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_report(results: Results, out: str | Path) -> dict[str, Path]:
+    """Write Parquet tables, summary.json and PNG plots to `out`; return the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for name, table in results.tables().items():
+        written[name] = out / f"{name}.parquet"
+        table.to_parquet(written[name], index=False)
+    if results.baseline is not None:
+        written["baseline_flows"] = out / "baseline_flows.parquet"
+        results.baseline.flows.to_parquet(written["baseline_flows"], index=False)
+    written["summary"] = out / "summary.json"
+    written["summary"].write_text(json.dumps(results.summary(), indent=2, default=str))
+    written["throughput_plot"] = plot_throughput(results, out / "throughput.png")
+    written["disruption_plot"] = plot_disruption(results, out / "disruption.png")
+    return written
