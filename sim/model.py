@@ -16,6 +16,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sim.agents import Economy, Firm, Government, Multinational
+from sim.agents.government import active
 from sim.engine.core import Engine, EngineParams, Policy, StepFlows
 from sim.engine.ledger import check_ledger
 from sim.network import SupplyNetwork, build_network
@@ -48,7 +49,7 @@ def tariff_tensor(scenario: Scenario, entries, names: Names, day: float | None =
     n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
     tensor = np.zeros((n_econ, n_econ, n_sec))
     for entry in entries:
-        if day is None or (entry.start_day <= day and (entry.end_day is None or day < entry.end_day)):
+        if day is None or active(entry, day):
             tensor[names.economy(entry.importer), names.economies(entry.exporters), names.sectors(entry.sectors)] = (
                 entry.rate
             )

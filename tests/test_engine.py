@@ -1,0 +1,169 @@
+"""Invariants and behaviour of the vectorised step: stationarity, ledger, shocks, substitution."""
+
+import numpy as np
+import pytest
+
+import sim
+from sim.engine import LedgerError, check_ledger
+
+SHOCK_MY_CHIPS = {"cells": ["MY.chips"], "start_day": 10, "duration_days": 30, "recovery_days": 10}
+
+
+def tiny(**overrides):
+    return sim.load_scenario("tiny", overrides=overrides)
+
+
+def rel(a, b):
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    return np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)) if a.size else 0.0
+
+
+@pytest.mark.parametrize("overrides", [{}, {"network.firms_per_cell": 30, "network.suppliers_per_buyer": 3,
+                                            "tariffs.baseline": [{"importer": "US", "exporters": ["CN"],
+                                                                  "rate": 0.25}]}])
+def test_stationarity_730_steps(overrides):
+    """No shock: every output, price, inventory, order and flow stays at baseline to 1e-9."""
+    model = sim.SupplyChainModel(tiny(**overrides), rng=11)
+    engine = model.engine
+    st = engine.structure
+    worst = 0.0
+    for _ in range(730):
+        model.step()
+        s, f = engine.state, model.last_flows
+        worst = max(worst, rel(f.output, st.output0), rel(f.shipped, st.flow0), rel(f.arrived, st.flow0),
+                    rel(s.price, 1.0), rel(s.inventory, st.inventory0), rel(s.orders, st.flow0),
+                    rel(s.share, st.w0))
+    assert worst < 1e-9
+    in_transit = engine.state.pipeline.in_transit()
+    assert rel(in_transit, st.flow0 * st.lead) < 1e-9
+    res = model.results()
+    for table in ("output", "delivered", "price", "inventory", "consumer_price"):
+        assert rel(res.arrays[table], np.tile(res.steady[table], (730, 1))) < 1e-9, table
+
+
+def test_ledger_holds_under_shocks_and_policies():
+    """produced = shipped, inventory change = arrivals - use, nothing negative, every step."""
+    scenario = tiny(**{
+        "engine.check_ledger": True,
+        "capacity_shocks": [SHOCK_MY_CHIPS | {"share": 0.7}],
+        "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "rate": 0.5, "start_day": 5}],
+        "export_controls": [{"exporter": "CN", "importers": ["MY"], "sectors": ["materials"], "share": 0.6,
+                             "start_day": 20, "end_day": 60}],
+    })
+    model = sim.SupplyChainModel(scenario, rng=2)
+    model.run(150)  # check_ledger raises LedgerError on any violation
+    assert model.results().summary()["throughput"]["peak_loss_pct"] > 1.0
+
+
+def test_ledger_check_detects_a_broken_identity():
+    model = sim.SupplyChainModel(tiny(), rng=2)
+    before = model.engine.state.copy()
+    flows = model.engine.step(model.policy)
+    check_ledger(model.engine.structure, before, model.engine.state, flows)
+    model.engine.state.inventory[0] += 1e-3  # goods out of nowhere
+    with pytest.raises(LedgerError, match="inventory change"):
+        check_ledger(model.engine.structure, before, model.engine.state, flows)
+
+
+def test_determinism_by_seed():
+    scenario = tiny(**{"network.firms_per_cell": 12, "capacity_shocks": [SHOCK_MY_CHIPS | {"share": 0.4}]})
+    a = sim.SupplyChainModel(scenario, rng=5)
+    b = sim.SupplyChainModel(scenario, rng=5)
+    c = sim.SupplyChainModel(scenario, rng=6)
+    for model in (a, b, c):
+        model.run(80)
+    ra, rb, rc = a.results(), b.results(), c.results()
+    for table in ra.arrays:
+        assert np.array_equal(ra.arrays[table], rb.arrays[table]), table
+    assert not np.array_equal(a.network.link_flow, c.network.link_flow) or not np.array_equal(
+        a.network.link_supplier, c.network.link_supplier)
+    assert rel(c.network.cell_output(), a.network.cell_output()) < 1e-9
+    assert not np.array_equal(ra.arrays["delivered"], rc.arrays["delivered"])
+
+
+def _cell_output(results, cell):
+    n_sec = len(results.sectors)
+    index = results.economies.index(cell.split(".")[0]) * n_sec + results.sectors.index(cell.split(".")[1])
+    return results.arrays["output"][:, index], results.reference("output")[:, index]
+
+
+def _shock_run(share, inventory_days=10, steps=500):
+    return sim.run("tiny", steps=steps, overrides={
+        "capacity_shocks": [SHOCK_MY_CHIPS | {"share": share}],
+        "sectors.chips.inventory_days": inventory_days,
+    })
+
+
+def test_capacity_shock_propagates_and_recovers():
+    res = _shock_run(0.6)
+    # downstream: MY electronics makers buy only MY chips; upstream: CN materials sell to MY chipmakers
+    for cell in ("MY.chips", "MY.electronics", "CN.materials"):
+        run, ref = _cell_output(res, cell)
+        assert run.min() < ref.min() * 0.995, f"{cell} output did not fall"
+        assert rel(run[-20:], ref[-20:]) < 0.01, f"{cell} did not recover to baseline"
+    total = res.summary()["throughput"]
+    assert total["peak_loss_pct"] > 1.0
+    assert total["recovery_days"] is not None
+
+
+def test_deeper_shock_loses_more_and_inventories_cushion():
+    shallow, deep = _shock_run(0.3, steps=250), _shock_run(0.7, steps=250)
+    loss = lambda r: r.summary()["throughput"]["cumulative_loss_days"]  # noqa: E731
+    assert loss(deep) > loss(shallow) > 0
+    lean, stocked = _shock_run(0.7, inventory_days=3, steps=250), _shock_run(0.7, inventory_days=40, steps=250)
+    served = lambda r: r.summary()["final_demand_served"]["cumulative_loss_days"]  # noqa: E731
+    assert served(lean) > served(stocked)
+    downstream = lambda r: -np.sum(np.subtract(*_cell_output(r, "MY.electronics")))  # noqa: E731
+    assert downstream(lean) > downstream(stocked)
+
+
+def _import_shares(results, importer, sector, use=0):
+    g = results.groups
+    mask = (g["importer"] == results.economies.index(importer)) & (g["sector"] == results.sectors.index(sector))
+    mask &= g["use"] == use
+    last = results.arrays["delivered"][-1]
+    by_origin = np.bincount(g["exporter"][mask], last[mask], len(results.economies))
+    return by_origin / by_origin.sum()
+
+
+def test_tariff_shifts_purchases_to_other_origins():
+    res = sim.run("tiny", steps=300, overrides={
+        "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": 0.25}]})
+    base = _import_shares(res.baseline, "US", "chips")
+    after = _import_shares(res, "US", "chips")
+    cn, others = res.economies.index("CN"), [res.economies.index(e) for e in ("US", "MY")]
+    assert after[cn] < base[cn] - 0.05
+    assert all(after[i] > base[i] for i in others)
+
+
+@pytest.mark.parametrize(("sigma", "rate"), [(2.0, 0.25), (4.0, 0.25), (4.0, 0.10), (8.0, 0.5)])
+def test_armington_shares_follow_ces(sigma, rate):
+    """With capacity slack, long-run shares = share0 (1+tau)^-sigma, renormalised, within 1%."""
+    res = sim.run("tiny", steps=700, overrides={
+        "engine.spare_capacity": 3.0, "sectors.chips.armington_sigma": sigma,
+        "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": rate}]})
+    share0 = _import_shares(res.baseline, "US", "chips")
+    wedge = np.ones(3)
+    wedge[res.economies.index("CN")] = 1 + rate
+    expected = share0 * wedge**-sigma
+    expected /= expected.sum()
+    assert np.allclose(_import_shares(res, "US", "chips"), expected, rtol=0.01)
+
+
+def test_export_control_blocks_its_share():
+    share = 0.4
+    model = sim.SupplyChainModel(tiny(**{"export_controls": [
+        {"exporter": "CN", "importers": ["MY"], "sectors": ["materials"], "share": share, "start_day": 3,
+         "end_day": 40}]}), rng=1)
+    net = model.network
+    controlled = (net.firm_economy[net.link_supplier] == 1) & (net.link_buyer_economy == 2) & (
+        net.firm_sector[net.link_supplier] == 0)
+    assert controlled.any()
+    for _ in range(60):
+        day = model.day
+        model.step()
+        f = model.last_flows
+        expected = share if 3 <= day < 40 else 0.0
+        assert np.allclose(f.blocked[controlled], expected)
+        assert np.all(f.shipped[controlled] <= (1 - expected) * f.ordered[controlled] * (1 + 1e-12))
+        assert np.all(f.blocked[~controlled] == 0)

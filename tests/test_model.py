@@ -1,0 +1,81 @@
+"""The Mesa face: agents, stepping, results tables and the summary."""
+
+import mesa
+import numpy as np
+import pytest
+
+import sim
+from sim.agents import Economy, Firm, Government, Multinational
+
+
+@pytest.fixture(scope="module")
+def model():
+    scenario = sim.load_scenario("tiny", overrides={
+        "multinationals": [{"name": "USChipCo", "home": "US", "plants": [{"cell": "MY.chips", "share": 0.65}]}],
+        "tariffs.applied": [{"importer": "US", "exporters": ["MY"], "rate": 0.19, "start_day": 5}],
+    })
+    m = sim.SupplyChainModel(scenario, rng=42)
+    m.run_for(20)
+    return m
+
+
+def test_is_a_mesa_model_with_all_agent_types(model):
+    assert isinstance(model, mesa.Model)
+    assert model.steps == 20
+    counts = {cls: len(model.agents_by_type[cls]) for cls in (Firm, Economy, Government, Multinational)}
+    assert counts[Firm] == model.network.n_firms
+    assert counts[Economy] == counts[Government] == 3
+    assert counts[Multinational] == 1
+
+
+def test_firm_reads_the_engine_arrays(model):
+    firm = model.firm(int(np.argmax(model.engine.structure.output0)))
+    assert firm.output == pytest.approx(model.last_flows.output[firm.index])
+    assert firm.price == model.engine.state.price[firm.index]
+    assert all(model.network.firm_cell[s] // 3 >= 0 for s in firm.suppliers)
+    with pytest.raises(IndexError):
+        model.firm(model.network.n_firms)
+
+
+def test_multinational_owns_its_share_and_pays_its_tariff_bill(model):
+    mnc = model.multinationals["USChipCo"]
+    net = model.network
+    cell = net.economies.index("MY") * net.n_sectors + net.sectors.index("chips")
+    cell_output = net.firm_output[net.firm_cell == cell].sum()
+    assert net.firm_output[mnc.plants].sum() / cell_output >= 0.65
+    assert mnc.tariff_bill > 0  # 19% on what its Malaysian plants ship to the US
+
+
+def test_economy_aggregates(model):
+    us = model.economies["US"]
+    assert us.imports > 0 and us.tariff_revenue > 0
+    assert us.output == pytest.approx(model.recorder.latest("output")[:3].sum())
+
+
+def test_results_tables_have_the_promised_columns(model):
+    res = model.results()
+    assert list(res.output.columns) == ["step", "country", "sector", "output"]
+    assert list(res.flows.columns) == ["step", "exporter", "importer", "sector", "use", "value"]
+    assert {"step", "country", "sector", "price"} <= set(res.prices.columns)
+    assert {"step", "country", "sector", "use", "value"} <= set(res.unmet_demand.columns)
+    assert {"step", "importer", "exporter", "sector", "value"} <= set(res.tariff_revenue.columns)
+    assert res.output["step"].max() == 20
+    revenue = res.tariff_revenue
+    assert revenue[(revenue.importer == "US") & (revenue.exporter == "MY")]["value"].sum() > 0
+    assert revenue[revenue.importer != "US"]["value"].sum() == 0
+    summary = res.summary()
+    assert summary["reference"] == "calibrated steady state"
+    assert set(summary["by_economy"]) == {"US", "CN", "MY"}
+
+
+def test_datacollector_collects_each_step(model):
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 20
+    assert frame["tariff_revenue"].iloc[-1] > 0 == frame["tariff_revenue"].iloc[0]
+
+
+def test_firm_agents_on_demand_for_large_networks():
+    m = sim.SupplyChainModel(sim.load_scenario("tiny"), rng=1, firm_agents=False)
+    assert len(m.agents_by_type.get(Firm, [])) == 0
+    assert m.firm(3).sector in m.network.sectors
+    assert len(m.agents_by_type[Firm]) == 1
