@@ -15,14 +15,26 @@ from sim.errors import ScenarioError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sim", description="Supply-chain disruption under tariffs and export controls")
+    parser = argparse.ArgumentParser(
+        prog="sim", description="Supply-chain disruption under tariffs and export controls"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a scenario and its no-policy baseline, write tables and plots")
-    run.add_argument("scenario", nargs="?", default=None,
-                     help="scenario YAML file or name in configs/scenarios (default: the calibrated default)")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="scenario YAML file or name in configs/scenarios (default: the calibrated default)",
+    )
     run.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's time.steps)")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
-                     help="override a field by dotted path, e.g. --set engine.restoration_days=30 (repeatable)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field by dotted path, e.g. --set engine.restoration_days=30 (repeatable)",
+    )
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's seed)")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -44,8 +56,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / scenario.name
     written = write_report(results, out)
     print(summary_table(results.summary()))
-    print(f"\nRan in {elapsed:.1f} s. Wrote {len(written)} files to {out}/: "
-          + ", ".join(sorted(p.name for p in written.values())))
+    print(
+        f"\nRan in {elapsed:.1f} s. Wrote {len(written)} files to {out}/: "
+        + ", ".join(sorted(p.name for p in written.values()))
+    )
     return 0
 
 

@@ -16,7 +16,6 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sim.agents import Economy, Firm, Government, Multinational
-from sim.agents.government import active
 from sim.engine.core import Engine, EngineParams, Policy, StepFlows
 from sim.engine.ledger import check_ledger
 from sim.network import SupplyNetwork, build_network
@@ -44,15 +43,14 @@ class Names:
         return slice(None) if names == "*" else np.array([self._sectors[n] for n in names], dtype=np.intp)
 
 
-def tariff_tensor(scenario: Scenario, entries, names: Names, day: float | None = None) -> np.ndarray:
-    """tariff[importer, exporter, sector] from entries (all of them if `day` is None)."""
+def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:
+    """tariff[importer, exporter, sector] set by `entries` in order (later entries override)."""
     n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
     tensor = np.zeros((n_econ, n_econ, n_sec))
     for entry in entries:
-        if day is None or active(entry, day):
-            tensor[names.economy(entry.importer), names.economies(entry.exporters), names.sectors(entry.sectors)] = (
-                entry.rate
-            )
+        tensor[names.economy(entry.importer), names.economies(entry.exporters), names.sectors(entry.sectors)] = (
+            entry.rate
+        )
     return tensor
 
 
@@ -63,8 +61,7 @@ class CapacityShocks:
         self.shocks = []
         for shock in scenario.capacity_shocks:
             cells = [scenario.cell_index(c) for c in shock.cells]
-            firms = np.union1d(np.flatnonzero(np.isin(network.firm_cell, cells)),
-                               np.array(shock.firms, dtype=np.intp))
+            firms = np.union1d(np.flatnonzero(np.isin(network.firm_cell, cells)), np.array(shock.firms, dtype=np.intp))
             firms = firms[firms < network.n_firms].astype(np.intp)
             self.shocks.append((firms, shock.share, shock.start_day, shock.duration_days, shock.recovery_days))
 
@@ -94,8 +91,14 @@ class SupplyChainModel(mesa.Model):
     30
     """
 
-    def __init__(self, scenario: Scenario | str | Path | None = None, *, rng=None,
-                 network: SupplyNetwork | None = None, firm_agents: bool | None = None):
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng=None,
+        network: SupplyNetwork | None = None,
+        firm_agents: bool | None = None,
+    ):
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
         super().__init__(rng=scenario.seed if rng is None else rng)
@@ -119,11 +122,13 @@ class SupplyChainModel(mesa.Model):
         if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
             for i in range(self.network.n_firms):
                 self.firm(i)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "output": lambda m: float(m.recorder.latest("output").sum()),
-            "throughput": lambda m: float(m.recorder.latest("delivered").sum()),
-            "tariff_revenue": lambda m: float(m.recorder.latest("tariff_revenue").sum()),
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "output": lambda m: float(m.recorder.latest("output").sum()),
+                "throughput": lambda m: float(m.recorder.latest("delivered").sum()),
+                "tariff_revenue": lambda m: float(m.recorder.latest("tariff_revenue").sum()),
+            }
+        )
 
     # -- agents -------------------------------------------------------------------------------
     def firm(self, index: int) -> Firm:
@@ -160,11 +165,17 @@ class SupplyChainModel(mesa.Model):
     def run(self, steps: int | None = None, progress: bool = False, label: str | None = None) -> None:
         """Run `steps` steps (default: the scenario's run length), with an optional progress bar."""
         steps = self.config.time.steps if steps is None else steps
-        for _ in tqdm(range(steps), desc=label or self.config.name, unit="step", disable=not progress,
-                      leave=False):
+        for _ in tqdm(range(steps), desc=label or self.config.name, unit="step", disable=not progress, leave=False):
             self.step()
 
     def results(self) -> Results:
-        return Results.from_recorder(self.recorder, self.config.name, self.network.economies,
-                                     self.network.sectors, self.days_per_step, self.network.n_firms,
-                                     self.network.n_links, self.config.io.units.removesuffix("_per_year"))
+        return Results.from_recorder(
+            self.recorder,
+            self.config.name,
+            self.network.economies,
+            self.network.sectors,
+            self.days_per_step,
+            self.network.n_firms,
+            self.network.n_links,
+            self.config.io.units.removesuffix("_per_year"),
+        )

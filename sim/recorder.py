@@ -2,9 +2,9 @@
 
 Each step adds one small row per table: output by cell, deliveries and unfilled orders and tariff
 revenue by trade group (exporter, importer, sector, use), output prices by cell, input inventories
-by (economy, sector) in days of baseline use, and the consumer price index by economy. Rows are aggregates, so the record
-stays small however many firms the network has. `steady` holds the same rows for the
-calibrated baseline, the reference a run is compared against when no baseline run is supplied.
+by (economy, sector) in days of baseline use, and the consumer price index by economy. Rows are
+aggregates, so the record stays small however many firms the network has. `steady` holds the same
+rows for the calibrated baseline, the reference of a run when no baseline run is supplied.
 """
 
 from __future__ import annotations

@@ -21,7 +21,9 @@ def _close(name: str, lhs: np.ndarray, rhs: np.ndarray, scale: np.ndarray, rtol:
     error = np.abs(lhs - rhs) / np.maximum(np.abs(scale), 1e-300)
     if error.size and error.max() > rtol:
         worst = int(np.argmax(error))
-        raise LedgerError(f"{name}: entry {worst} off by {error[worst]:.3g} (relative); {lhs[worst]!r} vs {rhs[worst]!r}")
+        raise LedgerError(
+            f"{name}: entry {worst} off by {error[worst]:.3g} (relative); {lhs[worst]!r} vs {rhs[worst]!r}"
+        )
 
 
 def check_ledger(structure: Structure, before: State, after: State, flows: StepFlows, rtol: float = 1e-9) -> None:
@@ -30,14 +32,35 @@ def check_ledger(structure: Structure, before: State, after: State, flows: StepF
     shipped_by_firm = np.bincount(st.supplier, flows.shipped, st.n_firms)
     _close("produced = shipped", flows.output, shipped_by_firm, st.output0, rtol)
     arrived = st.segment_sum(flows.arrived)[: st.n_firm_slots]
-    _close("inventory change = arrivals - use", after.inventory - before.inventory, arrived - flows.used,
-           st.slot_flow0[: st.n_firm_slots], rtol)
+    _close(
+        "inventory change = arrivals - use",
+        after.inventory - before.inventory,
+        arrived - flows.used,
+        st.slot_flow0[: st.n_firm_slots],
+        rtol,
+    )
     transit_before, transit_after = before.pipeline.in_transit(), after.pipeline.in_transit()
-    _close("transit change = shipped - arrived", transit_after - transit_before, flows.shipped - flows.arrived,
-           st.flow0, rtol)
-    _close("running in-transit = pipeline", after.in_transit, st.segment_sum(transit_after),
-           st.slot_flow0 * np.maximum(1.0, st.segment_sum(st.lead)), rtol)
-    for name, values in (("output", flows.output), ("shipped", flows.shipped), ("inventory", after.inventory),
-                         ("orders", after.orders), ("in transit", transit_after), ("price", after.price)):
+    _close(
+        "transit change = shipped - arrived",
+        transit_after - transit_before,
+        flows.shipped - flows.arrived,
+        st.flow0,
+        rtol,
+    )
+    _close(
+        "running in-transit = pipeline",
+        after.in_transit,
+        st.segment_sum(transit_after),
+        st.slot_flow0 * np.maximum(1.0, st.segment_sum(st.lead)),
+        rtol,
+    )
+    for name, values in (
+        ("output", flows.output),
+        ("shipped", flows.shipped),
+        ("inventory", after.inventory),
+        ("orders", after.orders),
+        ("in transit", transit_after),
+        ("price", after.price),
+    ):
         if values.size and values.min() < 0:
             raise LedgerError(f"{name} is negative: {values.min()!r} at entry {int(np.argmin(values))}")
