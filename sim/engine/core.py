@@ -91,9 +91,12 @@ class Structure:
         buyer_economy = network.link_buyer_economy
         self.tariff_index = (buyer_economy * n_econ + supplier_economy) * n_sec + supplier_sector
         self.block_index = (supplier_economy * n_econ + buyer_economy) * n_sec + supplier_sector
-        self.sigma = params.sector_sigma[supplier_sector]
+        # CES weights factor as (price ** -sigma) per firm times (tariff wedge ** -sigma) per route,
+        # so the costly power runs over firms and routes, never over links
+        self.firm_sigma = params.sector_sigma[network.firm_sector]
+        self.route_sigma = np.tile(params.sector_sigma, n_econ * n_econ)
+        self.route_tariff_base = 1.0 + params.pass_through * baseline_tariff.ravel()
         self.tariff0 = baseline_tariff.ravel()[self.tariff_index]
-        self.tariff_base = 1.0 + params.pass_through * self.tariff0
 
         # slots: links are in canonical order (buyer, supplier sector), so a slot is a contiguous run
         slot_key = buyer * n_sec + supplier_sector
@@ -195,15 +198,16 @@ class Engine:
         n_fs = st.n_firm_slots
 
         # 2. prices: landed price of each link and firms' move toward unit cost
-        tariff = policy.tariff.ravel()[st.tariff_index]
-        wedge = (1.0 + p.pass_through * tariff) / st.tariff_base
-        landed = s.price[st.supplier] * wedge
+        route_tariff = policy.tariff.ravel()
+        route_wedge = (1.0 + p.pass_through * route_tariff) / st.route_tariff_base
+        landed = s.price[st.supplier] * route_wedge[st.tariff_index]
         slot_price = st.segment_sum(s.share * landed)
         unit_cost = st.value_added + np.bincount(st.slot_firm, st.coef * slot_price[:n_fs], st.n_firms)
         s.price += (unit_cost - s.price) / p.price_adjustment_steps
 
         # 3. substitution: order shares move toward the CES target, scaled by delivery reliability
-        target = st.w0 * np.power(landed, -st.sigma) * s.fill_rate
+        price_appeal = np.power(s.price, -st.firm_sigma)[st.supplier]
+        target = st.w0 * price_appeal * np.power(route_wedge, -st.route_sigma)[st.tariff_index] * s.fill_rate
         target_total = st.segment_sum(target)[st.slot]
         target = np.where(target_total > 0, target / np.where(target_total > 0, target_total, 1.0), s.share)
         s.share += (target - s.share) / p.switching_steps
@@ -251,6 +255,6 @@ class Engine:
             used=used,
             ordered=ordered,
             landed=landed,
-            tariff_rate=tariff,
+            tariff_rate=route_tariff[st.tariff_index],
             blocked=blocked,
         )
