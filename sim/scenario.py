@@ -288,7 +288,8 @@ def _lookup(name: str, allowed: list[str], what: str, field: str, file: str | No
         hint = difflib.get_close_matches(name, allowed, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
         raise ScenarioError(
-            f"unknown {what} '{name}'{suggestion}; declared {what}s: {', '.join(allowed)}",
+            f"unknown {what} '{name}'{suggestion}; declared {'economies' if what == 'economy' else what + 's'}: "
+            f"{', '.join(allowed)}",
             file=file,
             field=field,
         ) from None
@@ -431,7 +432,9 @@ def _resolve(raw: Any, loc: tuple) -> Any:
 
 def _first_error(exc: ValidationError, raw: Any, file: str | None) -> ScenarioError:
     """Turn pydantic's first error into a message with the field, the value and what is allowed."""
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # an unknown key next to a missing one is usually a misspelling of it: report the unknown key
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("list[", "literal["))))
     field = _loc_to_field(loc)
     kind = err["type"]

@@ -30,6 +30,15 @@ def _name(label: Any, taken: set[str]) -> str:
     return name
 
 
+def _unit(io_system: Any) -> str:
+    """The table's unit as a short string; pymrio holds it as a DataFrame (one row per sector)."""
+    unit = getattr(io_system, "unit", None)
+    if hasattr(unit, "to_numpy"):
+        values = list(dict.fromkeys(str(u) for u in np.ravel(unit.to_numpy())))
+        return values[0] if len(values) == 1 else "mixed units: " + ", ".join(values)
+    return "unknown" if unit is None else str(unit)
+
+
 def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cell: int = 1,
                        suppliers_per_buyer: int = 1, units: str | None = None, **settings: Any) -> Scenario:
     """A validated scenario from a pymrio IOSystem (needs Z and Y; annual values).
@@ -71,7 +80,7 @@ def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cel
         "description": f"from pymrio IOSystem '{getattr(io_system, 'name', '')}'",
         "economies": [{"name": region_names[r], "label": str(r)} for r in regions],
         "sectors": [{"name": sector_names[s], "label": str(s)} for s in sectors],
-        "io": {"units": units or f"{getattr(io_system, 'unit', 'unknown')}", "intermediate": intermediate,
+        "io": {"units": units or _unit(io_system), "intermediate": intermediate,
                "final_demand": final},
         "network": {"firms_per_cell": firms_per_cell, "suppliers_per_buyer": suppliers_per_buyer},
     }

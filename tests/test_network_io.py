@@ -1,0 +1,156 @@
+"""Saving and loading networks, and scenarios from a pymrio IOSystem."""
+
+import numpy as np
+import pytest
+
+pymrio = pytest.importorskip("pymrio")
+
+import sim  # noqa: E402
+from sim.network import build_network, load_network, save_network  # noqa: E402
+
+RTOL = 1e-9
+ARRAYS = ("firm_cell", "firm_owner", "link_supplier", "link_buyer", "link_flow", "link_lead_steps")
+META = ("name", "economies", "sectors", "multinationals", "multinational_home")
+
+
+@pytest.fixture(scope="module")
+def network():
+    scenario = sim.load_scenario("tiny", overrides={
+        "network.firms_per_cell": 8,
+        "multinationals": [
+            {"name": "USChipCo", "home": "US", "plants": [{"cell": "MY.chips", "share": 0.5}]},
+            {"name": "CNMat", "home": "CN", "plants": [{"cell": "CN.materials", "share": 0.3}]},
+        ],
+    })
+    net = build_network(scenario, rng=4)
+    assert (net.firm_owner >= 0).any() and (net.firm_owner < 0).any()
+    return net
+
+
+def assert_same_network(a, b):
+    for name in ARRAYS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype, name
+        assert np.array_equal(x, y), name
+    for name in META:
+        assert getattr(a, name) == getattr(b, name), name
+
+
+@pytest.mark.parametrize("target", ["folder", "net.graphml"])
+def test_save_load_round_trip(network, tmp_path, target):
+    path = tmp_path / target
+    written = save_network(network, path)
+    assert written == path and path.exists()
+    if target == "folder":
+        assert {p.name for p in path.iterdir()} >= {"firms.parquet", "links.parquet", "network.json"}
+    loaded = load_network(path)
+    assert_same_network(loaded, network)
+    assert np.array_equal(loaded.cell_output(), network.cell_output())
+
+
+def test_loaded_network_runs_like_the_original(network, tmp_path):
+    scenario = sim.load_scenario("tiny", overrides={
+        "network.firms_per_cell": 8,
+        "multinationals": [
+            {"name": "USChipCo", "home": "US", "plants": [{"cell": "MY.chips", "share": 0.5}]},
+            {"name": "CNMat", "home": "CN", "plants": [{"cell": "CN.materials", "share": 0.3}]},
+        ],
+        "tariffs.applied": [{"importer": "US", "exporters": ["MY"], "rate": 0.25, "start_day": 2}],
+    })
+    save_network(network, tmp_path / "saved")
+    runs = []
+    for net in (network, load_network(tmp_path / "saved")):
+        model = sim.SupplyChainModel(scenario, rng=1, network=net)
+        model.run(10)
+        runs.append(model.results().arrays)
+    for name in ("output", "delivered", "price"):
+        assert np.array_equal(runs[0][name], runs[1][name]), name
+
+
+def test_load_network_from_a_folder_that_is_not_one(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(sim.ScenarioError, match="firms.parquet is missing"):
+        load_network(tmp_path / "empty")
+
+
+# -- pymrio ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mrio():
+    return pymrio.load_test()
+
+
+def expected_cell_output(io, scenario):
+    """Annual output per scenario cell: Z row sums plus final demand per region, negatives clipped."""
+    y_region = io.Y.T.groupby(level=0, sort=False).sum().T
+    x = io.Z.to_numpy().sum(axis=1) + np.clip(y_region.to_numpy(), 0, None).sum(axis=1)
+    labels = {e.label: e.name for e in scenario.economies}
+    sectors = {s.label: s.name for s in scenario.sectors}
+    out = np.zeros(len(scenario.economies) * len(scenario.sectors))
+    for (region, sector), value in zip(io.Z.index, x, strict=True):
+        out[scenario.cell_index(f"{labels[region]}.{sectors[sector]}")] = value
+    return out
+
+
+def test_scenario_from_mrio_matches_the_table(mrio):
+    scenario = sim.scenario_from_mrio(mrio)
+    regions = list(dict.fromkeys(mrio.Z.index.get_level_values(0)))
+    sectors = list(dict.fromkeys(mrio.Z.index.get_level_values(1)))
+    assert [e.label for e in scenario.economies] == [str(r) for r in regions]
+    assert [s.label for s in scenario.sectors] == [str(s) for s in sectors]
+    assert len(scenario.io.intermediate) == int((mrio.Z.to_numpy() > 0).sum())
+    assert "\n" not in scenario.io.units and len(scenario.io.units) < 40  # e.g. 'Mill USD', not a table
+    x = scenario.gross_output() * scenario.time.steps_per_year
+    np.testing.assert_allclose(x, expected_cell_output(mrio, scenario), rtol=RTOL)
+
+
+def test_mrio_model_is_a_steady_state(mrio):
+    scenario = sim.scenario_from_mrio(mrio)
+    model = sim.SupplyChainModel(scenario, rng=1)
+    expected = expected_cell_output(mrio, scenario) / scenario.time.steps_per_year
+    np.testing.assert_allclose(model.network.cell_output(), expected, rtol=RTOL)
+    # one firm per cell and one supplier per buyer: the network is the table itself
+    assert model.network.n_firms == int((expected > 0).sum())
+
+    steps = 200
+    model.run(steps)
+    results = model.results()
+    for name in ("output", "delivered", "price"):
+        rows, steady = results.arrays[name], results.steady[name]
+        assert rows.shape == (steps, steady.shape[0]), name
+        np.testing.assert_allclose(rows, np.broadcast_to(steady, rows.shape), rtol=RTOL, atol=0, err_msg=name)
+    # the steady state is the table: output per cell at the MRIO's gross output
+    np.testing.assert_allclose(results.steady["output"], expected, rtol=RTOL)
+    assert np.all(results.steady["price"] == 1.0)
+
+
+def test_negative_final_demand_is_netted_per_region_then_clipped(mrio):
+    io = mrio.copy()
+    y = io.Y.copy()
+    regions = list(dict.fromkeys(y.columns.get_level_values(0)))
+    inventories = [c for c in y.columns.get_level_values(1).unique() if "inventor" in c.lower()][0]
+    row_a, row_b = y.index[2], y.index[0]  # reg1 manufacturing, reg1 food
+    # a drawdown larger than all other final demand of region 2 for row_a: that region's total clips to 0
+    y.loc[row_a, (regions[1], inventories)] = -(y.loc[row_a, regions[1]].sum() + 1000.0)
+    # a small drawdown for row_b: netted against the region's other categories, not clipped alone
+    y.loc[row_b, (regions[1], inventories)] = -0.5 * y.loc[row_b, regions[1]].drop(inventories).sum()
+    io.Y = y
+    assert (io.Y.to_numpy() < 0).sum() == 2
+
+    scenario = sim.scenario_from_mrio(io)
+    assert all(f.value > 0 for f in scenario.io.final_demand)
+    expected = expected_cell_output(io, scenario)
+    np.testing.assert_allclose(scenario.gross_output() * scenario.time.steps_per_year, expected, rtol=RTOL)
+    net = build_network(scenario, rng=2)
+    np.testing.assert_allclose(net.cell_output() * scenario.time.steps_per_year, expected, rtol=RTOL)
+    # row_a's region-2 final demand is gone; row_b's is reduced, not dropped
+    names = {e.label: e.name for e in scenario.economies}
+    sect = {s.label: s.name for s in scenario.sectors}
+
+    def fd(row):
+        return [f.value for f in scenario.io.final_demand
+                if (f.exporter, f.sector, f.importer) == (names[row[0]], sect[row[1]], names[regions[1]])]
+
+    assert fd(row_a) == []
+    assert len(fd(row_b)) == 1 and 0 < fd(row_b)[0] < mrio.Y.loc[row_b, regions[1]].sum()
