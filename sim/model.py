@@ -36,11 +36,17 @@ class Names:
     def economy(self, name: str) -> int:
         return self._economies[name]
 
-    def economies(self, names: list[str] | str) -> np.ndarray | slice:
-        return slice(None) if names == "*" else np.array([self._economies[n] for n in names], dtype=np.intp)
+    def economies(self, names: list[str] | str) -> np.ndarray:
+        lookup = self._economies
+        return np.arange(len(lookup)) if names == "*" else np.array([lookup[n] for n in names], dtype=np.intp)
 
-    def sectors(self, names: list[str] | str) -> np.ndarray | slice:
-        return slice(None) if names == "*" else np.array([self._sectors[n] for n in names], dtype=np.intp)
+    def sectors(self, names: list[str] | str) -> np.ndarray:
+        lookup = self._sectors
+        return np.arange(len(lookup)) if names == "*" else np.array([lookup[n] for n in names], dtype=np.intp)
+
+    def lines(self, economy: str, partners: list[str] | str, sectors: list[str] | str) -> tuple:
+        """Index of every (economy, partner, sector) combination in a policy tensor."""
+        return np.ix_([self.economy(economy)], self.economies(partners), self.sectors(sectors))
 
 
 def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:

@@ -79,3 +79,18 @@ def test_firm_agents_on_demand_for_large_networks():
     assert len(m.agents_by_type.get(Firm, [])) == 0
     assert m.firm(3).sector in m.network.sectors
     assert len(m.agents_by_type[Firm]) == 1
+
+
+def test_schedule_entries_cover_every_partner_sector_combination():
+    """An entry with several exporters and several sectors sets all their combinations, nothing else."""
+    scenario = sim.load_scenario("tiny", overrides={
+        "tariffs.applied": [{"importer": "US", "exporters": ["CN", "MY"], "sectors": ["materials", "chips", "electronics"],
+                             "rate": 0.3}],
+        "export_controls": [{"exporter": "CN", "importers": ["US", "MY"], "sectors": ["chips", "materials"],
+                             "share": 0.2}],
+    })
+    m = sim.SupplyChainModel(scenario, rng=1)
+    m.step()
+    tariff, block = m.policy.tariff, m.policy.export_block
+    assert np.all(tariff[0, 1:, :] == 0.3) and np.all(tariff[0, 0, :] == 0) and np.all(tariff[1:] == 0)
+    assert np.all(block[1, [0, 2]][:, [0, 1]] == 0.2) and np.all(block[1, :, 2] == 0) and block.sum() == 0.2 * 4

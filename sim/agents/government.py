@@ -36,14 +36,13 @@ class Government(mesa.Agent):
 
     def set_policy(self, policy: Policy, day: float) -> None:
         """Write this step's active tariffs and export controls into the policy tensors."""
-        index = self.model.index
-        me = index.economy(self.economy)
+        lines = self.model.index.lines
         for entry in self.tariff_schedule:
             if active(entry, day):
-                policy.tariff[me, index.economies(entry.exporters), index.sectors(entry.sectors)] = entry.rate
+                policy.tariff[lines(self.economy, entry.exporters, entry.sectors)] = entry.rate
         for entry in self.export_controls:
             if active(entry, day):
-                policy.export_block[me, index.economies(entry.importers), index.sectors(entry.sectors)] = entry.share
+                policy.export_block[lines(self.economy, entry.importers, entry.sectors)] = entry.share
 
     def __repr__(self) -> str:
         return f"Government({self.economy})"

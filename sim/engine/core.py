@@ -89,8 +89,8 @@ class Structure:
         supplier_sector = network.firm_sector[self.supplier]
         supplier_economy = network.firm_economy[self.supplier]
         buyer_economy = network.link_buyer_economy
-        self.tariff_index = (buyer_economy * n_econ + supplier_economy) * n_sec + supplier_sector
-        self.block_index = (supplier_economy * n_econ + buyer_economy) * n_sec + supplier_sector
+        self.tariff_index = ((buyer_economy * n_econ + supplier_economy) * n_sec + supplier_sector).astype(np.intp)
+        self.block_index = ((supplier_economy * n_econ + buyer_economy) * n_sec + supplier_sector).astype(np.intp)
         # CES weights factor as (price ** -sigma) per firm times (tariff wedge ** -sigma) per route,
         # so the costly power runs over firms and routes, never over links
         self.firm_sigma = params.sector_sigma[network.firm_sector]
@@ -103,7 +103,7 @@ class Structure:
         new_slot = np.ones(self.n_links, dtype=bool)
         new_slot[1:] = slot_key[1:] != slot_key[:-1]
         self.slot_start = np.flatnonzero(new_slot)
-        self.slot = np.cumsum(new_slot) - 1
+        self.slot = (np.cumsum(new_slot) - 1).astype(np.intp)
         self.n_slots = len(self.slot_start)
         self.slot_buyer = buyer[self.slot_start]
         self.slot_sector = supplier_sector[self.slot_start]
@@ -131,8 +131,8 @@ class Structure:
         self.firms_with_inputs = self.slot_firm[self.firm_slot_start]
 
     def segment_sum(self, link_values: np.ndarray) -> np.ndarray:
-        """Sum link values over each slot (contiguous runs)."""
-        return np.add.reduceat(link_values, self.slot_start)
+        """Sum link values over each slot (bincount beats reduceat on runs of a few links)."""
+        return np.bincount(self.slot, link_values, self.n_slots)
 
 
 @dataclass
@@ -178,6 +178,7 @@ class Engine:
         self.structure = Structure(network, params, baseline_tariff)
         self.baseline_tariff = baseline_tariff
         self.state = self.baseline_state()
+        self._policy_key: tuple[bytes, bytes] | None = None
 
     def baseline_state(self) -> State:
         """The calibrated steady state: prices 1, inventories at target, pipelines full."""
@@ -193,29 +194,51 @@ class Engine:
             pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
         )
 
-    def step(self, policy: Policy) -> StepFlows:
-        st, p, s = self.structure, self.params, self.state
-        n_fs = st.n_firm_slots
-
-        # 2. prices: landed price of each link and firms' move toward unit cost
+    def _route_factors(self, policy: Policy) -> None:
+        """Per-link tariff factors, recomputed only when the policy tensors change."""
+        key = (policy.tariff.tobytes(), policy.export_block.tobytes())
+        if key == self._policy_key:
+            return
+        st, p = self.structure, self.params
         route_tariff = policy.tariff.ravel()
         route_wedge = (1.0 + p.pass_through * route_tariff) / st.route_tariff_base
-        landed = s.price[st.supplier] * route_wedge[st.tariff_index]
-        slot_price = st.segment_sum(s.share * landed)
+        self.link_wedge = route_wedge[st.tariff_index]
+        # CES appeal of a link = w0 * (price ** -sigma)[supplier] * (wedge ** -sigma)[route]
+        self.link_route_appeal = st.w0 * np.power(route_wedge, -st.route_sigma)[st.tariff_index]
+        self.link_tariff = route_tariff[st.tariff_index]
+        self.link_blocked = policy.export_block.ravel()[st.block_index]
+        self.link_open = 1.0 - self.link_blocked
+        self._policy_key = key
+
+    def step(self, policy: Policy) -> StepFlows:
+        st, p, s = self.structure, self.params, self.state
+        n_fs, supplier, seg = st.n_firm_slots, st.supplier, st.segment_sum
+        self._route_factors(policy)
+
+        # 2. prices: landed price of each link and firms' move toward unit cost
+        landed = s.price[supplier]
+        landed *= self.link_wedge
+        slot_price = seg(s.share * landed)
         unit_cost = st.value_added + np.bincount(st.slot_firm, st.coef * slot_price[:n_fs], st.n_firms)
         s.price += (unit_cost - s.price) / p.price_adjustment_steps
 
         # 3. substitution: order shares move toward the CES target, scaled by delivery reliability
-        price_appeal = np.power(s.price, -st.firm_sigma)[st.supplier]
-        target = st.w0 * price_appeal * np.power(route_wedge, -st.route_sigma)[st.tariff_index] * s.fill_rate
-        target_total = st.segment_sum(target)[st.slot]
-        target = np.where(target_total > 0, target / np.where(target_total > 0, target_total, 1.0), s.share)
-        s.share += (target - s.share) / p.switching_steps
+        target = np.power(s.price, -st.firm_sigma)[supplier]
+        target *= self.link_route_appeal
+        target *= s.fill_rate
+        total = seg(target)
+        positive = total > 0
+        target *= np.divide(1.0, total, out=np.zeros_like(total), where=positive)[st.slot]
+        if not positive.all():  # no supplier of the slot can deliver: keep the shares as they are
+            stuck = ~positive[st.slot]
+            target[stuck] = s.share[stuck]
+        target -= s.share
+        target /= p.switching_steps
+        s.share += target
 
         # 4. production: Leontief under capacity, essential inventories and deliverable demand
-        blocked = policy.export_block.ravel()[st.block_index]
-        deliverable = s.orders * (1.0 - blocked)
-        demand = np.bincount(st.supplier, deliverable, st.n_firms)
+        deliverable = s.orders * self.link_open
+        demand = np.bincount(supplier, deliverable, st.n_firms)
         capacity = st.capacity0 * policy.capacity
         coverage = np.where(st.essential, s.inventory / st.coef, np.inf)
         input_bound = np.full(st.n_firms, np.inf)
@@ -224,28 +247,33 @@ class Engine:
         output = np.minimum(np.minimum(capacity, input_bound), demand)
 
         # 5. delivery: proportional rationing over orders; shipments enter transit
-        served = np.divide(output, demand, out=np.zeros(st.n_firms), where=demand > 0)
-        shipped = deliverable * served[st.supplier]
-        delivered_share = (1.0 - blocked) * served[st.supplier]
-        s.fill_rate += np.where(s.orders > 0, delivered_share - s.fill_rate, 0.0) / p.demand_smoothing_steps
+        served = np.divide(output, demand, out=np.zeros(st.n_firms), where=demand > 0)[supplier]
+        shipped = deliverable * served
+        fill_change = self.link_open * served
+        fill_change -= s.fill_rate
+        fill_change /= p.demand_smoothing_steps
+        np.copyto(fill_change, 0.0, where=s.orders <= 0)
+        s.fill_rate += fill_change
         arrived = s.pipeline.advance(shipped)
-        s.in_transit += st.segment_sum(shipped) - st.segment_sum(arrived)
+        arrived_slot = seg(arrived)
+        s.in_transit += seg(shipped)
+        s.in_transit -= arrived_slot
 
         # 6. inventories: arrivals in, inputs used out (never below zero)
         used = np.minimum(st.coef * output[st.slot_firm], s.inventory)
-        arrived_slot = st.segment_sum(arrived)
         s.inventory += arrived_slot[:n_fs] - used
 
         # 7. orders: expected need plus closing the inventory-and-pipeline gap; final demand by price
         s.expected_demand += (demand - s.expected_demand) / p.demand_smoothing_steps
         planned = np.minimum(s.expected_demand, capacity)
         need = st.coef * planned[st.slot_firm]
-        slot_lead = st.segment_sum(s.share * st.lead)
+        slot_lead = seg(s.share * st.lead)
         gap = need * (st.inventory_steps + slot_lead[:n_fs]) - s.inventory - s.in_transit[:n_fs]
         firm_order = np.maximum(0.0, need + gap / p.restoration_steps)
         final_order = st.slot_flow0[n_fs:] * np.power(slot_price[n_fs:], -st.final_elasticity)
         ordered = s.orders
-        s.orders = s.share * np.concatenate((firm_order, final_order))[st.slot]
+        s.orders = np.concatenate((firm_order, final_order))[st.slot]
+        s.orders *= s.share
         s.step += 1
         return StepFlows(
             output=output,
@@ -255,6 +283,6 @@ class Engine:
             used=used,
             ordered=ordered,
             landed=landed,
-            tariff_rate=route_tariff[st.tariff_index],
-            blocked=blocked,
+            tariff_rate=self.link_tariff,
+            blocked=self.link_blocked,
         )
