@@ -51,6 +51,8 @@ class Recorder:
         self.final_weight0 = np.bincount(self.final_economy, st.slot_flow0[final_slots], n_econ)
         self.n_economies = n_econ
         self.steady = self._steady_state()
+        self._tariff_source: np.ndarray | None = None
+        self._taxed = np.zeros(0, dtype=np.intp)
         self.rows: dict[str, list[np.ndarray]] = {name: [] for name in self.steady}
 
     def record(self, flows: StepFlows) -> None:
@@ -59,8 +61,12 @@ class Recorder:
         self.rows["output"].append(np.bincount(self.firm_cell, flows.output, self.n_cells))
         self.rows["delivered"].append(np.bincount(g, flows.arrived, self.n_groups))
         self.rows["unfilled"].append(np.bincount(g, flows.ordered - flows.shipped, self.n_groups))
-        duty = flows.shipped * state.price[st.supplier] * flows.tariff_rate
-        self.rows["tariff_revenue"].append(np.bincount(g, duty, self.n_groups))
+        if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
+            self._tariff_source = flows.tariff_rate
+            self._taxed = np.flatnonzero(flows.tariff_rate)
+        taxed = self._taxed
+        duty = flows.shipped[taxed] * state.price[st.supplier[taxed]] * flows.tariff_rate[taxed]
+        self.rows["tariff_revenue"].append(np.bincount(g[taxed], duty, self.n_groups))
         value = np.bincount(self.firm_cell, state.price * st.output0, self.n_cells)
         self.rows["price"].append(value / np.where(self.cell_output0 > 0, self.cell_output0, 1.0))
         self.rows["inventory"].append(self._inventory_days(state.inventory))

@@ -84,8 +84,7 @@ def test_firm_agents_on_demand_for_large_networks():
 def test_schedule_entries_cover_every_partner_sector_combination():
     """An entry with several exporters and several sectors sets all their combinations, nothing else."""
     scenario = sim.load_scenario("tiny", overrides={
-        "tariffs.applied": [{"importer": "US", "exporters": ["CN", "MY"], "sectors": ["materials", "chips", "electronics"],
-                             "rate": 0.3}],
+        "tariffs.applied": [{"importer": "US", "exporters": ["CN", "MY"], "sectors": "*", "rate": 0.3}],
         "export_controls": [{"exporter": "CN", "importers": ["US", "MY"], "sectors": ["chips", "materials"],
                              "share": 0.2}],
     })
