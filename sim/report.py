@@ -69,40 +69,38 @@ def summary_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def plot_throughput(results: Results, path: Path) -> Path:
-    """Throughput as % of the reference: total and by origin economy."""
+def _plot_by(results: Results, by: str, loss: bool, path: Path, title: str, total: bool) -> Path:
+    """One line per key of `by`: run as % of the reference, or loss in % of it."""
     days = np.arange(1, results.steps + 1) * results.days_per_step
-    run, ref = results.throughput("exporter"), results.throughput("exporter", reference=True)
-    total = results.throughput()["total"] / results.throughput(reference=True)["total"] * 100
+    run, ref = results.throughput(by), results.throughput(by, reference=True)
+    if total:
+        run.insert(0, "total", run.sum(axis=1))
+        ref.insert(0, "total", ref.sum(axis=1))
     fig, ax = plt.subplots(figsize=(9, 5))
-    ax.plot(days, total, color="black", linewidth=2.5, label="total")
     for name in run.columns:
         if ref[name].sum() > 0:
-            ax.plot(days, run[name] / ref[name] * 100, linewidth=1.2, label=name)
-    ax.axhline(100, color="grey", linestyle="--", linewidth=0.8)
-    ax.set(xlabel="day", ylabel="% of reference", title=f"{results.name}: throughput by origin economy")
+            level = run[name] / ref[name] * 100
+            bold = name == "total"
+            ax.plot(days, 100 - level if loss else level, linewidth=2.5 if bold else 1.2,
+                    color="black" if bold else None, label=name)
+    ax.axhline(0 if loss else 100, color="grey", linestyle="--", linewidth=0.8)
+    ylabel = "loss, % of reference" if loss else "% of reference"
+    ax.set(xlabel="day", ylabel=ylabel, title=f"{results.name}: {title}")
     ax.legend(ncol=4, fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_throughput(results: Results, path: Path) -> Path:
+    """Throughput as % of the reference: total and by origin economy."""
+    return _plot_by(results, "exporter", False, path, "throughput by origin economy", total=True)
 
 
 def plot_disruption(results: Results, path: Path) -> Path:
     """Loss of throughput (% of the reference) by product sector over time."""
-    days = np.arange(1, results.steps + 1) * results.days_per_step
-    run, ref = results.throughput("sector"), results.throughput("sector", reference=True)
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for name in run.columns:
-        if ref[name].sum() > 0:
-            ax.plot(days, (1 - run[name] / ref[name]) * 100, linewidth=1.2, label=name)
-    ax.axhline(0, color="grey", linestyle="--", linewidth=0.8)
-    ax.set(xlabel="day", ylabel="loss, % of reference", title=f"{results.name}: disruption by sector")
-    ax.legend(ncol=4, fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _plot_by(results, "sector", True, path, "disruption by sector", total=False)
 
 
 def write_report(results: Results, out: str | Path) -> dict[str, Path]:
