@@ -167,3 +167,16 @@ def test_export_control_blocks_its_share():
         assert np.allclose(f.blocked[controlled], expected)
         assert np.all(f.shipped[controlled] <= (1 - expected) * f.ordered[controlled] * (1 + 1e-12))
         assert np.all(f.blocked[~controlled] == 0)
+
+
+def test_capacity_shock_profile_by_firm():
+    """A shock on named firms: full loss for its duration, linear recovery, untouched firms intact."""
+    model = sim.SupplyChainModel(tiny(**{"capacity_shocks": [
+        {"firms": [0, 3], "share": 0.5, "start_day": 2, "duration_days": 4, "recovery_days": 4}]}), rng=1)
+    seen = []
+    for _ in range(12):
+        model.step()
+        seen.append(model.policy.capacity.copy())
+    seen = np.array(seen)
+    assert np.allclose(seen[:, [0, 3]].T, [[1, 1, .5, .5, .5, .5, .5, .625, .75, .875, 1, 1]] * 2)
+    assert np.all(np.delete(seen, [0, 3], axis=1) == 1)

@@ -15,7 +15,7 @@ at baseline prices, so the baseline price of everything is 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -167,7 +167,6 @@ class StepFlows:
     landed: np.ndarray  # [links] landed price factor (price x tariff wedge)
     tariff_rate: np.ndarray  # [links] ad-valorem tariff applied
     blocked: np.ndarray  # [links] share blocked by export controls
-    extra: dict = field(default_factory=dict)
 
 
 class Engine:
@@ -176,7 +175,6 @@ class Engine:
     def __init__(self, network: SupplyNetwork, params: EngineParams, baseline_tariff: np.ndarray):
         self.params = params
         self.structure = Structure(network, params, baseline_tariff)
-        self.baseline_tariff = baseline_tariff
         self.state = self.baseline_state()
         self._policy_key: tuple[bytes, bytes] | None = None
 
