@@ -18,12 +18,16 @@ def rel(a, b):
     return np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-12)) if a.size else 0.0
 
 
-@pytest.mark.parametrize("overrides", [{}, {"network.firms_per_cell": 30, "network.suppliers_per_buyer": 3,
-                                            "tariffs.baseline": [{"importer": "US", "exporters": ["CN"],
-                                                                  "rate": 0.25}]}])
-def test_stationarity_730_steps(overrides):
+DENSER_WITH_BASELINE_TARIFF = {"network.firms_per_cell": 30, "network.suppliers_per_buyer": 3,
+                               "tariffs.baseline": [{"importer": "US", "exporters": ["CN"], "rate": 0.25}]}
+
+
+@pytest.mark.parametrize(("name", "overrides"), [("tiny", {}), ("tiny", DENSER_WITH_BASELINE_TARIFF),
+                                                 ("us_malaysia_2025", {})])
+def test_stationarity_730_steps(name, overrides):
     """No shock: every output, price, inventory, order and flow stays at baseline to 1e-9."""
-    model = sim.SupplyChainModel(tiny(**overrides), rng=11)
+    scenario = sim.load_scenario(name, overrides=overrides).without_shocks()
+    model = sim.SupplyChainModel(scenario, rng=11)
     engine = model.engine
     st = engine.structure
     worst = 0.0
