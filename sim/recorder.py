@@ -1,7 +1,8 @@
 """Per-step record of a run, aggregated on arrays as it goes (the model's data collector).
 
-Each step adds one small row per table: output by cell, deliveries and unfilled orders and tariff
-revenue by trade group (exporter, importer, sector, use), output prices by cell, input inventories
+Each step adds one small row per table: output by cell, deliveries and tariff revenue by trade
+group (exporter, importer, sector, use), unfilled orders by buyer economy, sector and use, output
+prices by cell, input inventories
 by (economy, sector) in days of baseline use, and the consumer price index by economy. Rows are
 aggregates, so the record stays small however many firms the network has. `steady` holds the same
 rows for the calibrated baseline, the reference of a run when no baseline run is supplied.
@@ -50,6 +51,10 @@ class Recorder:
         self.final_economy = st.slot_buyer[final_slots] - st.n_firms
         self.final_weight0 = np.bincount(self.final_economy, st.slot_flow0[final_slots], n_econ)
         self.n_economies = n_econ
+        # buyers' input slots grouped by (buyer economy, sector, use), use 1 = final demand
+        slot_economy = np.concatenate((network.firm_economy[st.slot_firm], self.final_economy))
+        self.slot_group = (slot_economy * n_sec + st.slot_sector) * 2 + st.slot_is_final
+        self.n_slot_groups = n_econ * n_sec * 2
         self.steady = self._steady_state()
         self._tariff_source: np.ndarray | None = None
         self._taxed = np.zeros(0, dtype=np.intp)
@@ -60,7 +65,8 @@ class Recorder:
         g = self.link_group
         self.rows["output"].append(np.bincount(self.firm_cell, flows.output, self.n_cells))
         self.rows["delivered"].append(np.bincount(g, flows.arrived, self.n_groups))
-        self.rows["unfilled"].append(np.bincount(g, flows.ordered - flows.shipped, self.n_groups))
+        unfilled = flows.ordered_slot - flows.shipped_slot
+        self.rows["unfilled"].append(np.bincount(self.slot_group, unfilled, self.n_slot_groups))
         if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
             self._tariff_source = flows.tariff_rate
             self._taxed = np.flatnonzero(flows.tariff_rate)
@@ -92,7 +98,7 @@ class Recorder:
         return {
             "output": self.cell_output0,
             "delivered": np.bincount(self.link_group, st.flow0, self.n_groups),
-            "unfilled": np.zeros(self.n_groups),
+            "unfilled": np.zeros(self.n_slot_groups),
             "tariff_revenue": np.bincount(self.link_group, st.flow0 * st.tariff0, self.n_groups),
             "price": np.where(self.cell_output0 > 0, 1.0, 0.0),
             "inventory": self._inventory_days(st.inventory0),

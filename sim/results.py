@@ -3,7 +3,8 @@
 Tables (one row per step and key, values per step at baseline prices unless noted):
 `output` (step, country, sector, output), `flows` (step, exporter, importer, sector, use, value:
 goods delivered, `use` is intermediate or final), `prices` (step, country, sector, price),
-`unmet_demand` (step, country, sector, use, value: orders not filled, by buyer economy),
+`unmet_demand` (step, country, sector, use, value: orders not filled, by buyer economy and the
+sector bought),
 `tariff_revenue` (step, importer, exporter, sector, value), `inventories` (step, country, sector,
 days: input inventory held by the economy's firms, in days of baseline use), `consumer_prices`
 (step, country, index). The reference is a baseline run when one is attached (`sim.run` does
@@ -115,9 +116,16 @@ class Results:
 
     @cached_property
     def unmet_demand(self) -> pd.DataFrame:
-        table = self._trade(self.arrays["unfilled"])
-        return (table.groupby(["step", "importer", "sector", "use"], observed=True, as_index=False)["value"].sum()
-                .rename(columns={"importer": "country"}))
+        n_econ, n_sec, n_use = len(self.economies), len(self.sectors), len(USES)
+        per_step = n_econ * n_sec * n_use
+        column = np.arange(per_step)
+        return pd.DataFrame({
+            "step": np.repeat(np.arange(1, self.steps + 1), per_step),
+            "country": pd.Categorical.from_codes(np.tile(column // (n_sec * n_use), self.steps), self.economies),
+            "sector": pd.Categorical.from_codes(np.tile(column // n_use % n_sec, self.steps), self.sectors),
+            "use": pd.Categorical.from_codes(np.tile(column % n_use, self.steps), list(USES)),
+            "value": self.arrays["unfilled"].ravel(),
+        })
 
     @cached_property
     def inventories(self) -> pd.DataFrame:
@@ -178,7 +186,7 @@ class Results:
             "by_sector": _plain(self.disruption("sector")),
             "tariff_revenue": float(self.arrays["tariff_revenue"].sum()),
             "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()),
-            "unmet_final_demand": float(self.arrays["unfilled"][:, final].sum()),
+            "unmet_final_demand": float(self.arrays["unfilled"][:, 1::2].sum()),
         }
 
 

@@ -184,3 +184,13 @@ def test_capacity_shock_profile_by_firm():
     seen = np.array(seen)
     assert np.allclose(seen[:, [0, 3]].T, [[1, 1, .5, .5, .5, .5, .5, .625, .75, .875, 1, 1]] * 2)
     assert np.all(np.delete(seen, [0, 3], axis=1) == 1)
+
+
+def test_unmet_demand_counts_blocked_orders():
+    """A full block of CN materials to MY leaves MY chipmakers' whole materials order unfilled at once."""
+    res = sim.run("tiny", steps=3, overrides={"export_controls": [
+        {"exporter": "CN", "importers": ["MY"], "sectors": ["materials"], "share": 1.0}]})
+    unmet = res.unmet_demand.set_index(["step", "country", "sector", "use"])["value"]
+    assert unmet[(1, "MY", "materials", "intermediate")] == pytest.approx(200 / 365, rel=1e-9)
+    assert unmet.drop((1, "MY", "materials", "intermediate")).loc[1].abs().max() < 1e-12
+    assert res.baseline.unmet_demand["value"].abs().max() < 1e-12

@@ -144,6 +144,7 @@ class State:
     share: np.ndarray  # [links] order share within the slot
     fill_rate: np.ndarray  # [links] smoothed share of orders delivered
     orders: np.ndarray  # [links] orders placed last step, filled this step
+    slot_orders: np.ndarray  # [slots] the same, per buyer and input sector
     inventory: np.ndarray  # [firm slots]
     in_transit: np.ndarray  # [slots]
     pipeline: TransitPipeline
@@ -164,6 +165,8 @@ class StepFlows:
     arrived: np.ndarray  # [links] arrived this step
     used: np.ndarray  # [firm slots] inputs used
     ordered: np.ndarray  # [links] orders that were filled this step (placed last step)
+    ordered_slot: np.ndarray  # [slots] the same, per buyer and input sector
+    shipped_slot: np.ndarray  # [slots] shipped this step, per buyer and input sector
     landed: np.ndarray  # [links] landed price factor (price x tariff wedge)
     tariff_rate: np.ndarray  # [links] ad-valorem tariff applied
     blocked: np.ndarray  # [links] share blocked by export controls
@@ -187,6 +190,7 @@ class Engine:
             share=st.w0.copy(),
             fill_rate=np.ones(st.n_links),
             orders=st.flow0.copy(),
+            slot_orders=st.slot_flow0.copy(),
             inventory=st.inventory0.copy(),
             in_transit=st.segment_sum(st.flow0 * st.lead),
             pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
@@ -254,7 +258,8 @@ class Engine:
         s.fill_rate += fill_change
         arrived = s.pipeline.advance(shipped)
         arrived_slot = seg(arrived)
-        s.in_transit += seg(shipped)
+        shipped_slot = seg(shipped)
+        s.in_transit += shipped_slot
         s.in_transit -= arrived_slot
 
         # 6. inventories: arrivals in, inputs used out (never below zero)
@@ -269,8 +274,9 @@ class Engine:
         gap = need * (st.inventory_steps + slot_lead[:n_fs]) - s.inventory - s.in_transit[:n_fs]
         firm_order = np.maximum(0.0, need + gap / p.restoration_steps)
         final_order = st.slot_flow0[n_fs:] * np.power(slot_price[n_fs:], -st.final_elasticity)
-        ordered = s.orders
-        s.orders = np.concatenate((firm_order, final_order))[st.slot]
+        ordered, ordered_slot = s.orders, s.slot_orders
+        s.slot_orders = np.concatenate((firm_order, final_order))
+        s.orders = s.slot_orders[st.slot]
         s.orders *= s.share
         s.step += 1
         return StepFlows(
@@ -280,6 +286,8 @@ class Engine:
             arrived=arrived,
             used=used,
             ordered=ordered,
+            ordered_slot=ordered_slot,
+            shipped_slot=shipped_slot,
             landed=landed,
             tariff_rate=self.link_tariff,
             blocked=self.link_blocked,
