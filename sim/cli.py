@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.report import summary_table, write_report
+    from sim.report import events_table, summary_table, write_report
     from sim.run import run
     from sim.scenario import load_scenario, parse_override
 
@@ -56,6 +56,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / scenario.name
     written = write_report(results, out)
     print(summary_table(results.summary()))
+    print()
+    print(events_table(results.events))
     print(
         f"\nRan in {elapsed:.1f} s. Wrote {len(written)} files to {out}/: "
         + ", ".join(sorted(p.name for p in written.values()))

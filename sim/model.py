@@ -19,6 +19,7 @@ from sim.agents import Economy, Firm, Government, Multinational
 from sim.engine.core import Engine, EngineParams, Policy, StepFlows
 from sim.engine.ledger import check_ledger
 from sim.network import SupplyNetwork, build_network
+from sim.policies import Retaliation
 from sim.recorder import Recorder
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
@@ -121,8 +122,20 @@ class SupplyChainModel(mesa.Model):
         self.last_flows: StepFlows | None = None
         self.check_ledger = scenario.engine.check_ledger
 
+        self.events: list[dict] = []
+        self.tariff_history: list[np.ndarray] = []
+        self._truces_done: set[int] = set()
+        n_econ, n_sec = self.network.n_economies, self.network.n_sectors
+        steady = self.recorder.steady["delivered"]
+        trade = np.zeros(n_econ * n_econ * n_sec)
+        np.add.at(trade, (self.recorder.group_exporter * n_econ + self.recorder.group_importer) * n_sec
+                  + self.recorder.group_sector, steady)
+        self.baseline_trade = trade.reshape(n_econ, n_econ, n_sec)  # [exporter, importer, sector] per step
+
         self.economies = {name: Economy(self, name) for name in scenario.economy_names}
         self.governments = {name: Government(self, name) for name in scenario.economy_names}
+        for rule in scenario.retaliation:
+            self.governments[rule.economy].retaliation = Retaliation.from_config(rule, self)
         self.multinationals = {m.name: Multinational(self, m.name, m.home) for m in scenario.multinationals}
         self._firms: dict[int, Firm] = {}
         if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
@@ -159,6 +172,10 @@ class SupplyChainModel(mesa.Model):
         policy.export_block[:] = 0.0
         for government in self.governments.values():
             government.set_policy(policy, day)
+        self._apply_truces(day)
+        for government in self.governments.values():
+            government.retaliate(policy)
+        self.tariff_history.append(policy.tariff.copy())
         policy.capacity = self.shocks.capacity(day, self.network.n_firms)
         before = self.engine.state.copy() if self.check_ledger else None
         flows = self.engine.step(policy)
@@ -167,6 +184,47 @@ class SupplyChainModel(mesa.Model):
         self.last_flows = flows
         self.recorder.record(flows)
         self.datacollector.collect(self)
+
+    # -- what governments observe ---------------------------------------------------------------
+    def tariff_increase(self, importer: int, exporter: int, lag: int = 0) -> float:
+        """Importer's tariff on exporter's goods above the calibration year, trade-weighted over sectors,
+        as applied `lag` steps before the last completed step."""
+        index = len(self.tariff_history) - 1 - lag
+        tariff = self.tariff_history[index] if index >= 0 else self.baseline_tariff
+        increase = tariff[importer, exporter] - self.baseline_tariff[importer, exporter]
+        weights = self.baseline_trade[exporter, importer]
+        total = weights.sum()
+        return float(increase @ weights / total) if total > 0 else float(increase.mean())
+
+    def export_drop(self, exporter: int, importer: int, window: int) -> float:
+        """Share by which exporter's deliveries to importer fell over the last `window` steps."""
+        rec = self.recorder
+        mask = (rec.group_exporter == exporter) & (rec.group_importer == importer)
+        base = rec.steady["delivered"][mask].sum()
+        rows = rec.rows["delivered"][-window:]
+        if base <= 0 or not rows:
+            return 0.0
+        return float(1 - np.mean([row[mask].sum() for row in rows]) / base)
+
+    def log_event(self, **event) -> None:
+        """Add a policy action to the event log (who, what, why), stamped with the step and day."""
+        for key in ("partner", "sectors"):
+            if not isinstance(event.get(key, ""), str):
+                event[key] = ",".join(event[key])
+        self.events.append({"step": self.engine.state.step + 1, "day": self.day} | event)
+
+    def _apply_truces(self, day: float) -> None:
+        for i, truce in enumerate(self.config.truces):
+            if i in self._truces_done or day < truce.day:
+                continue
+            self._truces_done.add(i)
+            a, b = truce.economies
+            for me, other in ((a, b), (b, a)):
+                retaliation = self.governments[me].retaliation
+                if retaliation is not None:
+                    retaliation.truce(self, self.index.economy(other))
+            self.log_event(actor=f"{a}+{b}", action="truce", partner="", sectors="*", value=0.0, rule="truce",
+                           reason=f"truces[{i}] on day {truce.day:g}", source=truce.source or "")
 
     def run(self, steps: int | None = None, progress: bool = False, label: str | None = None) -> None:
         """Run `steps` steps (default: the scenario's run length), with an optional progress bar."""
@@ -184,4 +242,5 @@ class SupplyChainModel(mesa.Model):
             self.network.n_firms,
             self.network.n_links,
             self.config.io.units.removesuffix("_per_year"),
+            events=self.events,
         )

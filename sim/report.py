@@ -93,6 +93,21 @@ def _plot_by(results: Results, by: str, loss: bool, path: Path, title: str, tota
     return path
 
 
+def events_table(events, limit: int = 20) -> str:
+    """The policy event log, one line per action (first `limit` lines)."""
+    if events.empty:
+        return "Policy events: none."
+    lines = [f"Policy events ({len(events)}):"]
+    for row in events.head(limit).itertuples():
+        target = f" on {row.partner}" if row.partner else ""
+        sectors = "" if row.sectors in ("*", "") else f" [{row.sectors}]"
+        lines.append(f"  day {row.day:>5g}  {row.actor:<6} {row.action}{target}{sectors} = {row.value:g}"
+                     f"  ({row.rule}: {row.reason})")
+    if len(events) > limit:
+        lines.append(f"  ... {len(events) - limit} more in events.parquet")
+    return "\n".join(lines)
+
+
 def plot_throughput(results: Results, path: Path) -> Path:
     """Throughput as % of the reference: total and by origin economy."""
     return _plot_by(results, "exporter", False, path, "throughput by origin economy", total=True)

@@ -7,13 +7,14 @@ goods delivered, `use` is intermediate or final), `prices` (step, country, secto
 sector bought),
 `tariff_revenue` (step, importer, exporter, sector, value), `inventories` (step, country, sector,
 days: input inventory held by the economy's firms, in days of baseline use), `consumer_prices`
-(step, country, index). The reference is a baseline run when one is attached (`sim.run` does
+(step, country, index), `events` (the policy event log: step, day, actor, action, partner,
+sectors, value, rule, reason, source). The reference is a baseline run when one is attached (`sim.run` does
 that), otherwise the calibrated steady state, which a run without shocks reproduces exactly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -21,6 +22,8 @@ import pandas as pd
 
 from sim.metrics import disruption
 from sim.recorder import USES, Recorder
+
+EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
 
 
 @dataclass
@@ -37,11 +40,13 @@ class Results:
     n_firms: int = 0
     n_links: int = 0
     units: str = ""
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))
     baseline: Results | None = None
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
-                      days_per_step: float, n_firms: int, n_links: int, units: str = "") -> Results:
+                      days_per_step: float, n_firms: int, n_links: int, units: str = "",
+                      events: list[dict] | None = None) -> Results:
         return cls(
             name=name,
             economies=list(economies),
@@ -58,6 +63,7 @@ class Results:
             n_firms=n_firms,
             n_links=n_links,
             units=units,
+            events=pd.DataFrame(events or [], columns=EVENT_COLUMNS),
         )
 
     @property
@@ -142,7 +148,8 @@ class Results:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in
-                ("output", "flows", "prices", "unmet_demand", "tariff_revenue", "inventories", "consumer_prices")}
+                ("output", "flows", "prices", "unmet_demand", "tariff_revenue", "inventories", "consumer_prices",
+                 "events")}
 
     # -- throughput and disruption --------------------------------------------------------------
     def throughput(self, by: str | None = None, reference: bool = False) -> pd.DataFrame:

@@ -167,6 +167,38 @@ class MultinationalConfig(Strict):
     plants: list[Plant] = Field(min_length=1)
 
 
+class TriggerConfig(Strict):
+    export_drop_pct: float = Field(gt=0, le=100, description="act only if exports to the partner fell this much")
+    window_days: float = Field(30.0, gt=0, description="over this window, against the baseline")
+
+
+class RetaliationConfig(Strict):
+    """How a government answers tariffs on its exports (MODEL.md section 5)."""
+
+    economy: Name
+    rule: Literal["none", "tit_for_tat", "proportional", "escalate", "targeted"] = "none"
+    against: Targets = Field("*", description="partners it answers")
+    delay_days: float = Field(0.0, ge=0, description="time to answer (at least one step)")
+    k: float = Field(1.0, ge=0, description="proportional: answer k x the partner's increase")
+    step: float = Field(0.1, gt=0, description="escalate: go this far above the partner's increase")
+    cap: float | None = Field(None, ge=0, description="highest retaliatory increase")
+    sectors: Targets = Field("*", description="lines of the partner's exports it taxes or controls")
+    instrument: Literal["tariff", "export_control"] = "tariff"
+    share: float = Field(1.0, ge=0, le=1, description="targeted export control: share blocked")
+    trigger: TriggerConfig | None = None
+    source: str | None = None
+
+    _lists = field_validator("against", "sectors", mode="before")(_as_list)
+
+
+class Truce(Strict):
+    """Both economies drop their retaliation against each other and start counting anew."""
+
+    economies: list[Name] = Field(min_length=2, max_length=2)
+    day: float = Field(ge=0)
+    source: str | None = None
+
+
 class Scenario(Strict):
     """A validated scenario. Build with `load_scenario` (files) or `Scenario.from_dict`."""
 
@@ -185,6 +217,8 @@ class Scenario(Strict):
     export_controls: list[ExportControl] = []
     capacity_shocks: list[CapacityShock] = []
     multinationals: list[MultinationalConfig] = []
+    retaliation: list[RetaliationConfig] = []
+    truces: list[Truce] = []
     _file: str | None = PrivateAttr(None)
 
     @property
@@ -272,6 +306,8 @@ class Scenario(Strict):
         baseline.tariffs.applied = []
         baseline.export_controls = []
         baseline.capacity_shocks = []
+        baseline.retaliation = []
+        baseline.truces = []
         baseline.name = f"{self.name} (baseline)"
         baseline._file = self._file
         return baseline
@@ -385,6 +421,22 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         _lookup(m.home, econs, "economy", f"multinationals[{i}].home", file)
         for j, plant in enumerate(m.plants):
             s.cell_index(plant.cell, f"multinationals[{i}].plants[{j}].cell")
+    answered = set()
+    for i, r in enumerate(s.retaliation):
+        where = f"retaliation[{i}]"
+        _lookup(r.economy, econs, "economy", f"{where}.economy", file)
+        _check_targets(r.against, econs, "economy", f"{where}.against", file)
+        _check_targets(r.sectors, sects, "sector", f"{where}.sectors", file)
+        if r.economy in answered:
+            raise ScenarioError(f"economy {r.economy} has a retaliation rule already; allowed: one per economy",
+                                file=file, field=f"{where}.economy")
+        answered.add(r.economy)
+        if r.rule == "targeted" and r.sectors == "*":
+            raise ScenarioError("a targeted rule needs its 'sectors' (e.g. [rare_earths])", file=file,
+                                field=f"{where}.sectors")
+    for i, t in enumerate(s.truces):
+        for j, name in enumerate(t.economies):
+            _lookup(name, econs, "economy", f"truces[{i}].economies[{j}]", file)
     min_inventory = min(sec.inventory_days for sec in s.sectors)
     if s.steps(min_inventory) < 1:
         bad = min(s.sectors, key=lambda sec: sec.inventory_days)

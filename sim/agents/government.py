@@ -18,6 +18,7 @@ from sim.scenario import ExportControl, TariffEntry
 if TYPE_CHECKING:
     from sim.engine.core import Policy
     from sim.model import SupplyChainModel
+    from sim.policies import Retaliation
 
 
 def active(entry: TariffEntry | ExportControl, day: float) -> bool:
@@ -31,18 +32,48 @@ class Government(mesa.Agent):
         super().__init__(model)
         self.economy = economy
         config = model.config
-        self.tariff_schedule = [t for t in config.tariffs.applied if t.importer == economy]
-        self.export_controls = [c for c in config.export_controls if c.exporter == economy]
+        self.tariff_schedule = [(i, t) for i, t in enumerate(config.tariffs.applied) if t.importer == economy]
+        self.export_controls = [(i, c) for i, c in enumerate(config.export_controls) if c.exporter == economy]
+        self.retaliation: Retaliation | None = None
+        self._active: set[str] = set()
 
     def set_policy(self, policy: Policy, day: float) -> None:
         """Write this step's active tariffs and export controls into the policy tensors."""
         lines = self.model.index.lines
-        for entry in self.tariff_schedule:
+        active_now = set()
+        for i, entry in self.tariff_schedule:
             if active(entry, day):
                 policy.tariff[lines(self.economy, entry.exporters, entry.sectors)] = entry.rate
-        for entry in self.export_controls:
+                active_now.add(f"tariffs.applied[{i}]")
+        for i, entry in self.export_controls:
             if active(entry, day):
                 policy.export_block[lines(self.economy, entry.importers, entry.sectors)] = entry.share
+                active_now.add(f"export_controls[{i}]")
+        self._log_schedule(active_now)
+
+    def _log_schedule(self, active_now: set[str]) -> None:
+        """Log schedule entries as they start and end."""
+        entries = dict((f"tariffs.applied[{i}]", e) for i, e in self.tariff_schedule)
+        entries |= {f"export_controls[{i}]": e for i, e in self.export_controls}
+        for key in sorted(active_now ^ self._active):
+            entry, starts = entries[key], key in active_now
+            is_tariff = key.startswith("tariffs")
+            self.model.log_event(
+                actor=self.economy,
+                action=("set tariff" if is_tariff else "export control") + ("" if starts else " ends"),
+                partner=entry.exporters if is_tariff else entry.importers,
+                sectors=entry.sectors,
+                value=(entry.rate if is_tariff else entry.share) if starts else 0.0,
+                rule="schedule",
+                reason=key,
+                source=entry.source or "",
+            )
+        self._active = active_now
+
+    def retaliate(self, policy: Policy) -> None:
+        """Answer partners' tariffs on this economy's exports by its retaliation rule, if it has one."""
+        if self.retaliation is not None:
+            self.retaliation.act(self.model, policy)
 
     def __repr__(self) -> str:
         return f"Government({self.economy})"
