@@ -11,6 +11,7 @@ nothing downstream ever sees a half-valid config.
 from __future__ import annotations
 
 import copy
+import datetime
 import difflib
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,6 +37,7 @@ class Strict(BaseModel):
 class TimeConfig(Strict):
     steps_per_year: int = Field(365, gt=0, description="model steps per year; 365 = daily steps")
     steps: int = Field(365, gt=0, description="default run length in steps")
+    start_date: datetime.date | None = Field(None, description="calendar date of day 0, for dated events")
 
 
 class EconomyConfig(Strict):
@@ -116,13 +118,31 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) and value != "*" else value
 
 
-class TariffEntry(Strict):
+class Dated(Strict):
+    """An event window in days from day 0, or in calendar dates (needs time.start_date)."""
+
+    start_day: float = Field(0.0, ge=0)
+    end_day: float | None = Field(None, ge=0)
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+
+
+class TariffEntry(Dated):
     importer: Name
     exporters: Targets = "*"
     sectors: Targets = "*"
     rate: float = Field(ge=0, description="ad-valorem rate as a fraction (0.25 = 25%)")
-    start_day: float = Field(0.0, ge=0)
-    end_day: float | None = Field(None, ge=0)
+    source: str | None = None
+
+    _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
+
+
+class Exemption(Dated):
+    """Lines kept at their calibration-year rate whatever the applied entries say (e.g. chips)."""
+
+    importer: Name
+    exporters: Targets = "*"
+    sectors: Targets
     source: str | None = None
 
     _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
@@ -131,15 +151,14 @@ class TariffEntry(Strict):
 class Tariffs(Strict):
     baseline: list[TariffEntry] = Field(default_factory=list, description="in force in the calibration year")
     applied: list[TariffEntry] = Field(default_factory=list, description="changes simulated against it")
+    exemptions: list[Exemption] = Field(default_factory=list, description="lines excluded from applied rates")
 
 
-class ExportControl(Strict):
+class ExportControl(Dated):
     exporter: Name
     importers: Targets = "*"
     sectors: Targets = "*"
     share: float = Field(ge=0, le=1, description="share of the flows blocked")
-    start_day: float = Field(0.0, ge=0)
-    end_day: float | None = Field(None, ge=0)
     source: str | None = None
 
     _lists = field_validator("importers", "sectors", mode="before")(_as_list)
@@ -304,6 +323,7 @@ class Scenario(Strict):
         """The no-policy baseline: same network and settings, no applied tariffs, controls or shocks."""
         baseline = self.model_copy(deep=True)
         baseline.tariffs.applied = []
+        baseline.tariffs.exemptions = []
         baseline.export_controls = []
         baseline.capacity_shocks = []
         baseline.retaliation = []
@@ -394,12 +414,13 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
     for i, r in enumerate(s.lead_times.routes):
         _lookup(r.exporter, econs, "economy", f"lead_times.routes[{i}].exporter", file)
         _lookup(r.importer, econs, "economy", f"lead_times.routes[{i}].importer", file)
-    for group in ("baseline", "applied"):
+    for group in ("baseline", "applied", "exemptions"):
         for i, t in enumerate(getattr(s.tariffs, group)):
             where = f"tariffs.{group}[{i}]"
             _lookup(t.importer, econs, "economy", f"{where}.importer", file)
             _check_targets(t.exporters, econs, "economy", f"{where}.exporters", file)
             _check_targets(t.sectors, sects, "sector", f"{where}.sectors", file)
+            _resolve_dates(t, s.time.start_date, where, file)
             _check_window(t.start_day, t.end_day, where, file)
     for i, c in enumerate(s.export_controls):
         where = f"export_controls[{i}]"
@@ -421,6 +442,7 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         _lookup(m.home, econs, "economy", f"multinationals[{i}].home", file)
         for j, plant in enumerate(m.plants):
             s.cell_index(plant.cell, f"multinationals[{i}].plants[{j}].cell")
+    _check_contradictions(s, file)
     answered = set()
     for i, r in enumerate(s.retaliation):
         where = f"retaliation[{i}]"
@@ -446,6 +468,53 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
             file=file,
             field=f"sectors.{bad.name}.inventory_days",
         )
+
+
+def _resolve_dates(entry: Dated, start_date: datetime.date | None, where: str, file: str | None) -> None:
+    """Turn start_date/end_date into days from time.start_date; dates before it are errors."""
+    for date_field, day_field in (("start_date", "start_day"), ("end_date", "end_day")):
+        date = getattr(entry, date_field)
+        if date is None:
+            continue
+        if start_date is None:
+            raise ScenarioError(f"a dated event needs time.start_date (the date of day 0); got {date_field} {date}",
+                                file=file, field=f"{where}.{date_field}")
+        if day_field in entry.model_fields_set:
+            raise ScenarioError(f"give {date_field} or {day_field}, not both", file=file, field=f"{where}.{date_field}")
+        days = (date - start_date).days
+        if days < 0:
+            raise ScenarioError(f"{date_field} {date} is before the scenario's start date {start_date}; "
+                                f"allowed: {start_date} or later", file=file, field=f"{where}.{date_field}")
+        setattr(entry, day_field, float(days))
+
+
+def _lines(partners: Any, sectors: Any, economies: list[str], all_sectors: list[str]) -> set[tuple[str, str]]:
+    """The (partner, sector) lines an entry covers ('*' = all)."""
+    partners = economies if partners == "*" else partners
+    sectors = all_sectors if sectors == "*" else sectors
+    return {(p, q) for p in partners for q in sectors}
+
+
+def _check_contradictions(s: Scenario, file: str | None) -> None:
+    """Two tariff entries starting together on common lines must agree, unless one is an exemption
+    (its lines a strict subset of the other's), which then takes precedence on those lines."""
+    entries = s.tariffs.applied
+    econs, sects = s.economy_names, s.sector_names
+    for i, a in enumerate(entries):
+        for j in range(i + 1, len(entries)):
+            b = entries[j]
+            if a.importer != b.importer or a.start_day != b.start_day or a.rate == b.rate:
+                continue
+            la = _lines(a.exporters, a.sectors, econs, sects)
+            lb = _lines(b.exporters, b.sectors, econs, sects)
+            common = la & lb
+            if common and not (la < lb or lb < la):
+                example = sorted(common)[0]
+                raise ScenarioError(
+                    f"contradictory events: tariffs.applied[{i}] ({a.rate:g}) and tariffs.applied[{j}] ({b.rate:g}) "
+                    f"both set {a.importer}'s tariff on {example[0]} {example[1]} from day {a.start_day:g}; "
+                    "allowed: one rate per line and start day, or an exemption on a subset of the lines",
+                    file=file, field=f"tariffs.applied[{j}]")
 
 
 def _check_window(start: float, end: float | None, where: str, file: str | None) -> None:

@@ -3,7 +3,9 @@
 For now a government follows the scenario's schedule: the tariffs it imposes on imports
 (`tariffs.applied` entries with it as importer) and the export controls it sets on its exports
 (`export_controls` with it as exporter), each active from its start day until its end day.
-An active entry *sets* the rate of its lines; later entries override earlier ones. Rules that
+An active entry *sets* the rate of its lines. Where active entries overlap, the one that started
+last wins; at the same start, the one on fewer lines wins. Exemptions (`tariffs.exemptions`) keep
+their lines at the calibration-year rate while active, whatever rate entries start later. Rules that
 react to other governments (retaliation, negotiation) build on this schedule.
 """
 
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.scenario import ExportControl, TariffEntry
+from sim.scenario import Dated, TariffEntry
 
 if TYPE_CHECKING:
     from sim.engine.core import Policy
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from sim.policies import Retaliation
 
 
-def active(entry: TariffEntry | ExportControl, day: float) -> bool:
+def active(entry: Dated, day: float) -> bool:
     return entry.start_day <= day and (entry.end_day is None or day < entry.end_day)
 
 
@@ -32,7 +34,17 @@ class Government(mesa.Agent):
         super().__init__(model)
         self.economy = economy
         config = model.config
-        self.tariff_schedule = [(i, t) for i, t in enumerate(config.tariffs.applied) if t.importer == economy]
+        n_econ, n_sec = len(config.economies), len(config.sectors)
+
+        def breadth(entry: TariffEntry) -> int:
+            partners = n_econ if entry.exporters == "*" else len(entry.exporters)
+            return partners * (n_sec if entry.sectors == "*" else len(entry.sectors))
+
+        # applied in order, so the entry that started last wins, and at the same start an exemption
+        # (fewer lines) wins over the general rate
+        schedule = [(i, t) for i, t in enumerate(config.tariffs.applied) if t.importer == economy]
+        self.tariff_schedule = sorted(schedule, key=lambda it: (it[1].start_day, -breadth(it[1]), it[0]))
+        self.exemptions = [(i, x) for i, x in enumerate(config.tariffs.exemptions) if x.importer == economy]
         self.export_controls = [(i, c) for i, c in enumerate(config.export_controls) if c.exporter == economy]
         self.retaliation: Retaliation | None = None
         self._active: set[str] = set()
@@ -41,10 +53,15 @@ class Government(mesa.Agent):
         """Write this step's active tariffs and export controls into the policy tensors."""
         lines = self.model.index.lines
         active_now = set()
-        for i, entry in self.tariff_schedule:
+        for i, entry in self.tariff_schedule:  # in order of precedence (see __init__)
             if active(entry, day):
                 policy.tariff[lines(self.economy, entry.exporters, entry.sectors)] = entry.rate
                 active_now.add(f"tariffs.applied[{i}]")
+        for i, entry in self.exemptions:
+            if active(entry, day):
+                exempt = lines(self.economy, entry.exporters, entry.sectors)
+                policy.tariff[exempt] = self.model.baseline_tariff[exempt]
+                active_now.add(f"tariffs.exemptions[{i}]")
         for i, entry in self.export_controls:
             if active(entry, day):
                 policy.export_block[lines(self.economy, entry.importers, entry.sectors)] = entry.share
@@ -53,17 +70,23 @@ class Government(mesa.Agent):
 
     def _log_schedule(self, active_now: set[str]) -> None:
         """Log schedule entries as they start and end."""
-        entries = dict((f"tariffs.applied[{i}]", e) for i, e in self.tariff_schedule)
+        entries = {f"tariffs.applied[{i}]": e for i, e in self.tariff_schedule}
+        entries |= {f"tariffs.exemptions[{i}]": e for i, e in self.exemptions}
         entries |= {f"export_controls[{i}]": e for i, e in self.export_controls}
         for key in sorted(active_now ^ self._active):
             entry, starts = entries[key], key in active_now
-            is_tariff = key.startswith("tariffs")
+            kind = key.split("[")[0]
+            action, partners, value = {
+                "tariffs.applied": ("set tariff", getattr(entry, "exporters", ""), getattr(entry, "rate", 0.0)),
+                "tariffs.exemptions": ("exempt", getattr(entry, "exporters", ""), 0.0),
+                "export_controls": ("export control", getattr(entry, "importers", ""), getattr(entry, "share", 0.0)),
+            }[kind]
             self.model.log_event(
                 actor=self.economy,
-                action=("set tariff" if is_tariff else "export control") + ("" if starts else " ends"),
-                partner=entry.exporters if is_tariff else entry.importers,
+                action=action + ("" if starts else " ends"),
+                partner=partners,
                 sectors=entry.sectors,
-                value=(entry.rate if is_tariff else entry.share) if starts else 0.0,
+                value=value if starts else 0.0,
                 rule="schedule",
                 reason=key,
                 source=entry.source or "",
