@@ -123,7 +123,6 @@ class SupplyChainModel(mesa.Model):
         self.check_ledger = scenario.engine.check_ledger
 
         self.events: list[dict] = []
-        self.tariff_history: list[np.ndarray] = []
         self._truces_done: set[int] = set()
         n_econ, n_sec = self.network.n_economies, self.network.n_sectors
         steady = self.recorder.steady["delivered"]
@@ -175,22 +174,27 @@ class SupplyChainModel(mesa.Model):
         self._apply_truces(day)
         for government in self.governments.values():
             government.retaliate(policy)
-        self.tariff_history.append(policy.tariff.copy())
         policy.capacity = self.shocks.capacity(day, self.network.n_firms)
         before = self.engine.state.copy() if self.check_ledger else None
         flows = self.engine.step(policy)
         if before is not None:
             check_ledger(self.engine.structure, before, self.engine.state, flows)
         self.last_flows = flows
-        self.recorder.record(flows)
+        self.recorder.record(flows, policy)
         self.datacollector.collect(self)
+
+    @property
+    def tariff_history(self) -> np.ndarray:
+        """Applied tariffs per completed step: [step, importer, exporter, sector]."""
+        return self.recorder.table("tariff").reshape(-1, *self.baseline_tariff.shape)
 
     # -- what governments observe ---------------------------------------------------------------
     def tariff_increase(self, importer: int, exporter: int, lag: int = 0) -> float:
         """Importer's tariff on exporter's goods above the calibration year, trade-weighted over sectors,
         as applied `lag` steps before the last completed step."""
-        index = len(self.tariff_history) - 1 - lag
-        tariff = self.tariff_history[index] if index >= 0 else self.baseline_tariff
+        history = self.recorder.rows["tariff"]
+        index = len(history) - 1 - lag
+        tariff = history[index].reshape(self.baseline_tariff.shape) if index >= 0 else self.baseline_tariff
         increase = tariff[importer, exporter] - self.baseline_tariff[importer, exporter]
         weights = self.baseline_trade[exporter, importer]
         total = weights.sum()
@@ -243,4 +247,5 @@ class SupplyChainModel(mesa.Model):
             self.network.n_links,
             self.config.io.units.removesuffix("_per_year"),
             events=self.events,
+            multinationals=self.network.multinationals,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.core import Engine, StepFlows
+from sim.engine.core import Engine, Policy, StepFlows
 from sim.network.graph import SupplyNetwork
 
 USES = ("intermediate", "final")
@@ -55,13 +55,23 @@ class Recorder:
         slot_economy = np.concatenate((network.firm_economy[st.slot_firm], self.final_economy))
         self.slot_group = (slot_economy * n_sec + st.slot_sector) * 2 + st.slot_is_final
         self.n_slot_groups = n_econ * n_sec * 2
+        # multinationals' own imports: links from a plant it owns abroad into its home economy
+        homes = np.array([network.economies.index(h) for h in network.multinational_home], dtype=np.intp)
+        self.n_multinationals = len(homes)
+        owner = network.firm_owner[st.supplier].astype(np.intp)
+        owned = owner >= 0
+        home_bound = np.zeros_like(owned)
+        home_bound[owned] = (importer[owned] == homes[owner[owned]]) & (exporter[owned] != importer[owned])
+        self.link_owner_home = np.where(home_bound, owner, -1)
         self.steady = self._steady_state()
         self._tariff_source: np.ndarray | None = None
         self._taxed = np.zeros(0, dtype=np.intp)
         self.rows: dict[str, list[np.ndarray]] = {name: [] for name in self.steady}
 
-    def record(self, flows: StepFlows) -> None:
+    def record(self, flows: StepFlows, policy: Policy) -> None:
         st, state = self.engine.structure, self.engine.state
+        self.rows["tariff"].append(policy.tariff.ravel().copy())
+        self.rows["export_block"].append(policy.export_block.ravel().copy())
         g = self.link_group
         self.rows["output"].append(np.bincount(self.firm_cell, flows.output, self.n_cells))
         self.rows["delivered"].append(np.bincount(g, flows.arrived, self.n_groups))
@@ -73,6 +83,9 @@ class Recorder:
         taxed = self._taxed
         duty = flows.shipped[taxed] * state.price[st.supplier[taxed]] * flows.tariff_rate[taxed]
         self.rows["tariff_revenue"].append(np.bincount(g[taxed], duty, self.n_groups))
+        owner = self.link_owner_home[taxed]
+        intra = owner >= 0
+        self.rows["multinational_tariff_bill"].append(np.bincount(owner[intra], duty[intra], self.n_multinationals))
         value = np.bincount(self.firm_cell, state.price * st.output0, self.n_cells)
         self.rows["price"].append(value / np.where(self.cell_output0 > 0, self.cell_output0, 1.0))
         self.rows["inventory"].append(self._inventory_days(state.inventory))
@@ -100,6 +113,11 @@ class Recorder:
             "delivered": np.bincount(self.link_group, st.flow0, self.n_groups),
             "unfilled": np.zeros(self.n_slot_groups),
             "tariff_revenue": np.bincount(self.link_group, st.flow0 * st.tariff0, self.n_groups),
+            "multinational_tariff_bill": np.bincount(
+                self.link_owner_home[self.link_owner_home >= 0],
+                (st.flow0 * st.tariff0)[self.link_owner_home >= 0], self.n_multinationals),
+            "tariff": st.route_tariff0,
+            "export_block": np.zeros_like(st.route_tariff0),
             "price": np.where(self.cell_output0 > 0, 1.0, 0.0),
             "inventory": self._inventory_days(st.inventory0),
             "consumer_price": has_final.astype(float),

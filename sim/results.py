@@ -40,13 +40,14 @@ class Results:
     n_firms: int = 0
     n_links: int = 0
     units: str = ""
+    multinationals: list[str] = field(default_factory=list)
     events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))
     baseline: Results | None = None
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
                       days_per_step: float, n_firms: int, n_links: int, units: str = "",
-                      events: list[dict] | None = None) -> Results:
+                      events: list[dict] | None = None, multinationals: list[str] | None = None) -> Results:
         return cls(
             name=name,
             economies=list(economies),
@@ -63,6 +64,7 @@ class Results:
             n_firms=n_firms,
             n_links=n_links,
             units=units,
+            multinationals=list(multinationals or []),
             events=pd.DataFrame(events or [], columns=EVENT_COLUMNS),
         )
 
@@ -146,10 +148,64 @@ class Results:
             "index": self.arrays["consumer_price"].ravel(),
         })
 
+    def _policy_paths(self, name: str, first: str, second: str, column: str) -> pd.DataFrame:
+        """A policy tensor per step as a tidy table of cross-border lines."""
+        n_econ, n_sec = len(self.economies), len(self.sectors)
+        a, b, sector = np.unravel_index(np.arange(n_econ * n_econ * n_sec), (n_econ, n_econ, n_sec))
+        cross = a != b
+        values = self.arrays[name][:, cross]
+        steps = len(values)
+        return pd.DataFrame({
+            "step": np.repeat(np.arange(1, steps + 1), cross.sum()),
+            first: pd.Categorical.from_codes(np.tile(a[cross], steps), self.economies),
+            second: pd.Categorical.from_codes(np.tile(b[cross], steps), self.economies),
+            "sector": pd.Categorical.from_codes(np.tile(sector[cross], steps), self.sectors),
+            column: values.ravel(),
+        })
+
+    @cached_property
+    def tariffs(self) -> pd.DataFrame:
+        """Bilateral tariff paths: step, importer, exporter, sector, rate."""
+        return self._policy_paths("tariff", "importer", "exporter", "rate")
+
+    @cached_property
+    def export_controls(self) -> pd.DataFrame:
+        """Export-control paths: step, exporter, importer, sector, share blocked."""
+        return self._policy_paths("export_block", "exporter", "importer", "share")
+
+    def import_shares(self, importer: str, sector: str, use: str | None = None) -> pd.DataFrame:
+        """Trade diversion: shares of `importer`'s purchases of `sector` by origin, per step."""
+        g = self.groups
+        mask = (g["importer"] == self.economies.index(importer)) & (g["sector"] == self.sectors.index(sector))
+        if use is not None:
+            mask &= g["use"] == USES.index(use)
+        values = self.arrays["delivered"][:, mask]
+        by_origin = np.zeros((len(values), len(self.economies)))
+        for column, origin in enumerate(g["exporter"][mask]):
+            by_origin[:, origin] += values[:, column]
+        total = by_origin.sum(axis=1, keepdims=True)
+        shares = np.divide(by_origin, total, out=np.zeros_like(by_origin), where=total > 0)
+        return pd.DataFrame(shares, columns=self.economies, index=np.arange(1, len(values) + 1))
+
+    def tariff_incidence(self) -> pd.DataFrame:
+        """Who paid the duties over the run, by importer: consumers (final goods), firms (inputs), and
+        of those, each multinational's bill on what its foreign plants shipped home."""
+        revenue = self.arrays["tariff_revenue"].sum(axis=0)
+        g = self.groups
+        rows = []
+        for i, name in enumerate(self.economies):
+            mine = g["importer"] == i
+            rows.append({"importer": name, "payer": "consumers", "value": float(revenue[mine & (g["use"] == 1)].sum())})
+            rows.append({"importer": name, "payer": "firms", "value": float(revenue[mine & (g["use"] == 0)].sum())})
+        bills = self.arrays["multinational_tariff_bill"].sum(axis=0)
+        rows += [{"importer": "", "payer": f"multinational {m}", "value": float(b)}
+                 for m, b in zip(self.multinationals, bills, strict=True)]
+        return pd.DataFrame(rows)
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in
                 ("output", "flows", "prices", "unmet_demand", "tariff_revenue", "inventories", "consumer_prices",
-                 "events")}
+                 "events", "tariffs", "export_controls")}
 
     # -- throughput and disruption --------------------------------------------------------------
     def throughput(self, by: str | None = None, reference: bool = False) -> pd.DataFrame:
@@ -194,6 +250,8 @@ class Results:
             "tariff_revenue": float(self.arrays["tariff_revenue"].sum()),
             "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()),
             "unmet_final_demand": float(self.arrays["unfilled"][:, 1::2].sum()),
+            "tariff_incidence": {f"{r.importer}:{r.payer}".lstrip(":"): r.value
+                                 for r in self.tariff_incidence().itertuples() if r.value},
         }
 
 

@@ -93,3 +93,18 @@ def test_schedule_entries_cover_every_partner_sector_combination():
     tariff, block = m.policy.tariff, m.policy.export_block
     assert np.all(tariff[0, 1:, :] == 0.3) and np.all(tariff[0, 0, :] == 0) and np.all(tariff[1:] == 0)
     assert np.all(block[1, [0, 2]][:, [0, 1]] == 0.2) and np.all(block[1, :, 2] == 0) and block.sum() == 0.2 * 4
+
+
+def test_policy_paths_diversion_and_incidence(model):
+    res = model.results()
+    us_my = res.tariffs.query("importer == 'US' and exporter == 'MY'")
+    assert set(us_my.loc[us_my.step <= 5, "rate"]) == {0.0} and set(us_my.loc[us_my.step > 6, "rate"]) == {0.19}
+    assert np.array_equal(res.arrays["tariff"].reshape(-1, 3, 3, 3), model.tariff_history)
+    shares = res.import_shares("US", "chips")
+    assert np.allclose(shares.sum(axis=1), 1.0)
+    incidence = res.tariff_incidence().set_index("payer")["value"]
+    total = res.arrays["tariff_revenue"].sum()
+    assert incidence[["consumers", "firms"]].sum() == pytest.approx(total, rel=1e-12)
+    bill = incidence["multinational USChipCo"]
+    assert 0 < bill < incidence["firms"].sum()  # its plants ship chips to US firms, a part of what firms paid
+    assert res.export_controls["share"].max() == 0

@@ -95,7 +95,8 @@ class Structure:
         # so the costly power runs over firms and routes, never over links
         self.firm_sigma = params.sector_sigma[network.firm_sector]
         self.route_sigma = np.tile(params.sector_sigma, n_econ * n_econ)
-        self.route_tariff_base = 1.0 + params.pass_through * baseline_tariff.ravel()
+        self.route_tariff0 = baseline_tariff.ravel().copy()  # [importer, exporter, sector] flattened
+        self.route_tariff_base = 1.0 + params.pass_through * self.route_tariff0
         self.tariff0 = baseline_tariff.ravel()[self.tariff_index]
 
         # slots: links are in canonical order (buyer, supplier sector), so a slot is a contiguous run
