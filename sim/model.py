@@ -19,7 +19,7 @@ from sim.agents import Economy, Firm, Government, Multinational
 from sim.engine.core import Engine, EngineParams, Policy, StepFlows
 from sim.engine.ledger import check_ledger
 from sim.network import SupplyNetwork, build_network
-from sim.policies import Retaliation
+from sim.policies import OfferRule, OwnPlantsRule, Retaliation
 from sim.recorder import Recorder
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
@@ -135,6 +135,10 @@ class SupplyChainModel(mesa.Model):
         self.governments = {name: Government(self, name) for name in scenario.economy_names}
         for rule in scenario.retaliation:
             self.governments[rule.economy].retaliation = Retaliation.from_config(rule, self)
+        for rule in scenario.negotiation.own_plants_exemptions:
+            self.governments[rule.economy].negotiation.append(OwnPlantsRule(rule, self))
+        for offer in scenario.negotiation.offers:
+            self.governments[offer.offerer].negotiation.append(OfferRule(offer, self))
         self.multinationals = {m.name: Multinational(self, m.name, m.home) for m in scenario.multinationals}
         self._firms: dict[int, Firm] = {}
         if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
@@ -171,6 +175,8 @@ class SupplyChainModel(mesa.Model):
         policy.export_block[:] = 0.0
         for government in self.governments.values():
             government.set_policy(policy, day)
+        for government in self.governments.values():
+            government.negotiate(policy)
         self._apply_truces(day)
         for government in self.governments.values():
             government.retaliate(policy)

@@ -218,6 +218,46 @@ class Truce(Strict):
     source: str | None = None
 
 
+class OwnPlantsExemption(Strict):
+    """Exempt a sector of a partner that does not retaliate when plants owned by this economy's
+    multinationals make more than `threshold` of its imports of that sector from the partner."""
+
+    economy: Name
+    sectors: list[Name] = Field(min_length=1)
+    threshold: float = Field(gt=0, le=1, description="share of imports made by own multinationals' plants")
+    partners: Targets = "*"
+    start_day: float = Field(0.0, ge=0)
+    review_days: float = Field(30.0, gt=0, description="how often the rule is reviewed")
+    source: str | None = None
+
+    _lists = field_validator("partners", mode="before")(_as_list)
+
+
+class Acceptance(Strict):
+    min_cut_share: float = Field(0.0, ge=0, le=1, description="accept only if the offer cuts at least this share")
+    requires_no_retaliation: bool = Field(True, description="reject an offerer that retaliates against us")
+
+
+class Offer(Strict):
+    """A concession (cut own tariffs on a share of the partner's lines) for an exemption or a lower rate."""
+
+    offerer: Name
+    partner: Name
+    day: float = Field(0.0, ge=0)
+    cut_share: float = Field(ge=0, le=1, description="share by which the offerer cuts its tariffs on the partner")
+    exemption_sectors: Targets = Field(description="the offerer's sectors the partner is asked to exempt")
+    exemption_rate: float | None = Field(None, ge=0, description="rate asked for (None: calibration-year rate)")
+    acceptance: Acceptance = Acceptance()
+    source: str | None = None
+
+    _lists = field_validator("exemption_sectors", mode="before")(_as_list)
+
+
+class Negotiation(Strict):
+    own_plants_exemptions: list[OwnPlantsExemption] = []
+    offers: list[Offer] = []
+
+
 class Scenario(Strict):
     """A validated scenario. Build with `load_scenario` (files) or `Scenario.from_dict`."""
 
@@ -238,6 +278,7 @@ class Scenario(Strict):
     multinationals: list[MultinationalConfig] = []
     retaliation: list[RetaliationConfig] = []
     truces: list[Truce] = []
+    negotiation: Negotiation = Negotiation()
     _file: str | None = PrivateAttr(None)
 
     @property
@@ -328,6 +369,7 @@ class Scenario(Strict):
         baseline.capacity_shocks = []
         baseline.retaliation = []
         baseline.truces = []
+        baseline.negotiation = Negotiation()
         baseline.name = f"{self.name} (baseline)"
         baseline._file = self._file
         return baseline
@@ -456,6 +498,18 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         if r.rule == "targeted" and r.sectors == "*":
             raise ScenarioError("a targeted rule needs its 'sectors' (e.g. [rare_earths])", file=file,
                                 field=f"{where}.sectors")
+    for i, rule in enumerate(s.negotiation.own_plants_exemptions):
+        where = f"negotiation.own_plants_exemptions[{i}]"
+        _lookup(rule.economy, econs, "economy", f"{where}.economy", file)
+        _check_targets(rule.sectors, sects, "sector", f"{where}.sectors", file)
+        _check_targets(rule.partners, econs, "economy", f"{where}.partners", file)
+    for i, offer in enumerate(s.negotiation.offers):
+        where = f"negotiation.offers[{i}]"
+        _lookup(offer.offerer, econs, "economy", f"{where}.offerer", file)
+        _lookup(offer.partner, econs, "economy", f"{where}.partner", file)
+        _check_targets(offer.exemption_sectors, sects, "sector", f"{where}.exemption_sectors", file)
+        if offer.offerer == offer.partner:
+            raise ScenarioError("an economy cannot make an offer to itself", file=file, field=f"{where}.partner")
     for i, t in enumerate(s.truces):
         for j, name in enumerate(t.economies):
             _lookup(name, econs, "economy", f"truces[{i}].economies[{j}]", file)

@@ -20,7 +20,7 @@ from sim.scenario import Dated, TariffEntry
 if TYPE_CHECKING:
     from sim.engine.core import Policy
     from sim.model import SupplyChainModel
-    from sim.policies import Retaliation
+    from sim.policies import OfferRule, OwnPlantsRule, Retaliation
 
 
 def active(entry: Dated, day: float) -> bool:
@@ -47,6 +47,7 @@ class Government(mesa.Agent):
         self.exemptions = [(i, x) for i, x in enumerate(config.tariffs.exemptions) if x.importer == economy]
         self.export_controls = [(i, c) for i, c in enumerate(config.export_controls) if c.exporter == economy]
         self.retaliation: Retaliation | None = None
+        self.negotiation: list[OfferRule | OwnPlantsRule] = []
         self._active: set[str] = set()
 
     def set_policy(self, policy: Policy, day: float) -> None:
@@ -92,6 +93,11 @@ class Government(mesa.Agent):
                 source=entry.source or "",
             )
         self._active = active_now
+
+    def negotiate(self, policy: Policy) -> None:
+        """Apply its negotiation rules: offers it made and exemptions it grants."""
+        for rule in self.negotiation:
+            rule.act(self.model, policy)
 
     def retaliate(self, policy: Policy) -> None:
         """Answer partners' tariffs on this economy's exports by its retaliation rule, if it has one."""
