@@ -139,7 +139,8 @@ class SupplyChainModel(mesa.Model):
             self.governments[rule.economy].negotiation.append(OwnPlantsRule(rule, self))
         for offer in scenario.negotiation.offers:
             self.governments[offer.offerer].negotiation.append(OfferRule(offer, self))
-        self.multinationals = {m.name: Multinational(self, m.name, m.home) for m in scenario.multinationals}
+        self.multinationals = {m.name: Multinational(self, m.name, m.home, m.relocations)
+                               for m in scenario.multinationals}
         self._firms: dict[int, Firm] = {}
         if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
             for i in range(self.network.n_firms):
@@ -181,6 +182,8 @@ class SupplyChainModel(mesa.Model):
         for government in self.governments.values():
             government.retaliate(policy)
         policy.capacity = self.shocks.capacity(day, self.network.n_firms)
+        for multinational in self.multinationals.values():
+            multinational.relocate(policy.capacity)
         before = self.engine.state.copy() if self.check_ledger else None
         flows = self.engine.step(policy)
         if before is not None:

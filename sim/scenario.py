@@ -180,10 +180,26 @@ class Plant(Strict):
     source: str | None = None
 
 
+class Relocation(Strict):
+    """Friend-shoring: move capacity between own plants when a tariff wedge persists."""
+
+    sector: Name
+    from_economy: Name
+    to_economy: Name
+    wedge_threshold: float = Field(0.1, ge=0, description="home tariff on 'from' minus on 'to' that triggers")
+    persistence_days: float = Field(90.0, ge=0, description="how long the wedge must last")
+    lag_days: float = Field(365.0, ge=0, description="investment lag from decision to first capacity")
+    ramp_days: float = Field(180.0, gt=0, description="ramp from first to full capacity")
+    share: float = Field(gt=0, le=1, description="share of the 'from' plants' capacity moved")
+    cost_share: float = Field(0.1, ge=0, lt=1, description="share of the moved capacity lost in the move")
+    source: str | None = None
+
+
 class MultinationalConfig(Strict):
     name: Name
     home: Name
     plants: list[Plant] = Field(min_length=1)
+    relocations: list[Relocation] = []
 
 
 class TriggerConfig(Strict):
@@ -484,6 +500,15 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         _lookup(m.home, econs, "economy", f"multinationals[{i}].home", file)
         for j, plant in enumerate(m.plants):
             s.cell_index(plant.cell, f"multinationals[{i}].plants[{j}].cell")
+        cells = {plant.cell for plant in m.plants}
+        for j, move in enumerate(m.relocations):
+            where = f"multinationals[{i}].relocations[{j}]"
+            for end in ("from_economy", "to_economy"):
+                cell = f"{getattr(move, end)}.{move.sector}"
+                s.cell_index(cell, f"{where}.{end}")
+                if cell not in cells:
+                    raise ScenarioError(f"{m.name} has no plants in {cell}; allowed: cells of its plants "
+                                        f"({', '.join(sorted(cells))})", file=file, field=f"{where}.{end}")
     _check_contradictions(s, file)
     answered = set()
     for i, r in enumerate(s.retaliation):

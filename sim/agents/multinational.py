@@ -1,9 +1,9 @@
 """Multinational: a parent firm (e.g. a US chipmaker) that owns plants in several economies.
 
 Ownership is part of the network build (a share of a cell's output, see `multinationals` in the
-scenario). The multinational reports its plants' output and its own tariff bill: the duties its
-home economy levies on what its foreign plants ship home. Sourcing and relocation rules build on
-this agent.
+scenario). The multinational reports its plants' output and its own tariff bill (the duties its
+home economy levies on what its foreign plants ship home), and follows its relocation plans
+(friend-shoring, `sim.policies.relocation`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.policies.relocation import RelocationRule
+
 if TYPE_CHECKING:
     from sim.model import SupplyChainModel
 
@@ -20,12 +22,18 @@ if TYPE_CHECKING:
 class Multinational(mesa.Agent):
     """A parent company and its plants (firm indices)."""
 
-    def __init__(self, model: SupplyChainModel, name: str, home: str):
+    def __init__(self, model: SupplyChainModel, name: str, home: str, relocations=()):
         super().__init__(model)
         self.name = name
         self.home = home
         self.owner_index = model.network.multinationals.index(name)
         self.plants = np.flatnonzero(model.network.firm_owner == self.owner_index)
+        self.relocations = [RelocationRule(plan, name, home, model, self.plants) for plan in relocations]
+
+    def relocate(self, capacity_factor: np.ndarray) -> None:
+        """Advance its relocation plans and apply the capacity moved so far."""
+        for plan in self.relocations:
+            plan.act(self.model, capacity_factor)
 
     @property
     def output(self) -> float:
