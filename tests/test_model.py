@@ -108,3 +108,16 @@ def test_policy_paths_diversion_and_incidence(model):
     bill = incidence["multinational USChipCo"]
     assert 0 < bill < incidence["firms"].sum()  # its plants ship chips to US firms, a part of what firms paid
     assert res.export_controls["share"].max() == 0
+
+
+def test_economy_value_added_and_bilateral_trade(model):
+    my, us = model.economies["MY"], model.economies["US"]
+    assert my.trade_with("US", "chips") == pytest.approx(us.trade_with("MY", "chips", exports=False))
+    assert my.trade_with("US", "chips") < my.trade_with("US")
+    assert my.exports == pytest.approx(sum(my.trade_with(p) for p in ("US", "CN")))
+    fresh = sim.SupplyChainModel(model.config.without_shocks(), network=model.network, rng=42)
+    scenario = model.config
+    sup, buy, val, *_ = scenario.io_blocks()
+    cells = np.arange(3) + 3 * 2  # MY's cells
+    expected = scenario.gross_output()[cells].sum() - val[np.isin(buy, cells)].sum()
+    assert fresh.economies["MY"].value_added == pytest.approx(expected, rel=1e-9)

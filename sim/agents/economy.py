@@ -1,8 +1,8 @@
 """Economy: a country or region, its consumers (final demand) and its aggregate statistics.
 
-The aggregates are read from the model's record of the last step: output, exports and imports
-(goods delivered across its border, at baseline prices), final demand served, the consumer price
-index (final-demand-weighted landed prices) and tariff revenue.
+The aggregates are read from the model's record of the last step: output, value added, exports
+and imports (goods delivered across its border, at baseline prices; in total or by partner and
+sector), the consumer price index (final-demand-weighted landed prices) and tariff revenue.
 """
 
 from __future__ import annotations
@@ -34,12 +34,31 @@ class Economy(mesa.Agent):
         return float(cells[self.position].sum())
 
     @property
+    def value_added(self) -> float:
+        """Value added in the last step at baseline prices: output less the inputs it used."""
+        model = self.model
+        flows = model.last_flows
+        output = model.engine.structure.output0 if flows is None else flows.output
+        mine = model.network.firm_economy == self.position
+        return float(np.dot(output[mine], model.engine.structure.value_added[mine]))
+
+    @property
     def exports(self) -> float:
         return float(self.model.recorder.trade(self.position, exports=True))
 
     @property
     def imports(self) -> float:
         return float(self.model.recorder.trade(self.position, exports=False))
+
+    def trade_with(self, partner: str, sector: str | None = None, exports: bool = True) -> float:
+        """Last step's deliveries to (exports) or from `partner`, optionally of one sector."""
+        rec, net = self.model.recorder, self.model.network
+        other = net.economies.index(partner)
+        exporter, importer = (self.position, other) if exports else (other, self.position)
+        mask = (rec.group_exporter == exporter) & (rec.group_importer == importer)
+        if sector is not None:
+            mask &= rec.group_sector == net.sectors.index(sector)
+        return float(rec.latest("delivered")[mask].sum())
 
     @property
     def tariff_revenue(self) -> float:
