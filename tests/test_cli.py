@@ -91,3 +91,11 @@ def test_malformed_yaml_and_missing_file_and_bad_override(tmp_path):
     done = sim_run("tiny", "--set", "engine.restoration_days=-1")
     assert done.returncode == 2 and "engine.restoration_days" in done.stderr and "greater than 0" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "configs" / "scenarios").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_loads_and_runs(path):
+    import sim
+
+    results = sim.run(path, steps=20)
+    assert results.steps == 20 and results.summary()["firms"] > 0
