@@ -174,6 +174,8 @@ class SupplyChainModel(mesa.Model):
         policy = self.policy
         policy.tariff[:] = self.baseline_tariff
         policy.export_block[:] = 0.0
+        policy.licensing_share[:] = 0.0
+        policy.licensing_steps[:] = 0
         for government in self.governments.values():
             government.set_policy(policy, day)
         for government in self.governments.values():

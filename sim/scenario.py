@@ -158,7 +158,8 @@ class ExportControl(Dated):
     exporter: Name
     importers: Targets = "*"
     sectors: Targets = "*"
-    share: float = Field(ge=0, le=1, description="share of the flows blocked")
+    share: float = Field(ge=0, le=1, description="share of the flows blocked (or delayed, see licensing_days)")
+    licensing_days: float = Field(0.0, ge=0, description="if > 0, the share is delayed this long, not blocked")
     source: str | None = None
 
     _lists = field_validator("importers", "sectors", mode="before")(_as_list)

@@ -194,3 +194,25 @@ def test_unmet_demand_counts_blocked_orders():
     assert unmet[(1, "MY", "materials", "intermediate")] == pytest.approx(200 / 365, rel=1e-9)
     assert unmet.drop((1, "MY", "materials", "intermediate")).loc[1].abs().max() < 1e-12
     assert res.baseline.unmet_demand["value"].abs().max() < 1e-12
+
+
+def test_licensing_delays_its_share_and_loses_nothing():
+    """A licensing lag holds `share` of the controlled shipments for its lag, then releases them."""
+    model = sim.SupplyChainModel(tiny(**{"engine.check_ledger": True, "export_controls": [
+        {"exporter": "CN", "importers": ["MY"], "sectors": ["materials"], "share": 0.5, "licensing_days": 10,
+         "start_day": 5, "end_day": 30}]}), rng=1)
+    net = model.network
+    controlled = (net.firm_economy[net.link_supplier] == 1) & (net.link_buyer_economy == 2) & (
+        net.firm_sector[net.link_supplier] == 0)
+    shipped = []
+    for _ in range(60):
+        model.step()  # the ledger (shipments, licences, transit, inventories) is checked every step
+        shipped.append(model.last_flows.shipped[controlled].sum())
+        waiting = model.engine.state.licensing.waiting()
+        assert np.all(waiting[~controlled] == 0)
+        if model.day == 20:  # held on days 10..19: half of what was shipped then
+            assert waiting[controlled].sum() == pytest.approx(0.5 * sum(shipped[10:20]), rel=1e-9)
+    assert model.engine.state.licensing.waiting().sum() == 0  # all released after the control ended
+    events = model.results().events
+    assert list(events["action"]) == ["export licensing", "export licensing ends"]
+    assert model.results().arrays["unfilled"].sum() == pytest.approx(0, abs=1e-9)  # delayed, not blocked

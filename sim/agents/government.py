@@ -65,7 +65,12 @@ class Government(mesa.Agent):
                 active_now.add(f"tariffs.exemptions[{i}]")
         for i, entry in self.export_controls:
             if active(entry, day):
-                policy.export_block[lines(self.economy, entry.importers, entry.sectors)] = entry.share
+                controlled = lines(self.economy, entry.importers, entry.sectors)
+                if entry.licensing_days > 0:
+                    policy.licensing_share[controlled] = entry.share
+                    policy.licensing_steps[controlled] = max(1, round(self.model.config.steps(entry.licensing_days)))
+                else:
+                    policy.export_block[controlled] = entry.share
                 active_now.add(f"export_controls[{i}]")
         self._log_schedule(active_now)
 
@@ -80,7 +85,8 @@ class Government(mesa.Agent):
             action, partners, value = {
                 "tariffs.applied": ("set tariff", getattr(entry, "exporters", ""), getattr(entry, "rate", 0.0)),
                 "tariffs.exemptions": ("exempt", getattr(entry, "exporters", ""), 0.0),
-                "export_controls": ("export control", getattr(entry, "importers", ""), getattr(entry, "share", 0.0)),
+                "export_controls": ("export licensing" if getattr(entry, "licensing_days", 0) else "export control",
+                                    getattr(entry, "importers", ""), getattr(entry, "share", 0.0)),
             }[kind]
             self.model.log_event(
                 actor=self.economy,

@@ -2,7 +2,9 @@
 
 from sim.engine.core import Engine, EngineParams, Policy, State, StepFlows, Structure
 from sim.engine.ledger import LedgerError, check_ledger
+from sim.engine.licensing import LicensingQueue
 from sim.engine.pipeline import TransitPipeline
 
-__all__ = ["Engine", "EngineParams", "LedgerError", "Policy", "State", "StepFlows", "Structure",
+__all__ = ["Engine", "EngineParams", "LedgerError",
+    "LicensingQueue", "Policy", "State", "StepFlows", "Structure",
            "TransitPipeline", "check_ledger"]

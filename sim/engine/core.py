@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.licensing import LicensingQueue
 from sim.engine.pipeline import TransitPipeline
 from sim.network.graph import SupplyNetwork
 from sim.scenario import Scenario
@@ -61,12 +62,21 @@ class Policy:
     """This step's policy tensors, set by governments and shocks before the engine runs.
 
     tariff[importer, exporter, sector] and export_block[exporter, importer, sector] are shares;
-    capacity[firm] is the share of baseline capacity available (1 = intact).
+    licensing_share[exporter, importer, sector] is the share of shipments held for a licence for
+    licensing_steps[...] steps; capacity[firm] is the share of baseline capacity available.
     """
 
     tariff: np.ndarray
     export_block: np.ndarray
     capacity: np.ndarray
+    licensing_share: np.ndarray | None = None
+    licensing_steps: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.licensing_share is None:
+            self.licensing_share = np.zeros_like(self.export_block)
+        if self.licensing_steps is None:
+            self.licensing_steps = np.zeros(self.export_block.shape, dtype=np.int64)
 
     @classmethod
     def neutral(cls, n_economies: int, n_sectors: int, n_firms: int) -> Policy:
@@ -149,11 +159,16 @@ class State:
     inventory: np.ndarray  # [firm slots]
     in_transit: np.ndarray  # [slots]
     pipeline: TransitPipeline
+    licensing: LicensingQueue
     step: int = 0
 
     def copy(self) -> State:
         arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
-        return State(**arrays, pipeline=self.pipeline.copy(), step=self.step)
+        return State(**arrays, pipeline=self.pipeline.copy(), licensing=self.licensing.copy(), step=self.step)
+
+    def in_transit_by_link(self) -> np.ndarray:
+        """Goods sent and not yet arrived, per link: in the pipeline or waiting for a licence."""
+        return self.pipeline.in_transit() + self.licensing.waiting()
 
 
 @dataclass
@@ -180,7 +195,7 @@ class Engine:
         self.params = params
         self.structure = Structure(network, params, baseline_tariff)
         self.state = self.baseline_state()
-        self._policy_key: tuple[bytes, bytes] | None = None
+        self._policy_key: tuple[bytes, ...] | None = None
 
     def baseline_state(self) -> State:
         """The calibrated steady state: prices 1, inventories at target, pipelines full."""
@@ -195,11 +210,13 @@ class Engine:
             inventory=st.inventory0.copy(),
             in_transit=st.segment_sum(st.flow0 * st.lead),
             pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
+            licensing=LicensingQueue(st.n_links),
         )
 
     def _route_factors(self, policy: Policy) -> None:
         """Per-link tariff factors, recomputed only when the policy tensors change."""
-        key = (policy.tariff.tobytes(), policy.export_block.tobytes())
+        key = (policy.tariff.tobytes(), policy.export_block.tobytes(), policy.licensing_share.tobytes(),
+               policy.licensing_steps.tobytes())
         if key == self._policy_key:
             return
         st, p = self.structure, self.params
@@ -211,6 +228,10 @@ class Engine:
         self.link_tariff = route_tariff[st.tariff_index]
         self.link_blocked = policy.export_block.ravel()[st.block_index]
         self.link_open = 1.0 - self.link_blocked
+        licensed = policy.licensing_share.ravel()[st.block_index]
+        self.licensed_links = np.flatnonzero(licensed)
+        self.licensed_share = licensed[self.licensed_links]
+        self.licensed_steps = np.maximum(1, policy.licensing_steps.ravel()[st.block_index[self.licensed_links]])
         self._policy_key = key
 
     def step(self, policy: Policy) -> StepFlows:
@@ -257,7 +278,15 @@ class Engine:
         fill_change /= p.demand_smoothing_steps
         np.copyto(fill_change, 0.0, where=s.orders <= 0)
         s.fill_rate += fill_change
-        arrived = s.pipeline.advance(shipped)
+        into_transit = shipped
+        if len(self.licensed_links):  # held for a licence, released into transit after the lag
+            held = shipped[self.licensed_links] * self.licensed_share
+            s.licensing.hold(s.step, self.licensed_links, held, self.licensed_steps)
+            into_transit = shipped.copy()
+            into_transit[self.licensed_links] -= held
+        if s.licensing.batches:
+            into_transit = into_transit + s.licensing.release(s.step)
+        arrived = s.pipeline.advance(into_transit)
         arrived_slot = seg(arrived)
         shipped_slot = seg(shipped)
         s.in_transit += shipped_slot

@@ -39,7 +39,7 @@ def check_ledger(structure: Structure, before: State, after: State, flows: StepF
         st.slot_flow0[: st.n_firm_slots],
         rtol,
     )
-    transit_before, transit_after = before.pipeline.in_transit(), after.pipeline.in_transit()
+    transit_before, transit_after = before.in_transit_by_link(), after.in_transit_by_link()
     _close(
         "transit change = shipped - arrived",
         transit_after - transit_before,
