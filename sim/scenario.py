@@ -200,6 +200,8 @@ class MultinationalConfig(Strict):
     name: Name
     home: Name
     plants: list[Plant] = Field(min_length=1)
+    sourcing_sigma: float | None = Field(
+        None, ge=0, description="elasticity between its own plants and others (None: the sector's)")
     relocations: list[Relocation] = []
 
 

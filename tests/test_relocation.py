@@ -53,3 +53,29 @@ def test_relocation_needs_plants_in_both_cells():
     with pytest.raises(sim.ScenarioError, match=r"relocations\[0\].to_economy.*has no plants in MY.chips"):
         sim.load_scenario("tiny", overrides={"multinationals": [{
             "name": "X", "home": "US", "plants": [{"cell": "CN.chips", "share": 0.5}], "relocations": [PLAN]}]})
+
+
+@pytest.mark.parametrize("sourcing_sigma", [0.5, None])
+def test_multinational_keeps_sourcing_from_its_own_plants(sourcing_sigma):
+    """Under a tariff on its plants' exports home, intra-firm links lose less share than arm's-length ones."""
+    scenario = sim.load_scenario("tiny", overrides={
+        "engine.spare_capacity": 3.0,
+        "tariffs.applied": [{"importer": "US", "exporters": ["MY"], "sectors": ["chips"], "rate": 0.3}],
+        "multinationals": [{"name": "USChipCo", "home": "US", "sourcing_sigma": sourcing_sigma,
+                            "plants": [{"cell": "MY.chips", "share": 0.5}, {"cell": "US.electronics", "share": 0.5}]}],
+    })
+    model = sim.SupplyChainModel(scenario, rng=8)
+    model.run(300)
+    net, st = model.network, model.engine.structure
+    owner = net.firm_owner
+    buyer_owner = np.where(net.link_is_final, -1, owner[np.minimum(net.link_buyer, net.n_firms - 1)])
+    my_chips = net.firm_cell[net.link_supplier] == 2 * 3 + 1
+    into_us = net.link_buyer_economy == 0
+    intra = my_chips & into_us & (owner[net.link_supplier] == 0) & (buyer_owner == 0)
+    arms_length = my_chips & into_us & (owner[net.link_supplier] < 0)
+    assert intra.any() and arms_length.any()
+    kept = model.engine.state.share / st.w0
+    if sourcing_sigma is None:  # no preference: both kinds of link move alike
+        assert kept[intra].mean() == pytest.approx(kept[arms_length].mean(), rel=0.02)
+    else:
+        assert kept[intra].mean() > kept[arms_length].mean() + 0.2

@@ -15,7 +15,7 @@ at baseline prices, so the baseline price of everything is 1.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class EngineParams:
     sector_essential: np.ndarray  # [sectors] bool
     sector_inventory_steps: np.ndarray  # [sectors]
     sector_final_elasticity: np.ndarray  # [sectors]
+    multinational_sigma: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [multinationals], nan = sector's
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> EngineParams:
@@ -54,6 +55,9 @@ class EngineParams:
             sector_essential=np.array([s.essential for s in sectors]),
             sector_inventory_steps=np.array([scenario.steps(s.inventory_days) for s in sectors]),
             sector_final_elasticity=np.array([s.final_demand_elasticity for s in sectors]),
+            multinational_sigma=np.array(
+                [np.nan if m.sourcing_sigma is None else m.sourcing_sigma for m in scenario.multinationals], dtype=float
+            ),
         )
 
 
@@ -108,6 +112,15 @@ class Structure:
         self.route_tariff0 = baseline_tariff.ravel().copy()  # [importer, exporter, sector] flattened
         self.route_tariff_base = 1.0 + params.pass_through * self.route_tariff0
         self.tariff0 = baseline_tariff.ravel()[self.tariff_index]
+        # intra-firm links (plant to plant of one multinational) may substitute with the
+        # multinational's own, usually lower, elasticity: it keeps sourcing from its own plants
+        owner = network.firm_owner.astype(np.intp)
+        buyer_owner = np.where(buyer < n_firms, owner[np.minimum(buyer, n_firms - 1)], -1)
+        supplier_owner = owner[self.supplier]
+        own_sigma = np.append(params.multinational_sigma, np.nan)[supplier_owner]  # owner -1 -> nan
+        intra = (supplier_owner >= 0) & (supplier_owner == buyer_owner) & ~np.isnan(own_sigma)
+        self.intra_links = np.flatnonzero(intra)
+        self.intra_sigma = own_sigma[self.intra_links]
 
         # slots: links are in canonical order (buyer, supplier sector), so a slot is a contiguous run
         slot_key = buyer * n_sec + supplier_sector
@@ -249,6 +262,9 @@ class Engine:
         # 3. substitution: order shares move toward the CES target, scaled by delivery reliability
         target = np.power(s.price, -st.firm_sigma)[supplier]
         target *= self.link_route_appeal
+        if len(st.intra_links):
+            intra = st.intra_links
+            target[intra] = st.w0[intra] * np.power(landed[intra], -st.intra_sigma)
         target *= s.fill_rate
         total = seg(target)
         positive = total > 0
