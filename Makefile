@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean venv
+.PHONY: run test bench bench-engine lint clean venv
 
 run: $(STAMP)
 	$(VENV)/bin/sim run $(ARGS)
@@ -15,6 +15,9 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	$(VENV)/bin/sim bench
+
+bench-engine: $(STAMP)
 	$(PY) benchmarks/bench_engine.py
 
 lint: $(STAMP)

@@ -1,4 +1,4 @@
-"""Command line: `sim run [SCENARIO] [--steps N] [--set path=value ...] [--out DIR]`.
+"""Command line: `sim run [SCENARIO] [--steps N] [--set path=value ...] [--out DIR]`, `sim bench`.
 
 Bad input (a missing file, a bad field, a bad override) prints one message naming the file, the
 field and what is allowed, and exits with status 2 without a traceback.
@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's seed)")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    bench = commands.add_parser("bench", help="speed and memory at 10k, 100k and 1M firms (a report, not a test)")
+    bench.add_argument("--sizes", type=int, nargs="+", default=None, help="numbers of firms")
+    bench.add_argument("--links-per-firm", type=float, default=5.0)
+    bench.add_argument("--steps", type=int, default=365)
+    bench.add_argument("--json", type=Path, default=Path("benchmarks/out/scale.json"))
     return parser
 
 
@@ -65,10 +70,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sim.bench import DEFAULT_SIZES, run
+
+    if any(n <= 0 for n in args.sizes or ()) or args.steps <= 0:
+        raise ScenarioError("sizes and steps must be positive", field="--sizes/--steps")
+    run(args.sizes or DEFAULT_SIZES, args.links_per_firm, args.steps, json_path=args.json)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"run": cmd_run}[args.command](args)
+        return {"run": cmd_run, "bench": cmd_bench}[args.command](args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,111 @@
+"""`sim bench`: build and simulate synthetic networks of several sizes and report speed and memory.
+
+Each size runs in its own process (so its peak memory is its own): a synthetic scenario of 13
+economies x 12 sectors with ~`links_per_firm` links per firm, an active tariff and a capacity shock
+(`sim.synthetic`); it reports the network build time, model construction time, the median and p90
+seconds per step, steps per second, firm-steps per second and the peak resident memory, prints a
+table and writes JSON so runs can be compared. These are measurements, not pass/fail tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+
+
+def measure(firms: int, links_per_firm: float, steps: int, seed: int) -> dict:
+    """Build and run one size in this process; return its figures."""
+    import sim
+    from sim.synthetic import synthetic_scenario
+
+    scenario = sim.Scenario.from_dict(synthetic_scenario(firms, links_per_firm, 13, 12, seed, steps))
+    started = time.perf_counter()
+    network = sim.build_network(scenario, rng=seed)
+    build = time.perf_counter() - started
+    started = time.perf_counter()
+    model = sim.SupplyChainModel(scenario, rng=seed, network=network, firm_agents=False)
+    construct = time.perf_counter() - started
+    times = []
+    for _ in range(steps):
+        started = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - started)
+    step = float(np.median(times))
+    return {
+        "firms": network.n_firms,
+        "links": network.n_links,
+        "steps": steps,
+        "build_s": build,
+        "construct_s": construct,
+        "step_median_s": step,
+        "step_p90_s": float(np.percentile(times, 90)),
+        "run_s": float(np.sum(times)),
+        "steps_per_s": 1.0 / step,
+        "firm_steps_per_s": network.n_firms / step,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+    }
+
+
+def table(rows: list[dict]) -> str:
+    header = (f"{'firms':>10} {'links':>11} {'build s':>8} {'model s':>8} {'ms/step':>9} {'p90 ms':>8} "
+              f"{'steps/s':>8} {'firm-steps/s':>13} {'peak MiB':>9} {'run s':>7}")
+    lines = [header, "-" * len(header)]
+    for r in rows:
+        lines.append(f"{r['firms']:>10,} {r['links']:>11,} {r['build_s']:>8.2f} {r['construct_s']:>8.2f} "
+                     f"{1e3 * r['step_median_s']:>9.1f} {1e3 * r['step_p90_s']:>8.1f} {r['steps_per_s']:>8.1f} "
+                     f"{r['firm_steps_per_s']:>13,.0f} {r['peak_rss_mib']:>9.0f} {r['run_s']:>7.1f}")
+    return "\n".join(lines)
+
+
+def run(sizes=DEFAULT_SIZES, links_per_firm: float = 5.0, steps: int = 365, seed: int = 1,
+        json_path: Path | None = Path("benchmarks/out/scale.json")) -> list[dict]:
+    """Measure every size in a child process, print the table, write JSON."""
+    rows = []
+    for firms in sizes:
+        print(f"measuring {firms:,} firms, {steps} steps ...", file=sys.stderr, flush=True)
+        done = subprocess.run([sys.executable, "-m", "sim.bench", "--one", str(firms), "--links-per-firm",
+                               str(links_per_firm), "--steps", str(steps), "--seed", str(seed)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            print(done.stderr, file=sys.stderr)
+            raise RuntimeError(f"benchmark of {firms} firms failed")
+        rows.append(json.loads(done.stdout))
+    print(table(rows))
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps({
+            "machine": {"python": platform.python_version(), "platform": platform.platform(),
+                        "processor": platform.processor()},
+            "links_per_firm": links_per_firm, "seed": seed, "results": rows}, indent=2))
+        print(f"wrote {json_path}")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sim bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES), help="numbers of firms")
+    parser.add_argument("--links-per-firm", type=float, default=5.0)
+    parser.add_argument("--steps", type=int, default=365)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=Path("benchmarks/out/scale.json"))
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child process: one size
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        print(json.dumps(measure(args.one, args.links_per_firm, args.steps, args.seed)))
+        return 0
+    run(args.sizes, args.links_per_firm, args.steps, args.seed, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
