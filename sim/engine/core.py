@@ -264,7 +264,8 @@ class Engine:
         target *= self.link_route_appeal
         if len(st.intra_links):
             intra = st.intra_links
-            target[intra] = st.w0[intra] * np.power(landed[intra], -st.intra_sigma)
+            intra_landed = s.price[supplier[intra]] * self.link_wedge[intra]  # at this step's prices
+            target[intra] = st.w0[intra] * np.power(intra_landed, -st.intra_sigma)
         target *= s.fill_rate
         total = seg(target)
         positive = total > 0

@@ -1,0 +1,442 @@
+"""A per-agent reference for the vectorised step: the rules of `Engine.step`, one Mesa agent per buyer.
+
+`ReferenceEngine(network, params, baseline_tariff)` runs the same step as `sim.engine.core.Engine`
+(MODEL.md section 3) but the dynamic part is plain Python: one `ReferenceFirm` per firm and one
+`ReferenceConsumer` per economy's final demand, created in a private `mesa.Model`. Each agent
+holds its own input slots (a buyer's input of one sector, as Python lists of `ReferenceLink`) and
+a firm also its customer links; every pass of the step loops over the agents and their links with
+scalar float arithmetic (`math.pow`, no numpy over links or firms). Goods in transit wait in a
+`collections.deque` per link (length = lead time) and, under export licensing, in a dict per link
+keyed by the release step.
+
+It exists for two reasons: a test that both engines give the same flows and states to 1e-9
+(`tests/test_reference.py`), and a baseline for the vectorised engine's speed-up. It reuses the
+static calibration of `sim.engine.core.Structure` (baseline flows, shares, coefficients, capacity,
+inventories, slot numbering), so both start from the same numbers; everything that changes during
+a run lives in the agents. The passes run in the order of `Engine.step`, each over all agents
+before the next starts, and sums run in the engine's order (links in canonical order), so the two
+agree to floating-point rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim.engine.core import EngineParams, Policy, StepFlows, Structure
+from sim.network.graph import SupplyNetwork
+
+INF = math.inf
+
+
+class ReferenceLink:
+    """One supplier -> buyer link: its static baseline, order share, fill rate, orders and transit."""
+
+    __slots__ = (
+        "index", "supplier", "w0", "lead", "sigma", "intra_sigma", "route", "block_route", "tariff0",
+        "share", "fill_rate", "orders", "pipeline", "waiting",
+        "wedge", "route_appeal", "tariff", "blocked", "open", "licensed_share", "licensed_steps",
+        "landed", "deliverable", "ordered", "shipped", "arrived",
+    )
+
+    def __init__(self, index: int, supplier: ReferenceFirm, flow0: float, w0: float, lead: int, sigma: float,
+                 intra_sigma: float | None, route: tuple[int, int, int], block_route: tuple[int, int, int],
+                 tariff0: float):
+        self.index = index
+        self.supplier = supplier
+        self.w0 = w0
+        self.lead = float(lead)
+        self.sigma = sigma  # the supplier sector's Armington elasticity
+        self.intra_sigma = intra_sigma  # the multinational's own elasticity on plant-to-plant links, else None
+        self.route = route  # (importer, exporter, sector) in the tariff tensor
+        self.block_route = block_route  # (exporter, importer, sector) in the export-control tensors
+        self.tariff0 = tariff0
+        self.share = w0
+        self.fill_rate = 1.0
+        self.orders = flow0
+        self.pipeline: deque[float] = deque([flow0] * lead)  # oldest shipment first
+        self.waiting: dict[int, list[float]] = {}  # release step -> amounts held for a licence
+        self.wedge = self.route_appeal = 1.0
+        self.tariff = self.blocked = self.licensed_share = 0.0
+        self.open = 1.0
+        self.licensed_steps = 1
+        self.landed = self.deliverable = self.ordered = self.shipped = self.arrived = 0.0
+
+    def read_policy(self, tariff, block, licensing_share, licensing_steps, pass_through: float) -> None:
+        """Tariff wedge, CES route appeal, export block and licensing of this link's route."""
+        i, e, s = self.route
+        rate = tariff[i][e][s]
+        self.tariff = rate
+        self.wedge = (1.0 + pass_through * rate) / (1.0 + pass_through * self.tariff0)
+        self.route_appeal = self.w0 * math.pow(self.wedge, -self.sigma)
+        e, i, s = self.block_route
+        self.blocked = block[e][i][s]
+        self.open = 1.0 - self.blocked
+        self.licensed_share = licensing_share[e][i][s]
+        self.licensed_steps = max(1, int(licensing_steps[e][i][s]))
+
+    def in_transit(self) -> float:
+        """Goods sent and not yet arrived: in the pipeline or waiting for a licence."""
+        total = math.fsum(self.pipeline)
+        for amounts in self.waiting.values():
+            total += math.fsum(amounts)
+        return total
+
+
+class ReferenceSlot:
+    """A buyer's input of one sector: its links, order total, goods in transit and (firms) inventory."""
+
+    __slots__ = ("index", "links", "flow0", "in_transit", "orders", "price", "ordered", "shipped", "arrived",
+                 "coef", "essential", "inventory_steps", "inventory", "used", "elasticity")
+
+    def __init__(self, index: int, links: list[ReferenceLink], flow0: float, in_transit: float):
+        self.index = index
+        self.links = links
+        self.flow0 = flow0
+        self.in_transit = in_transit
+        self.orders = flow0
+        self.price = 1.0
+        self.ordered = self.shipped = self.arrived = 0.0
+        self.coef = self.inventory_steps = self.inventory = self.used = self.elasticity = 0.0
+        self.essential = False
+
+
+class _Buyer(mesa.Agent):
+    """What firms and consumers share: input slots, landed prices, substitution, arrivals."""
+
+    slots: list[ReferenceSlot]
+
+    def read_policy(self, tariff, block, licensing_share, licensing_steps, pass_through: float) -> None:
+        for slot in self.slots:
+            for link in slot.links:
+                link.read_policy(tariff, block, licensing_share, licensing_steps, pass_through)
+
+    def price_slots(self) -> None:
+        """Pass 2: landed price of each link (supplier's price x tariff wedge), share-weighted per slot."""
+        for slot in self.slots:
+            price = 0.0
+            for link in slot.links:
+                landed = link.supplier.price * link.wedge
+                link.landed = landed
+                price += link.share * landed
+            slot.price = price
+
+    def substitute(self, switching_steps: float) -> None:
+        """Pass 3: order shares move toward the CES target, scaled by each supplier's fill rate."""
+        for slot in self.slots:
+            links = slot.links
+            targets = []
+            total = 0.0
+            for link in links:
+                if link.intra_sigma is None:
+                    target = link.supplier.appeal * link.route_appeal
+                else:  # the multinational's own plant: its own elasticity on the landed price
+                    target = link.w0 * math.pow(link.supplier.price * link.wedge, -link.intra_sigma)
+                target *= link.fill_rate
+                targets.append(target)
+                total += target
+            if total > 0:
+                scale = 1.0 / total
+                for link, target in zip(links, targets, strict=True):
+                    link.share += (target * scale - link.share) / switching_steps
+            # else no supplier of the slot can deliver: the shares stay as they are
+
+    def receive(self) -> None:
+        """Pass 5 (buyer side): shipments leave, arrivals land; the slot's goods in transit follow."""
+        for slot in self.slots:
+            shipped = arrived = 0.0
+            for link in slot.links:
+                shipped += link.shipped
+                arrived += link.arrived
+            slot.shipped, slot.arrived = shipped, arrived
+            slot.in_transit += shipped
+            slot.in_transit -= arrived
+
+
+class ReferenceFirm(_Buyer):
+    """A plant: sets its price, substitutes between suppliers, produces, ships and orders, link by link."""
+
+    def __init__(self, model: mesa.Model, index: int, economy: int, sector: int, owner: int, sigma: float,
+                 value_added: float, capacity0: float, output0: float):
+        super().__init__(model)
+        self.index, self.economy, self.sector, self.owner = index, economy, sector, owner
+        self.sigma = sigma
+        self.value_added = value_added
+        self.capacity0 = capacity0
+        self.price = 1.0
+        self.appeal = 1.0  # price ** -sigma, what its customers' CES targets see
+        self.unit_cost = 1.0
+        self.expected_demand = output0
+        self.slots: list[ReferenceSlot] = []  # input slots, by sector
+        self.customers: list[ReferenceLink] = []  # in canonical link order
+        self.capacity = capacity0
+        self.demand = self.output = 0.0
+
+    def cost_up(self) -> None:
+        """Pass 2: landed prices of its inputs and its unit cost at those prices."""
+        self.price_slots()
+        cost = 0.0
+        for slot in self.slots:
+            cost += slot.coef * slot.price
+        self.unit_cost = self.value_added + cost
+
+    def adjust_price(self, adjustment_steps: float) -> None:
+        """Pass 2: move toward unit cost (after every firm priced its inputs at the old prices)."""
+        self.price += (self.unit_cost - self.price) / adjustment_steps
+        self.appeal = math.pow(self.price, -self.sigma)
+
+    def produce(self, capacity_share: float) -> None:
+        """Pass 4: Leontief output under capacity, essential inventories and deliverable demand."""
+        demand = 0.0
+        for link in self.customers:
+            link.ordered = link.orders
+            link.deliverable = link.orders * link.open
+            demand += link.deliverable
+        self.demand = demand
+        self.capacity = self.capacity0 * capacity_share
+        bound = INF
+        for slot in self.slots:
+            if slot.essential:
+                bound = min(bound, slot.inventory / slot.coef)
+        self.output = min(min(self.capacity, bound), demand)
+
+    def deliver(self, step: int, smoothing_steps: float) -> None:
+        """Pass 5: ration output over deliverable orders in proportion; ship into transit (or licensing)."""
+        served = self.output / self.demand if self.demand > 0 else 0.0
+        for link in self.customers:
+            shipped = link.deliverable * served
+            link.shipped = shipped
+            if link.orders > 0:
+                link.fill_rate += (link.open * served - link.fill_rate) / smoothing_steps
+            into_transit = shipped
+            if link.licensed_share:  # held for a licence, released into transit after the lag
+                held = shipped * link.licensed_share
+                link.waiting.setdefault(step + link.licensed_steps, []).append(held)
+                into_transit = shipped - held
+            released = link.waiting.pop(step, None)
+            if released is not None:
+                amount = 0.0
+                for held in released:
+                    amount += held
+                into_transit = into_transit + amount
+            link.arrived = link.pipeline.popleft()
+            link.pipeline.append(into_transit)
+
+    def use_inputs(self) -> None:
+        """Pass 6: arrivals in, inputs used out (never below zero)."""
+        output = self.output
+        for slot in self.slots:
+            used = min(slot.coef * output, slot.inventory)
+            slot.used = used
+            slot.inventory += slot.arrived - used
+
+    def order(self, smoothing_steps: float, restoration_steps: float) -> None:
+        """Pass 7: expected need plus closing the inventory-and-pipeline gap, split by order share."""
+        self.expected_demand += (self.demand - self.expected_demand) / smoothing_steps
+        planned = min(self.expected_demand, self.capacity)
+        for slot in self.slots:
+            need = slot.coef * planned
+            lead = 0.0
+            for link in slot.links:
+                lead += link.share * link.lead
+            gap = need * (slot.inventory_steps + lead) - slot.inventory - slot.in_transit
+            slot.ordered = slot.orders
+            slot.orders = max(0.0, need + gap / restoration_steps)
+            for link in slot.links:
+                link.orders = slot.orders * link.share
+
+
+class ReferenceConsumer(_Buyer):
+    """Final demand of one economy: substitutes across origins and orders D0 * P ** -elasticity."""
+
+    def __init__(self, model: mesa.Model, economy: int):
+        super().__init__(model)
+        self.economy = economy
+        self.slots: list[ReferenceSlot] = []
+
+    def order(self) -> None:
+        """Pass 7: each sector's order at its share-weighted landed price (of pass 2)."""
+        for slot in self.slots:
+            slot.ordered = slot.orders
+            slot.orders = slot.flow0 * math.pow(slot.price, -slot.elasticity)
+            for link in slot.links:
+                link.orders = slot.orders * link.share
+
+
+class _ReferenceModel(mesa.Model):
+    """The private Mesa model holding the reference agents (no randomness is used)."""
+
+
+@dataclass
+class ReferenceState:
+    """A snapshot of the agents' state with the array layout of `sim.engine.core.State`."""
+
+    price: np.ndarray  # [firms]
+    expected_demand: np.ndarray  # [firms]
+    share: np.ndarray  # [links]
+    fill_rate: np.ndarray  # [links]
+    orders: np.ndarray  # [links]
+    slot_orders: np.ndarray  # [slots]
+    inventory: np.ndarray  # [firm slots]
+    in_transit: np.ndarray  # [slots]
+    transit_by_link: np.ndarray  # [links] in the pipeline or waiting for a licence
+    step: int
+
+    def in_transit_by_link(self) -> np.ndarray:
+        return self.transit_by_link
+
+
+class ReferenceEngine:
+    """The step of `Engine` as per-agent Python loops; same constructor, same `step(policy) -> StepFlows`."""
+
+    def __init__(self, network: SupplyNetwork, params: EngineParams, baseline_tariff: np.ndarray):
+        self.params = params
+        self.structure = st = Structure(network, params, baseline_tariff)
+        self.model = _ReferenceModel(rng=0)
+        self.step_count = 0
+        self._policy_key: tuple[bytes, ...] | None = None
+        self._tariff_rate = self._blocked = np.zeros(st.n_links)
+
+        n_firms = st.n_firms
+        economy, sector = network.firm_economy.tolist(), network.firm_sector.tolist()
+        owner = network.firm_owner.tolist()
+        sector_sigma = params.sector_sigma.tolist()
+        own_sigma = [None if math.isnan(s) else s for s in params.multinational_sigma.tolist()]
+        value_added, capacity0, output0 = st.value_added.tolist(), st.capacity0.tolist(), st.output0.tolist()
+        self.firms = [
+            ReferenceFirm(self.model, f, economy[f], sector[f], owner[f], sector_sigma[sector[f]], value_added[f],
+                          capacity0[f], output0[f])
+            for f in range(n_firms)
+        ]
+        self.consumers = [ReferenceConsumer(self.model, e) for e in range(st.n_economies)]
+
+        flow0, w0 = network.link_flow.tolist(), st.w0.tolist()
+        lead = network.link_lead_steps.tolist()
+        suppliers, buyers = network.link_supplier.tolist(), network.link_buyer.tolist()
+        tariff0 = baseline_tariff.tolist()
+        self.links: list[ReferenceLink] = []
+        for k in range(st.n_links):
+            supplier = self.firms[suppliers[k]]
+            b = buyers[k]
+            buyer = self.firms[b] if b < n_firms else self.consumers[b - n_firms]
+            importer, exporter, s = buyer.economy, supplier.economy, supplier.sector
+            intra = None
+            if supplier.owner >= 0 and b < n_firms and buyer.owner == supplier.owner:
+                intra = own_sigma[supplier.owner]
+            link = ReferenceLink(k, supplier, flow0[k], w0[k], lead[k], supplier.sigma, intra,
+                                 (importer, exporter, s), (exporter, importer, s), tariff0[importer][exporter][s])
+            supplier.customers.append(link)
+            self.links.append(link)
+
+        # input slots: a buyer's links of one supplier sector are contiguous (canonical order)
+        slot_start = st.slot_start.tolist() + [st.n_links]
+        slot_buyer = st.slot_buyer.tolist()
+        coef, essential = st.coef.tolist(), st.essential.tolist()
+        inventory_steps, inventory0 = st.inventory_steps.tolist(), st.inventory0.tolist()
+        elasticity, slot_flow0 = st.final_elasticity.tolist(), st.slot_flow0.tolist()
+        self.slots: list[ReferenceSlot] = []
+        for j in range(st.n_slots):
+            links = self.links[slot_start[j]:slot_start[j + 1]]
+            in_transit = 0.0
+            for link in links:
+                in_transit += link.orders * link.lead
+            slot = ReferenceSlot(j, links, slot_flow0[j], in_transit)
+            b = slot_buyer[j]
+            if b < n_firms:
+                slot.coef, slot.essential = coef[j], essential[j]
+                slot.inventory_steps, slot.inventory = inventory_steps[j], inventory0[j]
+                self.firms[b].slots.append(slot)
+            else:
+                slot.elasticity = elasticity[j - st.n_firm_slots]
+                self.consumers[b - n_firms].slots.append(slot)
+            self.slots.append(slot)
+        self.buyers: list[_Buyer] = [*self.firms, *self.consumers]
+
+    # -- one step -----------------------------------------------------------------------------
+    def _read_policy(self, policy: Policy) -> None:
+        """Each buyer reads its links' routes from the policy tensors when they changed."""
+        key = (policy.tariff.tobytes(), policy.export_block.tobytes(), policy.licensing_share.tobytes(),
+               policy.licensing_steps.tobytes())
+        if key == self._policy_key:
+            return
+        tensors = (policy.tariff.tolist(), policy.export_block.tolist(), policy.licensing_share.tolist(),
+                   policy.licensing_steps.tolist())
+        for buyer in self.buyers:
+            buyer.read_policy(*tensors, self.params.pass_through)
+        self._tariff_rate = np.array([link.tariff for link in self.links], dtype=float)
+        self._blocked = np.array([link.blocked for link in self.links], dtype=float)
+        self._policy_key = key
+
+    def step(self, policy: Policy) -> StepFlows:
+        p, firms, consumers, buyers = self.params, self.firms, self.consumers, self.buyers
+        self._read_policy(policy)
+        capacity = policy.capacity.tolist()
+
+        # 2. prices: every buyer prices its inputs at the old prices, then firms move toward unit cost
+        for firm in firms:
+            firm.cost_up()
+        for consumer in consumers:
+            consumer.price_slots()
+        for firm in firms:
+            firm.adjust_price(p.price_adjustment_steps)
+        # 3. substitution
+        for buyer in buyers:
+            buyer.substitute(p.switching_steps)
+        # 4. production
+        for firm in firms:
+            firm.produce(capacity[firm.index])
+        # 5. delivery: suppliers ship, buyers see shipments leave and arrivals land
+        for firm in firms:
+            firm.deliver(self.step_count, p.demand_smoothing_steps)
+        for buyer in buyers:
+            buyer.receive()
+        # 6. inventories
+        for firm in firms:
+            firm.use_inputs()
+        # 7. orders
+        for firm in firms:
+            firm.order(p.demand_smoothing_steps, p.restoration_steps)
+        for consumer in consumers:
+            consumer.order()
+        self.step_count += 1
+        return self._flows()
+
+    # -- arrays for the caller ------------------------------------------------------------------
+    def _flows(self) -> StepFlows:
+        links, slots = self.links, self.slots
+        n_fs = self.structure.n_firm_slots
+        return StepFlows(
+            output=np.array([f.output for f in self.firms]),
+            demand=np.array([f.demand for f in self.firms]),
+            shipped=np.array([link.shipped for link in links]),
+            arrived=np.array([link.arrived for link in links]),
+            used=np.array([slot.used for slot in slots[:n_fs]]),
+            ordered=np.array([link.ordered for link in links]),
+            ordered_slot=np.array([slot.ordered for slot in slots]),
+            shipped_slot=np.array([slot.shipped for slot in slots]),
+            landed=np.array([link.landed for link in links]),
+            tariff_rate=self._tariff_rate,
+            blocked=self._blocked,
+        )
+
+    @property
+    def state(self) -> ReferenceState:
+        """The agents' state gathered into arrays (a snapshot; changing it changes nothing)."""
+        links, slots = self.links, self.slots
+        n_fs = self.structure.n_firm_slots
+        return ReferenceState(
+            price=np.array([f.price for f in self.firms]),
+            expected_demand=np.array([f.expected_demand for f in self.firms]),
+            share=np.array([link.share for link in links]),
+            fill_rate=np.array([link.fill_rate for link in links]),
+            orders=np.array([link.orders for link in links]),
+            slot_orders=np.array([slot.orders for slot in slots]),
+            inventory=np.array([slot.inventory for slot in slots[:n_fs]]),
+            in_transit=np.array([slot.in_transit for slot in slots]),
+            transit_by_link=np.array([link.in_transit() for link in links]),
+            step=self.step_count,
+        )
