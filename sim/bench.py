@@ -4,7 +4,8 @@ Each size runs in its own process (so its peak memory is its own): a synthetic s
 economies x 12 sectors with ~`links_per_firm` links per firm, an active tariff and a capacity shock
 (`sim.synthetic`); it reports the network build time, model construction time, the median and p90
 seconds per step, steps per second, firm-steps per second and the peak resident memory, prints a
-table and writes JSON so runs can be compared. These are measurements, not pass/fail tests.
+table and writes JSON so runs can be compared. Sizes up to 20,000 firms also time the per-agent
+reference engine against the vectorised one. These are measurements, not pass/fail tests.
 """
 
 from __future__ import annotations
@@ -21,6 +22,29 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
+
+
+REFERENCE_MAX_FIRMS = 20_000  # sizes up to this also time the per-agent reference engine
+REFERENCE_STEPS = 5
+
+
+def reference_speedup(model, steps: int = REFERENCE_STEPS) -> dict:
+    """Median seconds per step of the per-agent reference and of the vectorised engine, same policy."""
+    from sim.engine.core import Engine
+    from sim.engine.reference import ReferenceEngine
+
+    timings = {}
+    for name, cls, n in (("reference", ReferenceEngine, steps), ("vectorised", Engine, 10 * steps)):
+        engine = cls(model.network, model.engine.params, model.baseline_tariff)
+        engine.step(model.policy)  # the first step reads the policy
+        times = []
+        for _ in range(n):
+            started = time.perf_counter()
+            engine.step(model.policy)
+            times.append(time.perf_counter() - started)
+        timings[name] = float(np.median(times))
+    return {"reference_step_s": timings["reference"], "engine_step_s": timings["vectorised"],
+            "speedup": timings["reference"] / timings["vectorised"]}
 
 
 def measure(firms: int, links_per_firm: float, steps: int, seed: int) -> dict:
@@ -41,7 +65,8 @@ def measure(firms: int, links_per_firm: float, steps: int, seed: int) -> dict:
         model.step()
         times.append(time.perf_counter() - started)
     step = float(np.median(times))
-    return {
+    extra = reference_speedup(model) if firms <= REFERENCE_MAX_FIRMS else {}
+    return extra | {
         "firms": network.n_firms,
         "links": network.n_links,
         "steps": steps,
@@ -64,6 +89,11 @@ def table(rows: list[dict]) -> str:
         lines.append(f"{r['firms']:>10,} {r['links']:>11,} {r['build_s']:>8.2f} {r['construct_s']:>8.2f} "
                      f"{1e3 * r['step_median_s']:>9.1f} {1e3 * r['step_p90_s']:>8.1f} {r['steps_per_s']:>8.1f} "
                      f"{r['firm_steps_per_s']:>13,.0f} {r['peak_rss_mib']:>9.0f} {r['run_s']:>7.1f}")
+    for r in rows:
+        if "speedup" in r:
+            lines.append(f"at {r['firms']:,} firms the per-agent reference takes {1e3 * r['reference_step_s']:.0f} ms "
+                         f"per engine step, the vectorised engine {1e3 * r['engine_step_s']:.1f} ms: "
+                         f"{r['speedup']:.0f}x faster")
     return "\n".join(lines)
 
 

@@ -12,4 +12,6 @@ def test_bench_reports_each_size(tmp_path, capsys):
     assert all(4 * r["firms"] < r["links"] < 7 * r["firms"] for r in rows)
     assert all(r["step_median_s"] > 0 and r["peak_rss_mib"] > 50 and r["steps"] == 5 for r in rows)
     assert json.loads(out.read_text())["results"] == rows
-    assert "firm-steps/s" in capsys.readouterr().out
+    assert all(r["speedup"] > 1 for r in rows)  # the per-agent reference is timed at small sizes
+    printed = capsys.readouterr().out
+    assert "firm-steps/s" in printed and "per-agent reference" in printed
