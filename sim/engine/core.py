@@ -136,6 +136,14 @@ class Structure:
         # firm slots come first (buyer ids of firms are below those of final demand)
         self.slot_firm = self.slot_buyer[: self.n_firm_slots]
         self.slot_flow0 = self.segment_sum(self.flow0)
+        # most slots buy from suppliers with one lead time: their share-weighted lead time is that
+        # lead time, so only slots mixing lead times need a sum over their links each step
+        lead_low = np.minimum.reduceat(self.lead, self.slot_start)
+        mixed = lead_low != np.maximum.reduceat(self.lead, self.slot_start)
+        self.slot_lead_uniform = np.where(mixed, 0.0, lead_low)
+        self.mixed_slots = np.flatnonzero(mixed)
+        self.mixed_links = np.flatnonzero(mixed[self.slot])
+        self.mixed_link_slot = np.searchsorted(self.mixed_slots, self.slot[self.mixed_links])
         self.w0 = self.flow0 / self.slot_flow0[self.slot]
 
         self.output0 = np.bincount(self.supplier, self.flow0, n_firms)
@@ -317,7 +325,11 @@ class Engine:
         s.expected_demand += (demand - s.expected_demand) / p.demand_smoothing_steps
         planned = np.minimum(s.expected_demand, capacity)
         need = st.coef * planned[st.slot_firm]
-        slot_lead = seg(s.share * st.lead)
+        slot_lead = st.slot_lead_uniform.copy()
+        if len(st.mixed_slots):
+            mixed = st.mixed_links
+            slot_lead[st.mixed_slots] = np.bincount(st.mixed_link_slot, s.share[mixed] * st.lead[mixed],
+                                                    len(st.mixed_slots))
         gap = need * (st.inventory_steps + slot_lead[:n_fs]) - s.inventory - s.in_transit[:n_fs]
         firm_order = np.maximum(0.0, need + gap / p.restoration_steps)
         final_order = st.slot_flow0[n_fs:] * np.power(slot_price[n_fs:], -st.final_elasticity)
