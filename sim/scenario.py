@@ -418,6 +418,12 @@ def _check_targets(values: Any, allowed: list[str], what: str, field: str, file:
             _lookup(v, allowed, what, f"{field}[{i}]", file)
 
 
+# config fields that name economies or sectors (a name, a list of names, or "*")
+ECONOMY_FIELDS = {"exporter", "importer", "exporters", "importers", "home", "economy", "against", "partners",
+                  "offerer", "partner", "economies"}
+SECTOR_FIELDS = {"sector", "sectors", "buyer_sector", "exemption_sectors"}
+
+
 def _check_consistency(s: Scenario, file: str | None) -> None:
     """Cross-field checks: names exist, the table is a valid IO table, shocks point at real cells."""
     econs, sects = s.economy_names, s.sector_names
@@ -425,17 +431,38 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ScenarioError(f"{what} declared twice: {', '.join(dupes)}", file=file, field=what)
-    for i, f in enumerate(s.io.intermediate):
-        where = f"io.intermediate[{i}]"
-        _lookup(f.exporter, econs, "economy", f"{where}.exporter", file)
-        _lookup(f.importer, econs, "economy", f"{where}.importer", file)
-        _lookup(f.sector, sects, "sector", f"{where}.sector", file)
-        _lookup(f.buyer_sector, sects, "sector", f"{where}.buyer_sector", file)
-    for i, f in enumerate(s.io.final_demand):
-        where = f"io.final_demand[{i}]"
-        _lookup(f.exporter, econs, "economy", f"{where}.exporter", file)
-        _lookup(f.importer, econs, "economy", f"{where}.importer", file)
-        _lookup(f.sector, sects, "sector", f"{where}.sector", file)
+    references = {
+        "io.intermediate": s.io.intermediate,
+        "io.final_demand": s.io.final_demand,
+        "lead_times.routes": s.lead_times.routes,
+        "tariffs.baseline": s.tariffs.baseline,
+        "tariffs.applied": s.tariffs.applied,
+        "tariffs.exemptions": s.tariffs.exemptions,
+        "export_controls": s.export_controls,
+        "multinationals": s.multinationals,
+        "retaliation": s.retaliation,
+        "negotiation.own_plants_exemptions": s.negotiation.own_plants_exemptions,
+        "negotiation.offers": s.negotiation.offers,
+        "truces": s.truces,
+    }
+    for prefix, items in references.items():
+        for i, item in enumerate(items):
+            for name in type(item).model_fields:
+                if name in ECONOMY_FIELDS:
+                    allowed, what = econs, "economy"
+                elif name in SECTOR_FIELDS:
+                    allowed, what = sects, "sector"
+                else:
+                    continue
+                value, field = getattr(item, name), f"{prefix}[{i}].{name}"
+                if isinstance(value, str):
+                    if value != "*":
+                        _lookup(value, allowed, what, field, file)
+                else:
+                    _check_targets(value, allowed, what, field, file)
+            if isinstance(item, Dated):
+                _resolve_dates(item, s.time.start_date, f"{prefix}[{i}]", file)
+                _check_window(item.start_day, item.end_day, f"{prefix}[{i}]", file)
 
     sup, buy, val, fsup, _, fval = s.io_blocks()
     n_cells = len(econs) * len(sects)
@@ -472,23 +499,6 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
                 file=file,
                 field=f"network.cells.{cell}",
             )
-    for i, r in enumerate(s.lead_times.routes):
-        _lookup(r.exporter, econs, "economy", f"lead_times.routes[{i}].exporter", file)
-        _lookup(r.importer, econs, "economy", f"lead_times.routes[{i}].importer", file)
-    for group in ("baseline", "applied", "exemptions"):
-        for i, t in enumerate(getattr(s.tariffs, group)):
-            where = f"tariffs.{group}[{i}]"
-            _lookup(t.importer, econs, "economy", f"{where}.importer", file)
-            _check_targets(t.exporters, econs, "economy", f"{where}.exporters", file)
-            _check_targets(t.sectors, sects, "sector", f"{where}.sectors", file)
-            _resolve_dates(t, s.time.start_date, where, file)
-            _check_window(t.start_day, t.end_day, where, file)
-    for i, c in enumerate(s.export_controls):
-        where = f"export_controls[{i}]"
-        _lookup(c.exporter, econs, "economy", f"{where}.exporter", file)
-        _check_targets(c.importers, econs, "economy", f"{where}.importers", file)
-        _check_targets(c.sectors, sects, "sector", f"{where}.sectors", file)
-        _check_window(c.start_day, c.end_day, where, file)
     for i, shock in enumerate(s.capacity_shocks):
         where = f"capacity_shocks[{i}]"
         if not shock.cells and not shock.firms:
@@ -500,7 +510,6 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
                     f"cell {cell} has no output, so no capacity to lose", file=file, field=f"{where}.cells[{j}]"
                 )
     for i, m in enumerate(s.multinationals):
-        _lookup(m.home, econs, "economy", f"multinationals[{i}].home", file)
         for j, plant in enumerate(m.plants):
             s.cell_index(plant.cell, f"multinationals[{i}].plants[{j}].cell")
         cells = {plant.cell for plant in m.plants}
@@ -516,9 +525,6 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
     answered = set()
     for i, r in enumerate(s.retaliation):
         where = f"retaliation[{i}]"
-        _lookup(r.economy, econs, "economy", f"{where}.economy", file)
-        _check_targets(r.against, econs, "economy", f"{where}.against", file)
-        _check_targets(r.sectors, sects, "sector", f"{where}.sectors", file)
         if r.economy in answered:
             raise ScenarioError(f"economy {r.economy} has a retaliation rule already; allowed: one per economy",
                                 file=file, field=f"{where}.economy")
@@ -526,21 +532,10 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         if r.rule == "targeted" and r.sectors == "*":
             raise ScenarioError("a targeted rule needs its 'sectors' (e.g. [rare_earths])", file=file,
                                 field=f"{where}.sectors")
-    for i, rule in enumerate(s.negotiation.own_plants_exemptions):
-        where = f"negotiation.own_plants_exemptions[{i}]"
-        _lookup(rule.economy, econs, "economy", f"{where}.economy", file)
-        _check_targets(rule.sectors, sects, "sector", f"{where}.sectors", file)
-        _check_targets(rule.partners, econs, "economy", f"{where}.partners", file)
     for i, offer in enumerate(s.negotiation.offers):
-        where = f"negotiation.offers[{i}]"
-        _lookup(offer.offerer, econs, "economy", f"{where}.offerer", file)
-        _lookup(offer.partner, econs, "economy", f"{where}.partner", file)
-        _check_targets(offer.exemption_sectors, sects, "sector", f"{where}.exemption_sectors", file)
         if offer.offerer == offer.partner:
-            raise ScenarioError("an economy cannot make an offer to itself", file=file, field=f"{where}.partner")
-    for i, t in enumerate(s.truces):
-        for j, name in enumerate(t.economies):
-            _lookup(name, econs, "economy", f"truces[{i}].economies[{j}]", file)
+            raise ScenarioError("an economy cannot make an offer to itself", file=file,
+                                field=f"negotiation.offers[{i}].partner")
     min_inventory = min(sec.inventory_days for sec in s.sectors)
     if s.steps(min_inventory) < 1:
         bad = min(s.sectors, key=lambda sec: sec.inventory_days)

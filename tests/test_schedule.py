@@ -59,3 +59,13 @@ def test_pause_then_exemption_then_later_rate():
 def test_bad_events_are_clear_errors(entries, extra, message):
     with pytest.raises(sim.ScenarioError, match=message):
         sim.load_scenario("tiny", overrides={"tariffs.applied": entries, **extra})
+
+
+def test_export_controls_take_dates_too():
+    scenario = sim.load_scenario("tiny", overrides={"time.start_date": "2025-04-01", "export_controls": [
+        {"exporter": "CN", "importers": ["US"], "sectors": ["materials"], "share": 0.5,
+         "start_date": "2025-04-04", "end_date": "2025-11-07"}]})
+    control = scenario.export_controls[0]
+    assert (control.start_day, control.end_day) == (3, 220)
+    with pytest.raises(sim.ScenarioError, match=r"export_controls\[0\].importers\[0\]"):
+        sim.load_scenario("tiny", overrides={"export_controls": [{"exporter": "CN", "importers": ["XX"], "share": 1}]})
