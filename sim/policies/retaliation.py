@@ -150,5 +150,4 @@ class Retaliation:
         if partner not in self.level:
             return
         self.level[partner] = 0.0
-        self.reference[partner] = 0.0
         self.reference[partner] = model.tariff_increase(importer=partner, exporter=self.economy, lag=0)
