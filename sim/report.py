@@ -66,6 +66,9 @@ def summary_table(summary: dict) -> str:
         f"(reference {summary['tariff_revenue_reference']:,.1f})",
         f"Final demand not served over the run: {summary['unmet_final_demand']:,.1f} {units}",
     ]
+    if summary.get("tariff_incidence"):
+        paid = ", ".join(f"{who} {value:,.0f}" for who, value in summary["tariff_incidence"].items())
+        lines.append(f"Who paid the duties ({units}): {paid}")
     return "\n".join(lines)
 
 

@@ -251,7 +251,8 @@ class Results:
             "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()),
             "unmet_final_demand": float(self.arrays["unfilled"][:, 1::2].sum()),
             "tariff_incidence": {f"{r.importer}:{r.payer}".lstrip(":"): r.value
-                                 for r in self.tariff_incidence().itertuples() if r.value},
+                                 for r in self.tariff_incidence().itertuples()
+                                 if r.value or r.payer.startswith("multinational")},
         }
 
 
