@@ -55,9 +55,7 @@ def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:
     n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
     tensor = np.zeros((n_econ, n_econ, n_sec))
     for entry in entries:
-        tensor[names.economy(entry.importer), names.economies(entry.exporters), names.sectors(entry.sectors)] = (
-            entry.rate
-        )
+        tensor[names.lines(entry.importer, entry.exporters, entry.sectors)] = entry.rate
     return tensor
 
 

@@ -69,3 +69,10 @@ def test_export_controls_take_dates_too():
     assert (control.start_day, control.end_day) == (3, 220)
     with pytest.raises(sim.ScenarioError, match=r"export_controls\[0\].importers\[0\]"):
         sim.load_scenario("tiny", overrides={"export_controls": [{"exporter": "CN", "importers": ["XX"], "share": 1}]})
+
+
+def test_baseline_entries_cover_every_partner_sector_combination():
+    scenario = sim.load_scenario("tiny", overrides={"tariffs.baseline": [
+        {"importer": "US", "exporters": ["CN", "MY"], "sectors": ["materials", "chips", "electronics"], "rate": 0.1}]})
+    model = sim.SupplyChainModel(scenario, rng=1)
+    assert np.all(model.baseline_tariff[US, [CN, MY]] == 0.1) and model.baseline_tariff.sum() == pytest.approx(0.6)

@@ -81,13 +81,13 @@ class Government(mesa.Agent):
         entries |= {f"export_controls[{i}]": e for i, e in self.export_controls}
         for key in sorted(active_now ^ self._active):
             entry, starts = entries[key], key in active_now
-            kind = key.split("[")[0]
-            action, partners, value = {
-                "tariffs.applied": ("set tariff", getattr(entry, "exporters", ""), getattr(entry, "rate", 0.0)),
-                "tariffs.exemptions": ("exempt", getattr(entry, "exporters", ""), 0.0),
-                "export_controls": ("export licensing" if getattr(entry, "licensing_days", 0) else "export control",
-                                    getattr(entry, "importers", ""), getattr(entry, "share", 0.0)),
-            }[kind]
+            if key.startswith("tariffs.applied"):
+                action, partners, value = "set tariff", entry.exporters, entry.rate
+            elif key.startswith("tariffs.exemptions"):
+                action, partners, value = "exempt", entry.exporters, 0.0
+            else:
+                action = "export licensing" if entry.licensing_days else "export control"
+                partners, value = entry.importers, entry.share
             self.model.log_event(
                 actor=self.economy,
                 action=action + ("" if starts else " ends"),

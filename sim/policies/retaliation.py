@@ -137,12 +137,10 @@ class Retaliation:
         level = self.level[partner]
         if level <= 0:
             return
-        partner_name = model.network.economies[partner]
+        lines = model.index.lines(self.config.economy, [model.network.economies[partner]], self.config.sectors)
         if self.config.instrument == "export_control":
-            lines = model.index.lines(self.config.economy, [partner_name], self.config.sectors)
             policy.export_block[lines] = np.maximum(policy.export_block[lines], level)
         else:
-            lines = model.index.lines(self.config.economy, [partner_name], self.config.sectors)
             policy.tariff[lines] = np.maximum(policy.tariff[lines], model.baseline_tariff[lines] + level)
 
     def truce(self, model: SupplyChainModel, partner: int) -> None:
