@@ -1,11 +1,11 @@
 """Per-step record of a run, aggregated on arrays as it goes (the model's data collector).
 
-Each step adds one small row per table: output by cell, deliveries and tariff revenue by trade
-group (exporter, importer, sector, use), unfilled orders by buyer economy, sector and use, output
-prices by cell, input inventories
-by (economy, sector) in days of baseline use, and the consumer price index by economy. Rows are
-aggregates, so the record stays small however many firms the network has. `steady` holds the same
-rows for the calibrated baseline, the reference of a run when no baseline run is supplied.
+Each step adds one small row per table: output by cell; deliveries and tariff revenue by trade
+group (exporter, importer, sector, use); unfilled orders by buyer economy, sector and use; output
+prices by cell; input inventories by (economy, sector) in days of baseline use; the consumer price
+index by economy; the policy tensors; and multinationals' own tariff bills. Rows are aggregates, so
+the record stays small however many firms the network has. `steady` holds the same rows for the
+calibrated baseline, the reference of a run when no baseline run is supplied.
 """
 
 from __future__ import annotations
