@@ -14,38 +14,6 @@ from pathlib import Path
 from sim.errors import ScenarioError
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="sim", description="Supply-chain disruption under tariffs and export controls"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run a scenario and its no-policy baseline, write tables and plots")
-    run.add_argument(
-        "scenario",
-        nargs="?",
-        default=None,
-        help="scenario YAML file or name in configs/scenarios (default: the calibrated default)",
-    )
-    run.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's time.steps)")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a field by dotted path, e.g. --set engine.restoration_days=30 (repeatable)",
-    )
-    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's seed)")
-    run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario name>)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-    bench = commands.add_parser("bench", help="speed and memory at 10k, 100k and 1M firms (a report, not a test)")
-    bench.add_argument("--sizes", type=int, nargs="+", default=None, help="numbers of firms")
-    bench.add_argument("--links-per-firm", type=float, default=5.0)
-    bench.add_argument("--steps", type=int, default=365)
-    bench.add_argument("--json", type=Path, default=Path("benchmarks/out/scale.json"))
-    return parser
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.report import events_table, summary_table, write_report
     from sim.run import run
@@ -79,10 +47,45 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parser() -> argparse.ArgumentParser:
+    """Every subcommand: its arguments and, via `set_defaults(handler=...)`, the function that runs it."""
+    parser = argparse.ArgumentParser(
+        prog="sim", description="Supply-chain disruption under tariffs and export controls"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a scenario and its no-policy baseline, write tables and plots")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=None,
+        help="scenario YAML file or name in configs/scenarios (default: the calibrated default)",
+    )
+    run.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's time.steps)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field by dotted path, e.g. --set engine.restoration_days=30 (repeatable)",
+    )
+    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's seed)")
+    run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario name>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=cmd_run)
+    bench = commands.add_parser("bench", help="speed and memory at 10k, 100k and 1M firms (a report, not a test)")
+    bench.add_argument("--sizes", type=int, nargs="+", default=None, help="numbers of firms")
+    bench.add_argument("--links-per-firm", type=float, default=5.0)
+    bench.add_argument("--steps", type=int, default=365)
+    bench.add_argument("--json", type=Path, default=Path("benchmarks/out/scale.json"))
+    bench.set_defaults(handler=cmd_bench)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "bench": cmd_bench}[args.command](args)
+        return args.handler(args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
