@@ -11,6 +11,7 @@ nothing downstream ever sees a half-valid config.
 from __future__ import annotations
 
 import copy
+import csv
 import datetime
 import difflib
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sim.errors import ScenarioError
 
@@ -277,6 +278,33 @@ class Negotiation(Strict):
     offers: list[Offer] = []
 
 
+class CalibrationTarget(Strict):
+    """A figure the calibrated IO table must reproduce (checked by `sim.calibration.check_targets`).
+
+    `import_share`: the share of `exporter` in `importer`'s imports of `sectors` (domestic supply
+    excluded); `output_share`: `economy`'s share of world output of `sectors`; `export_share`:
+    `economy`'s share of world exports of `sectors`.
+    """
+
+    name: str
+    kind: Literal["import_share", "output_share", "export_share"]
+    sectors: list[Name] = Field(min_length=1)
+    economy: Name | None = None
+    exporter: Name | None = None
+    importer: Name | None = None
+    value: float = Field(ge=0, le=1, description="the reported share")
+    tolerance: float = Field(gt=0, le=1, description="allowed absolute difference")
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> CalibrationTarget:
+        needed = ("exporter", "importer") if self.kind == "import_share" else ("economy",)
+        missing = [f for f in needed if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} target needs {' and '.join(needed)}")
+        return self
+
+
 class Scenario(Strict):
     """A validated scenario. Build with `load_scenario` (files) or `Scenario.from_dict`."""
 
@@ -297,6 +325,7 @@ class Scenario(Strict):
     multinationals: list[MultinationalConfig] = []
     retaliation: list[RetaliationConfig] = []
     truces: list[Truce] = []
+    targets: list[CalibrationTarget] = Field(default_factory=list, description="figures the IO table reproduces")
     negotiation: Negotiation = Negotiation()
     _file: str | None = PrivateAttr(None)
 
@@ -719,6 +748,7 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if path in seen:
         raise ScenarioError("'extends' forms a cycle", file=str(path), field="extends")
     raw = read_yaml(path)
+    _read_io_tables(raw, path)
     parent = raw.pop("extends", None)
     if parent is None:
         return raw
@@ -726,6 +756,47 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     if not parent_path.is_file():
         raise ScenarioError(f"file to extend not found: {parent_path}", file=str(path), field="extends")
     return deep_merge(_load_raw(parent_path, (*seen, path)), raw)
+
+
+IO_TABLE_COLUMNS = {
+    "intermediate": ["exporter", "sector", "importer", "buyer_sector", "value"],
+    "final_demand": ["exporter", "sector", "importer", "value"],
+}
+
+
+def _read_io_tables(raw: dict, path: Path) -> None:
+    """Replace `io.intermediate` / `io.final_demand` given as a CSV path (relative to `path`) by its rows.
+
+    Columns are those of the YAML records plus an optional `source`; a value that is not a number is
+    reported with the CSV file, its row and the column.
+    """
+    io = raw.get("io")
+    if not isinstance(io, dict):
+        return
+    for key, required in IO_TABLE_COLUMNS.items():
+        table = io.get(key)
+        if not isinstance(table, str):
+            continue
+        csv_path = (path.parent / table).resolve()
+        try:
+            with open(csv_path, newline="") as handle:
+                reader = csv.DictReader(handle)
+                missing = [c for c in required if c not in (reader.fieldnames or [])]
+                if missing:
+                    raise ScenarioError(f"missing column(s) {', '.join(missing)}; required: {', '.join(required)} "
+                                        "(and optionally source)", file=str(csv_path), field=f"io.{key}")
+                rows = []
+                for line, row in enumerate(reader, start=2):
+                    try:
+                        row["value"] = float(row["value"])
+                    except (TypeError, ValueError):
+                        raise ScenarioError(f"row {line}: value {row['value']!r} is not a number",
+                                            file=str(csv_path), field="value") from None
+                    rows.append({k: v for k, v in row.items() if k in (*required, "source")})
+        except OSError as exc:
+            raise ScenarioError(f"cannot read the {key} table {csv_path}: {exc.strerror}",
+                                file=str(path), field=f"io.{key}") from None
+        io[key] = rows
 
 
 def deep_merge(base: dict, update: Mapping) -> dict:
