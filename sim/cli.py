@@ -15,6 +15,7 @@ from sim.errors import ScenarioError
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from sim.headline import headline_text
     from sim.report import events_table, summary_table, write_report
     from sim.run import run
     from sim.scenario import load_scenario, parse_override
@@ -29,6 +30,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / scenario.name
     written = write_report(results, out)
     print(summary_table(results.summary()))
+    if results.report.indicators or results.report.diversion:
+        print()
+        print(headline_text(results, results.report))
     print()
     print(events_table(results.events))
     print(
@@ -79,6 +83,26 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--steps", type=int, default=365)
     bench.add_argument("--json", type=Path, default=Path("benchmarks/out/scale.json"))
     bench.set_defaults(handler=cmd_bench)
+    # sweep: parameter sweeps; options and handler (set_defaults(handler=cmd_sweep)) in sim/sweep/cli.py
+    from sim.sweep.cli import add_parser as add_sweep_parser
+
+    add_sweep_parser(commands)
+    # viz: the browser view (Mesa SolaraViz); logic in sim/viz/server.py
+    from sim.viz.server import DEFAULT_PORT, cmd_viz
+
+    viz = commands.add_parser("viz", help="serve the browser view on 127.0.0.1 and print its address")
+    viz.add_argument("scenario", nargs="?", default=None,
+                     help="scenario YAML file or name in configs/scenarios (default: the calibrated default)")
+    viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
+    viz.set_defaults(handler=cmd_viz)
+    # validate: the validation report (theory, BoARIO, the record); logic in sim/validation/command.py
+    from sim.validation.command import cmd_validate
+
+    validate = commands.add_parser("validate", help="run the validation checks and write docs/validation.md")
+    validate.add_argument("--out", type=Path, default=Path("docs"),
+                          help="folder for validation.md and figures/validation_*.png (default: docs)")
+    validate.add_argument("--quick", action="store_true", help="the reduced size the tests run")
+    validate.set_defaults(handler=cmd_validate)
     return parser
 
 

@@ -246,7 +246,7 @@ class SupplyChainModel(mesa.Model):
             self.step()
 
     def results(self) -> Results:
-        return Results.from_recorder(
+        results = Results.from_recorder(
             self.recorder,
             self.config.name,
             self.network.economies,
@@ -258,3 +258,5 @@ class SupplyChainModel(mesa.Model):
             events=self.events,
             multinationals=self.network.multinationals,
         )
+        results.report = self.config.report
+        return results

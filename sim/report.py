@@ -1,7 +1,8 @@
 """Reports of a run: the summary table for the terminal, files on disk, and plots.
 
-`write_report` writes every tidy table as Parquet, the summary as JSON and two PNG plots
-(throughput against the reference by origin economy; loss by sector over time) into one folder.
+`write_report` writes every tidy table as Parquet, the summary as JSON and PNG plots (throughput
+against the reference by origin economy; loss by sector over time; the scenario's headline
+indicators, with their table and the diversion table as CSV) into one folder.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from sim.headline import diversion_table, indicator_table, plot_indicators  # noqa: E402
 from sim.results import Results  # noqa: E402
 
 COLUMNS = (("peak_loss_pct", "peak loss %"), ("peak_day", "peak day"),
@@ -136,4 +138,11 @@ def write_report(results: Results, out: str | Path) -> dict[str, Path]:
     written["summary"].write_text(json.dumps(results.summary(), indent=2, default=str))
     written["throughput_plot"] = plot_throughput(results, out / "throughput.png")
     written["disruption_plot"] = plot_disruption(results, out / "disruption.png")
+    if results.report.indicators:
+        written["headline"] = out / "headline.csv"
+        indicator_table(results, results.report).to_csv(written["headline"], index_label="indicator")
+        written["headline_plot"] = plot_indicators(results, results.report, out / "headline.png")
+    if results.report.diversion:
+        written["diversion"] = out / "diversion.csv"
+        diversion_table(results, results.report).to_csv(written["diversion"], index=False)
     return written

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.metrics import disruption
 from sim.recorder import USES, Recorder
+from sim.scenario import ReportConfig
 
 EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
 
@@ -43,6 +44,7 @@ class Results:
     multinationals: list[str] = field(default_factory=list)
     events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))
     baseline: Results | None = None
+    report: ReportConfig = field(default_factory=ReportConfig)  # the scenario's headline indicators
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
@@ -253,7 +255,20 @@ class Results:
             "tariff_incidence": {f"{r.importer}:{r.payer}".lstrip(":"): r.value
                                  for r in self.tariff_incidence().itertuples()
                                  if r.value or r.payer.startswith("multinational")},
+            **self._headline(),
         }
+
+    def _headline(self) -> dict:
+        """The scenario's own indicators and diversion figures (sim.headline), when it declares any."""
+        from sim.headline import diversion_table, indicator_table
+
+        out = {}
+        if self.report.indicators:
+            out["headline"] = _plain(indicator_table(self, self.report))
+        if self.report.diversion:
+            out["diversion"] = [{k: (v if isinstance(v, str) else float(v)) for k, v in row.items()}
+                                for row in diversion_table(self, self.report).to_dict("records")]
+        return out
 
 
 def _plain(table: pd.DataFrame) -> dict[str, dict]:

@@ -26,7 +26,7 @@ from sim.errors import ScenarioError
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
-DEFAULT_SCENARIO = "us_malaysia_2025"
+DEFAULT_SCENARIO = "us_tariffs_2025"
 
 
 class Strict(BaseModel):
@@ -278,6 +278,45 @@ class Negotiation(Strict):
     offers: list[Offer] = []
 
 
+class Indicator(Strict):
+    """A headline series: deliveries on chosen lines (or output of chosen cells), compared with the reference.
+
+    `by` splits it into one row per sector, exporter or importer; `cross_border` keeps only trade
+    between economies (exports, imports); `use` keeps deliveries to firms or to final demand.
+    """
+
+    name: str
+    measure: Literal["deliveries", "output"] = "deliveries"
+    exporters: Targets = Field("*", description="origin economies (output: the cells' economies)")
+    importers: Targets = "*"
+    sectors: Targets = "*"
+    use: Literal["all", "intermediate", "final"] = "all"
+    cross_border: bool = False
+    by: Literal["sector", "exporter", "importer"] | None = None
+    source: str | None = None
+
+    _lists = field_validator("exporters", "importers", "sectors", mode="before")(_as_list)
+
+
+class Diversion(Strict):
+    """Trade diversion: the share of `toward` origins in `importer`'s imports of `sectors`, reference vs run."""
+
+    name: str
+    importer: Name
+    sectors: Targets
+    toward: list[Name] = Field(min_length=1)
+    away_from: list[Name] = []
+
+    _lists = field_validator("sectors", mode="before")(_as_list)
+
+
+class ReportConfig(Strict):
+    """What `sim run` puts in its headline table beside the totals."""
+
+    indicators: list[Indicator] = []
+    diversion: list[Diversion] = []
+
+
 class CalibrationTarget(Strict):
     """A figure the calibrated IO table must reproduce (checked by `sim.calibration.check_targets`).
 
@@ -326,6 +365,7 @@ class Scenario(Strict):
     retaliation: list[RetaliationConfig] = []
     truces: list[Truce] = []
     targets: list[CalibrationTarget] = Field(default_factory=list, description="figures the IO table reproduces")
+    report: ReportConfig = ReportConfig()
     negotiation: Negotiation = Negotiation()
     _file: str | None = PrivateAttr(None)
 
@@ -449,7 +489,7 @@ def _check_targets(values: Any, allowed: list[str], what: str, field: str, file:
 
 # config fields that name economies or sectors (a name, a list of names, or "*")
 ECONOMY_FIELDS = {"exporter", "importer", "exporters", "importers", "home", "economy", "against", "partners",
-                  "offerer", "partner", "economies"}
+                  "offerer", "partner", "economies", "toward", "away_from"}
 SECTOR_FIELDS = {"sector", "sectors", "buyer_sector", "exemption_sectors"}
 
 
@@ -473,6 +513,9 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         "negotiation.own_plants_exemptions": s.negotiation.own_plants_exemptions,
         "negotiation.offers": s.negotiation.offers,
         "truces": s.truces,
+        "targets": s.targets,
+        "report.indicators": s.report.indicators,
+        "report.diversion": s.report.diversion,
     }
     for prefix, items in references.items():
         for i, item in enumerate(items):
@@ -484,6 +527,8 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
                 else:
                     continue
                 value, field = getattr(item, name), f"{prefix}[{i}].{name}"
+                if value is None:
+                    continue
                 if isinstance(value, str):
                     if value != "*":
                         _lookup(value, allowed, what, field, file)
@@ -709,7 +754,7 @@ def scenario_dirs() -> list[Path]:
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
-    """A scenario file from a path or a bare name such as 'us_malaysia_2025'."""
+    """A scenario file from a path or a bare name such as 'us_tariffs_2025'."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
@@ -800,9 +845,14 @@ def _read_io_tables(raw: dict, path: Path) -> None:
 
 
 def deep_merge(base: dict, update: Mapping) -> dict:
+    """`update` over `base`: mappings merge key by key, other values replace, and a key written with a
+    trailing `+` (e.g. `applied+:`) appends its list to the base's list of that name."""
     merged = copy.deepcopy(base)
     for key, value in update.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+        if isinstance(key, str) and key.endswith("+") and isinstance(value, list):
+            name = key[:-1]
+            merged[name] = [*(merged.get(name) or []), *copy.deepcopy(value)]
+        elif isinstance(value, Mapping) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)

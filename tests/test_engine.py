@@ -23,7 +23,7 @@ DENSER_WITH_BASELINE_TARIFF = {"network.firms_per_cell": 30, "network.suppliers_
 
 
 @pytest.mark.parametrize(("name", "overrides"), [("tiny", {}), ("tiny", DENSER_WITH_BASELINE_TARIFF),
-                                                 ("us_malaysia_2025", {})])
+                                                 ("baseline_2024", {})])
 def test_stationarity_730_steps(name, overrides):
     """No shock: every output, price, inventory, order and flow stays at baseline to 1e-9."""
     scenario = sim.load_scenario(name, overrides=overrides).without_shocks()

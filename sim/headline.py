@@ -1,0 +1,140 @@
+"""The scenario's headline indicators: chosen series of deliveries or output, and trade diversion.
+
+A scenario's `report:` block names what its question is about (chips reaching US final demand,
+Malaysia's exports by sector, rare earths reaching US magnet makers, the ASEAN share of US imports
+...). `indicator_table` measures each indicator's disruption against the reference (the baseline
+run), `diversion_table` compares import shares by origin between the reference and the last tenth
+of the run, and `plot_indicators` draws each indicator as a percentage of its reference over time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.metrics import disruption  # noqa: E402
+from sim.recorder import USES  # noqa: E402
+from sim.results import Results  # noqa: E402
+from sim.scenario import Diversion, Indicator, ReportConfig  # noqa: E402
+
+
+def _members(selection, names: list[str]) -> np.ndarray:
+    """Indices of the names a `Targets` selection ("*" or a list) picks."""
+    return np.arange(len(names)) if selection == "*" else np.array([names.index(n) for n in selection], int)
+
+
+def indicator_series(results: Results, indicator: Indicator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per-step (run, reference) series of an indicator, one per label (one label unless `by` splits it)."""
+    economies, sectors = results.economies, results.sectors
+    exporters = _members(indicator.exporters, economies)
+    sector_ids = _members(indicator.sectors, sectors)
+    if indicator.measure == "output":
+        cells = (exporters[:, None] * len(sectors) + sector_ids[None, :]).ravel()
+        keys = {"sector": cells % len(sectors), "exporter": cells // len(sectors)}
+        run, ref = results.arrays["output"][:, cells], results.reference("output")[:, cells]
+        key = keys.get(indicator.by) if indicator.by != "importer" else None
+    else:
+        g = results.groups
+        mask = np.isin(g["exporter"], exporters) & np.isin(g["importer"], _members(indicator.importers, economies))
+        mask &= np.isin(g["sector"], sector_ids)
+        if indicator.use != "all":
+            mask &= g["use"] == USES.index(indicator.use)
+        if indicator.cross_border:
+            mask &= g["exporter"] != g["importer"]
+        run, ref = results.arrays["delivered"][:, mask], results.reference("delivered")[:, mask]
+        key = g[indicator.by][mask] if indicator.by else None
+    if key is None:
+        return {indicator.name: (run.sum(axis=1), ref.sum(axis=1))}
+    labels = sectors if indicator.by == "sector" else economies
+    return {f"{indicator.name}: {labels[k]}": (run[:, key == k].sum(axis=1), ref[:, key == k].sum(axis=1))
+            for k in np.unique(key) if ref[:, key == k].sum() > 0}
+
+
+def indicator_table(results: Results, report: ReportConfig) -> pd.DataFrame:
+    """Disruption of every indicator (rows) with its reference value per year, in the table's units."""
+    rows = {}
+    steps_per_year = 365.0 / results.days_per_step
+    for indicator in report.indicators:
+        for label, (run, ref) in indicator_series(results, indicator).items():
+            rows[label] = {"reference_per_year": float(ref.mean() * steps_per_year),
+                           **disruption(run, ref, results.days_per_step)}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def import_share(results: Results, diversion: Diversion, origins: list[str], reference: bool) -> np.ndarray:
+    """Per-step share of `origins` in the importer's imports (domestic supply excluded) of the sectors."""
+    g, economies = results.groups, results.economies
+    importer = economies.index(diversion.importer)
+    mask = (g["importer"] == importer) & (g["exporter"] != importer)
+    mask &= np.isin(g["sector"], _members(diversion.sectors, results.sectors))
+    values = (results.reference("delivered") if reference else results.arrays["delivered"])[:, mask]
+    chosen = np.isin(g["exporter"][mask], [economies.index(o) for o in origins])
+    total = values.sum(axis=1)
+    return np.divide(values[:, chosen].sum(axis=1), total, out=np.zeros_like(total), where=total > 0)
+
+
+def diversion_table(results: Results, report: ReportConfig) -> pd.DataFrame:
+    """Share of the `toward` (and `away_from`) origins in imports: reference vs the last tenth of the run."""
+    rows = []
+    tail = max(1, results.steps // 10)
+    for diversion in report.diversion:
+        for side, origins in (("toward", diversion.toward), ("away from", diversion.away_from)):
+            if not origins:
+                continue
+            before = import_share(results, diversion, origins, reference=True)[-tail:].mean()
+            after = import_share(results, diversion, origins, reference=False)[-tail:].mean()
+            rows.append({"diversion": diversion.name, "origins": f"{side} {'+'.join(origins)}",
+                         "reference_share_pct": 100 * before, "end_share_pct": 100 * after,
+                         "change_pp": 100 * (after - before)})
+    return pd.DataFrame(rows, columns=["diversion", "origins", "reference_share_pct", "end_share_pct", "change_pp"])
+
+
+def headline_text(results: Results, report: ReportConfig) -> str:
+    """The indicator and diversion tables as aligned text for the terminal."""
+    lines = []
+    table = indicator_table(results, report)
+    if len(table):
+        lines.append("Headline indicators (deliveries or output against the reference):")
+        shown = table.rename(columns={"reference_per_year": "ref./year", "peak_loss_pct": "peak loss %",
+                                      "peak_day": "peak day", "cumulative_loss_days": "cum. loss (days)",
+                                      "recovery_days": "recovery (days)", "final_level_pct": "final level %"})
+        lines.append(shown.to_string(float_format=lambda v: f"{v:,.2f}", na_rep="-"))
+    diversion = diversion_table(results, report)
+    if len(diversion):
+        lines += ["", "Trade diversion (import shares, reference vs the last tenth of the run):",
+                  diversion.to_string(index=False, float_format=lambda v: f"{v:,.2f}")]
+    return "\n".join(lines)
+
+
+def plot_indicators(results: Results, report: ReportConfig, path: Path) -> Path | None:
+    """Each indicator as a percentage of its reference over time (one panel per indicator)."""
+    series = [(label, run, ref) for indicator in report.indicators
+              for label, (run, ref) in indicator_series(results, indicator).items()]
+    if not series:
+        return None
+    columns = 3
+    rows = -(-len(series) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 2.6 * rows), sharex=True, squeeze=False)
+    days = np.arange(1, results.steps + 1) * results.days_per_step
+    for ax, (label, run, ref) in zip(axes.ravel(), series, strict=False):
+        level = 100 * np.divide(run, ref, out=np.ones_like(run), where=ref > 0)
+        ax.plot(days, level, color="#1f77b4")
+        ax.axhline(100, color="#888888", lw=0.8, ls="--")
+        ax.set_title(label, fontsize=8)
+        ax.set_ylabel("% of reference", fontsize=7)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(series):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("day", fontsize=7)
+    fig.suptitle(f"{results.name}: headline indicators", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
