@@ -138,3 +138,16 @@ def plot_indicators(results: Results, report: ReportConfig, path: Path) -> Path 
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def import_price_index(results: Results, importer: str, sectors: list[str]) -> np.ndarray:
+    """Duty-inclusive price of `importer`'s imports of `sectors` per step: the exporter cells' prices
+    times (1 + tariff), weighted by reference deliveries (a Laspeyres index; 1 before any tariff)."""
+    g, economies, n_sec = results.groups, results.economies, len(results.sectors)
+    imp = economies.index(importer)
+    mask = (g["importer"] == imp) & (g["exporter"] != imp) & np.isin(g["sector"], _members(sectors, results.sectors))
+    exporter, sector = g["exporter"][mask], g["sector"][mask]
+    weights = results.reference("delivered")[:, mask].mean(axis=0)
+    price = results.arrays["price"][:, exporter * n_sec + sector]
+    tariff = results.arrays["tariff"][:, (imp * len(economies) + exporter) * n_sec + sector]
+    return (price * (1 + tariff)) @ weights / weights.sum()
