@@ -68,8 +68,8 @@ def test_target_kinds_compute_shares():
     assert 0 < target_value(s, out) < 1
     assert 0 < target_value(s, exports) <= 1
     with pytest.raises(sim.ScenarioError, match="needs exporter and importer"):
-        sim.Scenario.from_dict({**s.model_dump(), "targets": [{"name": "x", "kind": "import_share", "sectors": ["chips"],
-                                                                 "value": 0.1, "tolerance": 0.1}]})
+        bad = {"name": "x", "kind": "import_share", "sectors": ["chips"], "value": 0.1, "tolerance": 0.1}
+        sim.Scenario.from_dict({**s.model_dump(), "targets": [bad]})
 
 
 def test_baseline_2024_is_stationary_on_its_headline_indicators(baseline):
@@ -134,3 +134,35 @@ def test_rare_earth_cutoff_starves_us_auto_makers_and_lifts_malaysian_refining()
     assert _level(cut, magnets_in) < _level(licensed, magnets_in) - 0.05
     assert _level(cut, us_autos) < _level(licensed, us_autos) - 0.02
     assert _level(cut, my_refining) > _level(licensed, my_refining) + 0.5
+
+
+def test_library_page_is_generated(tmp_path):
+    from sim.library import write_library
+
+    page = write_library(tmp_path / "scenarios.md", names=("us_tariffs_2025", "malaysia_retaliates"), steps=120)
+    text = page.read_text()
+    assert "| chips to US final demand: cum. loss (days) |" in text
+    assert "us_tariffs_2025 | malaysia_retaliates" in text
+    assert "## The story of the default run" in text and "**2025-04-05** US set tariff" in text
+    assert (tmp_path / "figures" / "scenario_malaysia_retaliates.png").stat().st_size > 10_000
+
+
+def test_io_table_from_csv_reports_the_bad_row(tmp_path):
+    (tmp_path / "flows.csv").write_text("exporter,sector,importer,value\nUS,chips,US,lots\n")
+    (tmp_path / "s.yaml").write_text("extends: " + str(ROOT / "configs/scenarios/tiny.yaml") +
+                                     "\nio: {final_demand: flows.csv}\n")
+    with pytest.raises(sim.ScenarioError, match=r"flows.csv.*row 2: value 'lots' is not a number"):
+        sim.load_scenario(tmp_path / "s.yaml")
+    (tmp_path / "flows.csv").write_text("exporter,sector,value\nUS,chips,1\n")
+    with pytest.raises(sim.ScenarioError, match="missing column"):
+        sim.load_scenario(tmp_path / "s.yaml")
+
+
+def test_extending_file_appends_with_plus(tmp_path):
+    (tmp_path / "s.yaml").write_text("extends: " + str(ROOT / "configs/scenarios/tiny_trade_war.yaml") +
+                                     "\ntariffs:\n  applied+:\n    - {importer: US, exporters: [MY], rate: 0.5,"
+                                     " start_day: 150}\n")
+    base = sim.load_scenario("tiny_trade_war")
+    extended = sim.load_scenario(tmp_path / "s.yaml")
+    assert len(extended.tariffs.applied) == len(base.tariffs.applied) + 1
+    assert extended.tariffs.applied[-1].rate == 0.5

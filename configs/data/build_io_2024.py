@@ -65,7 +65,8 @@ FLOWS = [
     ("CN", "rare_earth_processing", "ROW", "magnets", 89, "D: 488.8 - 120 - 200 - 80 (Reuters, GACC, V)"),
     ("CN", "rare_earth_processing", "CN", "magnets", 5200,
      "U: China's domestic oxide/metal sales to its magnet makers (China ≈90% of refining, IEA via USGS, S)"),
-    ("MY", "rare_earth_processing", "JP", "magnets", 180, "U: Lynas Malaysia separated oxides to Japanese magnet makers"),
+    ("MY", "rare_earth_processing", "JP", "magnets", 180,
+     "U: Lynas Malaysia separated oxides to Japanese magnet makers"),
     ("MY", "rare_earth_processing", "CN", "magnets", 205, "U: Lynas Malaysia oxides sold to China"),
     ("JP", "rare_earth_processing", "JP", "magnets", 100, "U: Japanese refiners to domestic magnet makers"),
     ("EU", "rare_earth_processing", "EU", "magnets", 60, "U: Silmet to European magnet makers (VAC)"),
@@ -87,7 +88,8 @@ FLOWS = [
     ("CN", "magnets", "ROW", "autos", 500, "D: part of China's magnet exports 2,860 (Adamas, V); U: split"),
     ("CN", "magnets", "ROW", "electronics", 466,
      "D: 2,860 - 234 (US) - 300 - 700 - 300 - 150 - 150 - 60 - 500 (Adamas, V)"),
-    ("CN", "magnets", "CN", "autos", 7000, "U: China's domestic NdFeB use in EV motors (China ≈94% of magnet output, S)"),
+    ("CN", "magnets", "CN", "autos", 7000,
+     "U: China's domestic NdFeB use in EV motors (China ≈94% of magnet output, S)"),
     ("CN", "magnets", "CN", "electronics", 4500, "U: China's domestic magnet use in electronics"),
     ("JP", "magnets", "JP", "autos", 400, "U: Japanese magnet makers (Shin-Etsu, TDK, Proterial) to domestic autos"),
     ("JP", "magnets", "JP", "electronics", 100, "U: Japanese magnet makers to domestic electronics"),
@@ -177,7 +179,8 @@ MARKETS = {
             ("SG", "US"): (2_080, "D: 1.903 bn Jan-Nov 2024 x 12/11 (note.com citing USITC DataWeb, S)"),
             ("EU", "US"): (1_270, "D: Netherlands 1.166 bn Jan-Nov 2024 x 12/11 (note.com citing USITC DataWeb, S)"),
             ("MY", "US"): (1_200, "U: Malaysia's share of US SME imports"),
-            ("KR", "US"): (1_500, "U: Korea's share of US SME imports"), ("TW", "US"): (800, "U: Taiwan's share of US SME imports"),
+            ("KR", "US"): (1_500, "U: Korea's share of US SME imports"),
+            ("TW", "US"): (800, "U: Taiwan's share of US SME imports"),
             ("ROW", "US"): (2_550, "U: Israel and others"),
             ("CN", "US"): (0, "U: no Chinese tools in US fabs"),
         },
@@ -325,8 +328,8 @@ def other_flows(outputs: dict[tuple[str, str], float]) -> list[tuple]:
         imports = size[i] * OTHER_IMPORT_SHARE * partners / partners.sum()
         for j, seller in enumerate(ECONOMIES):
             if imports[j] >= MIN_FLOW:
-                rows.append((seller, "other", buyer, "other", round(imports[j]),
-                             f"U: {OTHER_IMPORT_SHARE:.0%} of the buyer's other output imported, split by partner size"))
+                note = f"U: {OTHER_IMPORT_SHARE:.0%} of the buyer's other output imported, split by partner size"
+                rows.append((seller, "other", buyer, "other", round(imports[j]), note))
     return rows
 
 
