@@ -1,0 +1,35 @@
+"""`sim validate [--out DIR] [--quick]`: run every validation check and write DIR/validation.md with its figures.
+
+Prints one line per check as it finishes (verdict, seconds, title) and exits with status 1 if any
+check fails, so `make validate` fails too. A missing validation extra (BoARIO, pymrio) is reported
+as a user error naming the install command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+
+from sim.errors import ScenarioError
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run the checks at the chosen size and write the report."""
+    missing = [name for name in ("boario", "pymrio") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ScenarioError(f"missing {', '.join(missing)}; allowed: install the validation extra with "
+                            "pip install -e '.[validation]'", field="sim validate")
+    from sim.validation.report import write_report
+    from sim.validation.suite import run_checks
+
+    def show(result) -> None:
+        print(f"{result.verdict}  {result.seconds:6.1f} s  {result.name:<24} {result.title}", flush=True)
+
+    results = run_checks(quick=args.quick, report=show)
+    page = write_report(results, args.out, quick=args.quick)
+    failed = [r.name for r in results if not r.passed]
+    print(f"\n{len(results) - len(failed)} of {len(results)} checks pass; wrote {page} and its figures in "
+          f"{page.parent / 'figures'}/")
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0

@@ -1,0 +1,119 @@
+"""Time series the browser view plots, read straight from the model's per-step record.
+
+Each function returns a `Series`: the step numbers (0 = the calibrated steady state) and one line
+per economy or sector, computed on the recorder's arrays (steps x groups) with matrix products, so
+a redraw costs a few milliseconds however long the run. Throughput is goods delivered as a share of
+the calibrated steady state; disruption is the output lost against it; tariffs are trade-weighted
+averages of the applied rates on cross-border lines; export controls are the trade-weighted share
+of exports blocked; prices are consumer price indices (1 = calibration year) and output-weighted
+producer prices by sector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.model import SupplyChainModel
+
+
+@dataclass
+class Series:
+    """Lines over steps: `values[i]` is the line named `labels[i]`, one value per entry of `steps`."""
+
+    steps: np.ndarray
+    labels: list[str]
+    values: np.ndarray  # [lines, steps]
+
+
+def _indicator(codes: np.ndarray, n: int) -> np.ndarray:
+    """One-hot matrix [len(codes), n] for summing columns by code with one matrix product."""
+    matrix = np.zeros((len(codes), n))
+    matrix[np.arange(len(codes)), codes] = 1.0
+    return matrix
+
+
+def _ratio(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """values / reference, 1 where the reference is 0 (nothing to lose)."""
+    return np.divide(values, reference, out=np.ones_like(values), where=reference > 0)
+
+
+def _table(model: SupplyChainModel, name: str) -> np.ndarray:
+    """Recorded rows of table `name` with the steady-state row first (as step 0).
+
+    Step numbers are taken from each table's own length (`_steps`), so a plot drawn while the model
+    steps in another thread never pairs rows of different lengths.
+    """
+    rec = model.recorder
+    return np.vstack((rec.steady[name][None, :], *rec.rows[name]))
+
+
+def _steps(table: np.ndarray) -> np.ndarray:
+    """Step numbers of a table's rows: 0 (the calibrated steady state) and every completed step."""
+    return np.arange(len(table))
+
+
+def throughput(model: SupplyChainModel, by: str) -> Series:
+    """Goods delivered by origin economy ('exporter') or sector, in % of the steady state."""
+    rec = model.recorder
+    codes, labels = ((rec.group_exporter, model.network.economies) if by == "exporter"
+                     else (rec.group_sector, model.network.sectors))
+    group = _indicator(codes, len(labels))
+    delivered = _table(model, "delivered") @ group
+    steady = rec.steady["delivered"] @ group
+    return Series(_steps(delivered), list(labels), 100.0 * _ratio(delivered, steady).T)
+
+
+def disruption(model: SupplyChainModel, by: str) -> Series:
+    """Output lost against the steady state, in %, by 'economy' or 'sector'."""
+    rec, net = model.recorder, model.network
+    cells = np.arange(net.n_cells)
+    codes, labels = ((cells // net.n_sectors, net.economies) if by == "economy"
+                     else (cells % net.n_sectors, net.sectors))
+    group = _indicator(codes, len(labels))
+    output = _table(model, "output") @ group
+    steady = rec.steady["output"] @ group
+    return Series(_steps(output), list(labels), 100.0 * (1.0 - _ratio(output, steady)).T)
+
+
+def tariffs(model: SupplyChainModel) -> Series:
+    """Each importer's applied tariff on its cross-border imports, trade-weighted, in %."""
+    n_econ = model.network.n_economies
+    weights = model.baseline_trade.transpose(1, 0, 2).copy()  # [importer, exporter, sector]
+    weights[np.arange(n_econ), np.arange(n_econ)] = 0.0
+    group = _indicator(np.repeat(np.arange(n_econ), n_econ * model.network.n_sectors), n_econ)
+    flat = weights.ravel()
+    total = flat @ group
+    rates = (_table(model, "tariff") * flat) @ group
+    return Series(_steps(rates), list(model.network.economies), 100.0 * np.divide(
+        rates, total, out=np.zeros_like(rates), where=total > 0).T)
+
+
+def export_controls(model: SupplyChainModel) -> Series:
+    """Share of each exporter's cross-border exports blocked or held by export controls, in %."""
+    n_econ = model.network.n_economies
+    weights = model.baseline_trade.copy()  # [exporter, importer, sector]
+    weights[np.arange(n_econ), np.arange(n_econ)] = 0.0
+    group = _indicator(np.repeat(np.arange(n_econ), n_econ * model.network.n_sectors), n_econ)
+    flat = weights.ravel()
+    total = flat @ group
+    blocked = (_table(model, "export_block") * flat) @ group
+    return Series(_steps(blocked), list(model.network.economies), 100.0 * np.divide(
+        blocked, total, out=np.zeros_like(blocked), where=total > 0).T)
+
+
+def consumer_prices(model: SupplyChainModel) -> Series:
+    """Consumer price index by economy (1 = calibration year)."""
+    prices = _table(model, "consumer_price")
+    return Series(_steps(prices), list(model.network.economies), prices.T)
+
+
+def producer_prices(model: SupplyChainModel) -> Series:
+    """Output price by sector, weighted by each cell's baseline output (1 = calibration year)."""
+    rec, net = model.recorder, model.network
+    cells = np.arange(net.n_cells)
+    group = _indicator(cells % net.n_sectors, net.n_sectors) * rec.cell_output0[:, None]
+    total = rec.cell_output0 @ _indicator(cells % net.n_sectors, net.n_sectors)
+    prices = _table(model, "price") @ group
+    return Series(_steps(prices), list(net.sectors), _ratio(prices, total).T)

@@ -1,0 +1,71 @@
+"""Serving the browser view: `sim viz [SCENARIO] [--port N]` starts solara's server on 127.0.0.1.
+
+The scenario is checked before the server starts (a bad name exits with the usual message), the
+port is checked to be free (0 picks a free one), and the address is printed. The front end is
+served from the locally installed solara assets, so the page works without internet; if they are
+missing, a warning says how to install them. Telemetry is switched off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import socket
+import sys
+
+from sim.errors import ScenarioError
+from sim.scenario import DEFAULT_SCENARIO, load_scenario
+from sim.viz.params import SCENARIO_ENV
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+APP = "sim.viz.app"
+
+
+def free_port(port: int, host: str = HOST) -> int:
+    """`port` if it can be bound on `host` (0: any free port), else a ScenarioError naming --port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ScenarioError(f"port {port} is not free on {host} ({exc.strerror}); allowed: a free port, "
+                                "or 0 for any", field="--port") from None
+        return sock.getsockname()[1]
+
+
+def assets_installed() -> bool:
+    """Whether solara's front-end assets are installed locally (otherwise the page needs a CDN)."""
+    return importlib.util.find_spec("solara_assets") is not None
+
+
+def server_command(port: int, host: str = HOST, production: bool = True) -> list[str]:
+    """The command line that runs the page's solara server."""
+    command = [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port), "--no-open"]
+    return command + (["--production"] if production else [])
+
+
+def server_env(scenario: str) -> dict[str, str]:
+    """The server's environment: the scenario to open with, telemetry off."""
+    return os.environ | {SCENARIO_ENV: scenario, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+
+
+def serve(scenario: str | None = None, port: int = DEFAULT_PORT, host: str = HOST) -> int:
+    """Check the scenario and port, print the address and become the server (runs until interrupted)."""
+    name = scenario or DEFAULT_SCENARIO
+    load_scenario(name)
+    if not 0 <= port <= 65535:
+        raise ScenarioError(f"bad port {port}: allowed: 0 to 65535", field="--port")
+    port = free_port(port, host)
+    if not assets_installed():
+        print("warning: solara's front-end assets are not installed, so the page loads them from a CDN; "
+              "install them with: pip install -e '.[viz]'", file=sys.stderr)
+    print(f"Browser view of '{name}' at http://{host}:{port}/  (Ctrl+C stops)", flush=True)
+    command = server_command(port, host)
+    os.execve(command[0], command, server_env(name))  # the server takes over this process (and its Ctrl+C)
+    return 0
+
+
+def cmd_viz(args: argparse.Namespace) -> int:
+    """`sim viz [SCENARIO] [--port N]`."""
+    return serve(args.scenario, args.port)

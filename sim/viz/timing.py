@@ -1,0 +1,57 @@
+"""Time one Step + redraw of the browser view, server side: `python -m sim.viz.timing [SCENARIO] [--steps N]`.
+
+Renders the page without a browser (`solara.render`), presses Step `N` times and reports the wall
+time of each press: the model step, every panel's update and the PNG encoding of every figure,
+i.e. everything the server does before the images go to the browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+
+
+def time_steps(scenario: str | None, steps: int) -> dict[str, float]:
+    """Seconds per Step press (wall median, max, first; CPU median) and the model's own step time."""
+    import ipyvuetify as v
+    import solara
+
+    from sim.viz.app import Page
+    from sim.viz.params import PageModel, start_scenario
+
+    model = solara.reactive(PageModel(scenario or start_scenario()))
+    _, rc = solara.render(solara.AppLayout(children=[Page(model)]), handle_error=False)
+    button = rc.find(v.Btn, children=["Step"]).widget
+    presses, cpu = [], []
+    for _ in range(steps):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        button.click()
+        presses.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    started = time.perf_counter()
+    for _ in range(steps):
+        model.value.step()
+    model_step = (time.perf_counter() - started) / steps
+    rc.close()
+    return {"firms": model.value.network.n_firms, "median_s": statistics.median(presses), "max_s": max(presses),
+            "first_s": presses[0], "cpu_median_s": statistics.median(cpu), "model_step_s": model_step}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default=None)
+    parser.add_argument("--steps", type=int, default=20)
+    args = parser.parse_args()
+    result = time_steps(args.scenario, args.steps)
+    print(f"{args.scenario or 'default scenario'}: {result['firms']} firms; Step + redraw median "
+          f"{result['median_s']:.3f} s, max {result['max_s']:.3f} s, first {result['first_s']:.3f} s "
+          f"over {args.steps} presses (CPU median {result['cpu_median_s']:.3f} s); "
+          f"the model step alone {1000 * result['model_step_s']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""The browser view in a real browser: `sim viz` serves the page, Debian chromium (driven by playwright)
+loads it, presses Step and Play, and the plots and the network image must change, the console must
+show no errors, no request may leave localhost, and the server must not fetch anything from the
+internet. A screenshot is saved to test-artifacts/viz.png.
+
+Needs /usr/bin/chromium (`.ci/run` installs it). Without it the test is skipped, unless
+SIM_REQUIRE_BROWSER is set (as in CI), in which case it fails.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PANELS = ("network", "throughput", "disruption", "policy", "prices")
+SCENARIO = "tiny_trade_war"
+
+if not CHROMIUM.exists():
+    if os.environ.get("SIM_REQUIRE_BROWSER"):
+        pytest.fail(f"{CHROMIUM} is missing (install it with: apt-get install -y chromium)", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is missing (install it with: apt-get install -y chromium)", allow_module_level=True)
+
+from PIL import Image  # noqa: E402
+from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`sim viz` on a free port; yields (address, log file); stops the server afterwards."""
+    log = tmp_path / "server.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", SCENARIO, "--port", "0"], stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        address = None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            match = re.search(r"at (http://127\.0\.0\.1:\d+/)", log.read_text())
+            if match:
+                address = match.group(1)
+                try:
+                    urllib.request.urlopen(address, timeout=5).read()
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.5)
+        else:
+            pytest.fail(f"the server did not start:\n{log.read_text()}")
+        yield address, log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _pictures(page: Page) -> dict[str, bytes]:
+    """Each panel's image, as the browser shows it (pixels)."""
+    return {name: page.locator(f".sim-panel-{name} img").screenshot() for name in PANELS}
+
+
+def _body(png: bytes) -> bytes:
+    """A picture without its top and bottom bands (title, caption): the plotted content only."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    band = image.height // 12
+    return image.crop((0, band, image.width, image.height - band)).tobytes()
+
+
+def _changed_pictures(page: Page, old: dict[str, bytes], body: bool = False,
+                      timeout: float = 30.0) -> dict[str, bytes]:
+    """The panels' images once every one differs from `old` (in its plotted content if `body`)."""
+    view = _body if body else (lambda png: png)
+    deadline = time.monotonic() + timeout
+    while True:
+        new = _pictures(page)
+        same = [name for name in PANELS if view(new[name]) == view(old[name])]
+        if not same:
+            return new
+        if time.monotonic() > deadline:
+            pytest.fail(f"these panels did not change: {same}")
+        page.wait_for_timeout(250)
+
+
+def _wait_for_step(page: Page, pattern: str) -> None:
+    """Wait until the run card matches `pattern` (e.g. 'step 1 of 200')."""
+    try:
+        page.wait_for_function("(p) => { const run = document.querySelector('.sim-panel-run');"
+                               " return !!run && new RegExp(p).test(run.innerText); }", arg=pattern, timeout=60_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"the page never showed '{pattern}'; it shows:\n{_run_text(page)}")
+
+
+def _run_text(page: Page) -> str:
+    return page.locator(".sim-panel-run").inner_text()
+
+
+def test_page_steps_and_plays_in_chromium_offline(server):
+    address, log = server
+    origin = address.rstrip("/")
+    requests: list[str] = []
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1300})
+            page.on("request", lambda request: requests.append(request.url))
+            page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+                    if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+            page.goto(address)
+            page.get_by_role("button", name="Step").wait_for(timeout=60_000)
+            for name in PANELS:
+                page.locator(f".sim-panel-{name} img").wait_for(timeout=30_000)
+            assert "step 0 of 200" in _run_text(page)
+            before = _pictures(page)
+
+            page.get_by_role("button", name="Step").click()
+            _wait_for_step(page, "step 1 of 200")
+            after_step = _changed_pictures(page, before)
+
+            # play past day 34 (US tariff on China) and China's answer: edges recolour, plots move
+            page.get_by_role("button", name="▶").click()
+            _wait_for_step(page, "step ([4-9]\\d|\\d\\d\\d) of 200")
+            page.get_by_role("button", name="❚❚").click()
+            expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=30_000)
+            steps = int(re.search(r"step (\d+) of", _run_text(page)).group(1))
+            assert steps >= 40
+            _changed_pictures(page, after_step, body=True)
+            assert "Event log: 0 policy" not in _run_text(page)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "viz.png"), full_page=True)
+        finally:
+            browser.close()
+    leaving = [url for url in requests if not url.startswith((origin, origin.replace("http", "ws"), "data:", "blob:"))]
+    assert not leaving, f"requests left localhost: {leaving}"
+    assert not problems, "\n".join(problems)
+    server_log = log.read_text()
+    assert "Could not load URL" not in server_log, "the server tried to fetch front-end files from the internet"
+    assert "Traceback" not in server_log, server_log

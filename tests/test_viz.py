@@ -1,0 +1,278 @@
+"""The browser view without a browser: controls mapped to scenarios, plotted series, the network
+picture, and the page's widget tree (controls present, Step advances, Reset applies parameters)."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+
+import ipyvuetify as v  # noqa: E402
+import ipywidgets as widgets  # noqa: E402
+import solara  # noqa: E402
+
+from sim import ScenarioError, load_scenario  # noqa: E402
+from sim.cli import main  # noqa: E402
+from sim.viz import series  # noqa: E402
+from sim.viz.app import Page  # noqa: E402
+from sim.viz.components import RESET_NOTE, events_frame  # noqa: E402
+from sim.viz.lineplot import nice_limits  # noqa: E402
+from sim.viz.network_view import FIRM_VIEW_LIMIT, build_view, current_state, network_png  # noqa: E402
+from sim.viz.params import (  # noqa: E402
+    KEEP_RULE,
+    SCENARIO_ENV,
+    PageModel,
+    model_params,
+    parse_seed,
+    scenario_names,
+    scenario_overrides,
+)
+
+WAR = "tiny_trade_war"
+
+
+# -- controls -> scenario ------------------------------------------------------------------------
+def test_scenario_picker_lists_the_scenario_files():
+    names = scenario_names()
+    assert {"tiny", WAR}.issubset(names)
+    assert names == sorted(names)
+
+
+def test_overrides_scale_tariffs_elasticities_inventories_and_set_rules():
+    plain = load_scenario(WAR)
+    overrides = scenario_overrides(plain, tariff_scale=2.0, elasticity_scale=0.5, inventory_scale=3.0,
+                                   retaliation={"CN": "proportional", "US": "escalate", "MY": KEEP_RULE})
+    scenario = load_scenario(WAR, overrides)
+    assert [e.rate for e in scenario.tariffs.applied] == pytest.approx([2 * e.rate for e in plain.tariffs.applied])
+    for before, after in zip(plain.sectors, scenario.sectors, strict=True):
+        assert after.armington_sigma == pytest.approx(before.armington_sigma * 0.5)
+        assert after.inventory_days == pytest.approx(before.inventory_days * 3.0)
+    rules = {r.economy: r for r in scenario.retaliation}
+    assert rules["CN"].rule == "proportional"
+    assert rules["CN"].delay_days == plain.retaliation[0].delay_days  # other settings kept
+    assert rules["US"].rule == "escalate"
+    assert rules["MY"].rule == "none"
+    assert scenario_overrides(plain) == {}
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"tariff_scale": -1.0}, "tariff_scale"),
+    ({"retaliation": {"CN": "nuke"}}, "retaliation.CN"),
+])
+def test_bad_control_values_raise_scenario_errors(kwargs, field):
+    with pytest.raises(ScenarioError) as info:
+        scenario_overrides(load_scenario(WAR), **kwargs)
+    assert info.value.field == field
+
+
+def test_page_model_reports_bad_control_values_and_rejects_unknown_controls(monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, "tiny")
+    model = PageModel(WAR, seed="abc")  # what a user can type: reported on the page, not a traceback
+    assert "bad seed 'abc'" in model.problem and "'seed'" in model.problem
+    assert model.config.name == "tiny" and model.page_params["seed"] == "abc"
+    assert PageModel(WAR, seed="12").problem is None
+    with pytest.raises(ScenarioError, match="seed"):
+        parse_seed("abc")
+    with pytest.raises(ScenarioError, match="unknown control"):
+        PageModel(WAR, tariff_level=2)
+
+
+def test_model_params_offer_one_rule_per_government():
+    model = PageModel(WAR, tariff_scale=1.5)
+    params = model_params(model)
+    assert params["tariff_scale"]["value"] == 1.5
+    assert params["scenario_name"]["value"] == WAR
+    assert {k for k in params if k.startswith("retaliation_")} == {f"retaliation_{e}" for e in ("US", "CN", "MY")}
+    assert "now: tit_for_tat" in params["retaliation_CN"]["label"]
+    assert "targeted" not in params["retaliation_CN"]["values"]  # it needs sectors to target
+    for rule in params["retaliation_CN"]["values"]:
+        assert PageModel(WAR, retaliation_CN=rule).problem is None
+
+
+# -- series and the network picture ---------------------------------------------------------------
+def test_series_start_at_the_steady_state_and_track_the_tariff_path():
+    model = PageModel(WAR)
+    assert series.throughput(model, "exporter").values[:, 0] == pytest.approx(100.0)
+    assert series.disruption(model, "sector").values[:, 0] == pytest.approx(0.0)
+    model.run_for(40)  # US tariff of 30% on China from day 34 (4 Feb), chips not yet exempt
+    tariffs = series.tariffs(model)
+    assert tariffs.values.shape == (3, 41)
+    us, cn = model.index.economy("US"), model.index.economy("CN")
+    imports = model.baseline_trade[:, us, :].sum(axis=1)
+    imports[us] = 0.0
+    expected = 100 * 0.30 * imports[cn] / imports.sum()
+    assert tariffs.values[us, -1] == pytest.approx(expected)
+    assert tariffs.values[us, 1] == pytest.approx(0.0)
+    assert series.throughput(model, "sector").values.shape == (len(model.network.sectors), 41)
+
+
+def test_network_view_is_firm_level_when_small_and_aggregated_when_large():
+    small = PageModel(WAR)
+    view = build_view(small)
+    assert not view.aggregated and small.network.n_firms <= FIRM_VIEW_LIMIT
+    assert len(view.positions) == small.network.n_firms + small.network.n_economies
+    large = PageModel("us_malaysia_2025")
+    assert large.network.n_firms > FIRM_VIEW_LIMIT
+    agg = build_view(large)
+    assert agg.aggregated and len(agg.positions) == large.network.n_cells + large.network.n_economies
+    output, lost, edge_flow, _ = current_state(large, agg)
+    assert edge_flow == pytest.approx(agg.edge_flow0)  # before any step: the calibrated flows
+    assert lost == pytest.approx(0.0)
+    assert output[: large.network.n_cells].sum() == pytest.approx(large.engine.structure.output0.sum())
+
+
+def _body(png: bytes) -> np.ndarray:
+    """The picture's pixels without the caption and title bands (what the network itself looks like)."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    band = pixels.shape[0] // 12
+    return pixels[band:-band]
+
+
+def test_network_picture_shows_tariffs_and_losses():
+    model = PageModel(WAR)
+    start = network_png(model)
+    model.step()
+    assert np.array_equal(_body(network_png(model)), _body(start))  # still the calibrated steady state
+    model.run_for(59)  # the US tariff on China (day 34) and China's answer recolour the edges
+    assert not np.array_equal(_body(network_png(model)), _body(start))
+    assert network_png(model) is network_png(model)  # drawn once per step
+
+
+def test_y_limits_stay_put_until_the_data_leave_them():
+    first = nice_limits(None, 99.0, 100.0)
+    assert first[0] <= 99.0 and first[1] >= 100.0
+    assert nice_limits(first, 99.2, 100.0) == first
+    wider = nice_limits(first, 90.0, 100.0)
+    assert wider[0] <= 90.0 and wider != first
+
+
+# -- the page's widget tree ------------------------------------------------------------------------
+@pytest.fixture
+def page():
+    """The page rendered around a reactive model the test can inspect."""
+    model = solara.reactive(PageModel(WAR))
+    box, rc = solara.render(solara.AppLayout(children=[Page(model)]), handle_error=False)
+    yield model, rc
+    rc.close()
+
+
+def _button(rc, label: str):
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def _control(rc, cls, label: str):
+    return rc.find(cls, label=label).widget
+
+
+def _images(rc) -> list[bytes]:
+    return [image.value for image in rc.find(widgets.Image).widgets]
+
+
+def test_page_shows_controls_plots_and_the_reset_note(page):
+    model, rc = page
+    for label in ("Reset", "▶", "Step"):
+        _button(rc, label)
+    picker = _control(rc, v.Select, "Scenario")
+    assert picker.v_model == WAR and {"tiny", WAR}.issubset(picker.items)
+    for economy, now in (("US", "none"), ("CN", "tit_for_tat"), ("MY", "none")):
+        assert _control(rc, v.Select, f"Retaliation by {economy} (now: {now})").v_model == KEEP_RULE
+    for label in ("Applied tariffs (x scenario rates)", "Elasticity of substitution (x scenario)",
+                  "Inventory days (x scenario)"):
+        assert _control(rc, v.Slider, label).v_model == 1.0
+    _control(rc, v.TextField, "Seed (blank: the scenario's)")
+    assert len(_images(rc)) == 5  # network + four time-series figures
+    rc.find(v.Alert, children=[RESET_NOTE]).assert_single()
+
+
+def test_step_advances_the_model_and_redraws(page):
+    model, rc = page
+    first = model.value
+    before = _images(rc)
+    _button(rc, "Step").click()
+    _button(rc, "Step").click()
+    assert model.value is first and first.engine.state.step == 2 and first.steps == 2
+    after = _images(rc)
+    assert all(a != b for a, b in zip(before, after, strict=True))
+    rc.find(v.Html, children=[f"step 2 of {first.config.time.steps}, day 2 (2025-01-03)"]).assert_single()
+
+
+def test_reset_applies_the_parameters(page):
+    model, rc = page
+    first = model.value
+    _control(rc, v.Slider, "Applied tariffs (x scenario rates)").v_model = 2.0
+    _control(rc, v.Select, "Retaliation by CN (now: tit_for_tat)").v_model = "proportional"
+    seed = _control(rc, v.TextField, "Seed (blank: the scenario's)")
+    seed.v_model = "11"
+    seed.fire_event("keyup.enter", {})  # the text field reports its value on Enter or when it loses focus
+    _button(rc, "Step").click()
+    assert model.value is first  # changes wait for Reset
+    assert first.config.tariffs.applied[0].rate == pytest.approx(0.30)
+    _button(rc, "Reset").click()
+    rebuilt = model.value
+    assert rebuilt is not first and rebuilt.engine.state.step == 0
+    assert [e.rate for e in rebuilt.config.tariffs.applied] == pytest.approx([0.60, 0.38])
+    assert {r.economy: r.rule for r in rebuilt.config.retaliation}["CN"] == "proportional"
+    same_seed = PageModel(WAR, tariff_scale=2.0, retaliation_CN="proportional", seed=11)
+    assert np.array_equal(rebuilt.network.link_flow, same_seed.network.link_flow)
+    assert not np.array_equal(rebuilt.network.link_flow, first.network.link_flow)
+    _control(rc, v.Select, "Retaliation by CN (now: proportional)")
+    rc.find(v.Html, children=["tariffs x2, elasticity x1, inventory days x1, seed 11"]).assert_single()
+
+
+def test_reset_with_a_bad_seed_says_so_on_the_page(page, monkeypatch):
+    monkeypatch.setenv(SCENARIO_ENV, WAR)
+    model, rc = page
+    seed = _control(rc, v.TextField, "Seed (blank: the scenario's)")
+    seed.v_model = "abc"
+    seed.fire_event("keyup.enter", {})
+    _button(rc, "Reset").click()
+    assert "bad seed 'abc'" in model.value.problem
+    alert = rc.find(v.Alert).widgets
+    assert any("Reset could not use the parameters" in str(a.children) for a in alert)
+    _button(rc, "Step").click()
+    assert model.value.engine.state.step == 1
+    assert _control(rc, v.TextField, "Seed (blank: the scenario's)").v_model == "abc"  # kept for correction
+    rc.find(v.Html, children=["tariffs x1, elasticity x1, inventory days x1, seed 7"]).assert_single()
+    seed = _control(rc, v.TextField, "Seed (blank: the scenario's)")
+    seed.v_model = "3"
+    seed.fire_event("keyup.enter", {})
+    _button(rc, "Reset").click()
+    assert model.value.problem is None and model.value.page_params["seed"] == "3"
+    assert not any("Reset could not" in str(a.children) for a in rc.find(v.Alert).widgets)
+
+
+def test_reset_to_another_scenario_shows_its_governments(page):
+    model, rc = page
+    _control(rc, v.Select, "Scenario").v_model = "us_malaysia_2025"
+    _button(rc, "Reset").click()
+    assert model.value.config.name == "us_malaysia_2025"
+    labels = {w.label for w in rc.find(v.Select).widgets}
+    assert {f"Retaliation by {e} (now: none)" for e in ("TW", "VN", "ROW")}.issubset(labels)
+    assert _control(rc, v.Select, "Scenario").v_model == "us_malaysia_2025"
+    _button(rc, "Step").click()
+    assert model.value.engine.state.step == 1
+
+
+def test_event_log_lists_newest_first():
+    model = PageModel(WAR)
+    model.run_for(60)
+    frame = events_frame(model)
+    assert len(frame) == len(model.events) > 0
+    assert list(frame["step"]) == sorted(frame["step"], reverse=True)
+
+
+# -- the command ------------------------------------------------------------------------------------
+def test_viz_command_rejects_bad_scenario_and_busy_port(capsys):
+    assert main(["viz", "no_such_scenario"]) == 2
+    assert "no scenario named 'no_such_scenario'" in capsys.readouterr().err
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert main(["viz", "tiny", "--port", str(busy.getsockname()[1])]) == 2
+    assert "--port" in capsys.readouterr().err
