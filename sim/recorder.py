@@ -5,14 +5,17 @@ group (exporter, importer, sector, use); unfilled orders by buyer economy, secto
 prices by cell; input inventories by (economy, sector) in days of baseline use; the consumer price
 index by economy; the policy tensors; and multinationals' own tariff bills. Rows are aggregates, so
 the record stays small however many firms the network has. `steady` holds the same rows for the
-calibrated baseline, the reference of a run when no baseline run is supplied.
+calibrated baseline, the reference of a run when no baseline run is supplied. Deliveries by trade
+group are summed by the engine in its delivery sweep (`Engine.set_arrival_groups`); the other sums
+use narrow int32 group indices and a compiled group sum.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.core import Engine, Policy, StepFlows
+from sim.engine.core import Engine, Policy, StepFlows, index_dtype
+from sim.engine.kernels import group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
 
 USES = ("intermediate", "final")
@@ -26,7 +29,7 @@ class Recorder:
         self.engine = engine
         n_econ, n_sec = network.n_economies, network.n_sectors
         self.n_cells = network.n_cells
-        self.firm_cell = network.firm_cell
+        self.firm_cell = network.firm_cell.astype(index_dtype(network.n_cells))
         exporter = network.firm_economy[st.supplier]
         importer = network.link_buyer_economy
         sector = network.firm_sector[st.supplier]
@@ -34,6 +37,7 @@ class Recorder:
         key = ((exporter * n_econ + importer) * n_sec + sector) * 2 + use
         codes, self.link_group = np.unique(key, return_inverse=True)
         self.n_groups = len(codes)
+        engine.set_arrival_groups(self.link_group, self.n_groups)
         self.group_use = codes % 2
         self.group_sector = (codes // 2) % n_sec
         self.group_importer = (codes // 2 // n_sec) % n_econ
@@ -41,20 +45,22 @@ class Recorder:
         self.cell_output0 = np.bincount(self.firm_cell, st.output0, self.n_cells)
         # input inventories grouped by (buyer economy, input sector)
         firm_slots = slice(0, st.n_firm_slots)
-        self.inventory_group = network.firm_economy[st.slot_firm] * n_sec + st.slot_sector[firm_slots]
+        inventory_group = network.firm_economy[st.slot_firm] * n_sec + st.slot_sector[firm_slots]
+        self.inventory_group = inventory_group.astype(index_dtype(n_econ * n_sec))
         self.n_inventory_groups = n_econ * n_sec
         use0 = np.bincount(self.inventory_group, st.slot_flow0[firm_slots], self.n_inventory_groups)
         self.days_per_use = np.divide(days_per_step, use0, out=np.zeros_like(use0), where=use0 > 0)
         # final demand: links after the last firm-bought link, grouped by consuming economy
-        self.first_final_link = int(st.slot_start[st.n_firm_slots]) if st.n_firm_slots < st.n_slots else st.n_links
+        self.final_bounds = np.append(st.slot_start[st.n_firm_slots :], st.n_links).astype(np.int64)
         final_slots = slice(st.n_firm_slots, st.n_slots)
         self.final_economy = st.slot_buyer[final_slots] - st.n_firms
         self.final_weight0 = np.bincount(self.final_economy, st.slot_flow0[final_slots], n_econ)
         self.n_economies = n_econ
         # buyers' input slots grouped by (buyer economy, sector, use), use 1 = final demand
         slot_economy = np.concatenate((network.firm_economy[st.slot_firm], self.final_economy))
-        self.slot_group = (slot_economy * n_sec + st.slot_sector) * 2 + st.slot_is_final
         self.n_slot_groups = n_econ * n_sec * 2
+        slot_group = (slot_economy * n_sec + st.slot_sector) * 2 + st.slot_is_final
+        self.slot_group = slot_group.astype(index_dtype(self.n_slot_groups))
         # multinationals' own imports: links from a plant it owns abroad into its home economy
         homes = np.array([network.economies.index(h) for h in network.multinational_home], dtype=np.intp)
         self.n_multinationals = len(homes)
@@ -73,10 +79,16 @@ class Recorder:
         self.rows["tariff"].append(policy.tariff.ravel().copy())
         self.rows["export_block"].append(policy.export_block.ravel().copy())
         g = self.link_group
-        self.rows["output"].append(np.bincount(self.firm_cell, flows.output, self.n_cells))
-        self.rows["delivered"].append(np.bincount(g, flows.arrived, self.n_groups))
-        unfilled = flows.ordered_slot - flows.shipped_slot
-        self.rows["unfilled"].append(np.bincount(self.slot_group, unfilled, self.n_slot_groups))
+        output, value = np.empty(self.n_cells), np.empty(self.n_cells)
+        inventory, unfilled = np.empty(self.n_inventory_groups), np.empty(self.n_slot_groups)
+        record_sums(self.firm_cell, flows.output, state.price, st.output0, self.inventory_group, state.inventory,
+                    self.slot_group, flows.ordered_slot, flows.shipped_slot, output, value, inventory, unfilled)
+        self.rows["output"].append(output)
+        delivered = flows.arrived_group
+        if delivered is None or self.engine.arrival_group_source is not self.link_group:
+            delivered = np.bincount(g, flows.arrived, self.n_groups)
+        self.rows["delivered"].append(delivered)
+        self.rows["unfilled"].append(unfilled)
         if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
             self._tariff_source = flows.tariff_rate
             self._taxed = np.flatnonzero(flows.tariff_rate)
@@ -86,21 +98,18 @@ class Recorder:
         owner = self.link_owner_home[taxed]
         intra = owner >= 0
         self.rows["multinational_tariff_bill"].append(np.bincount(owner[intra], duty[intra], self.n_multinationals))
-        value = np.bincount(self.firm_cell, state.price * st.output0, self.n_cells)
         self.rows["price"].append(value / np.where(self.cell_output0 > 0, self.cell_output0, 1.0))
-        self.rows["inventory"].append(self._inventory_days(state.inventory))
+        self.rows["inventory"].append(inventory * self.days_per_use)
         self.rows["consumer_price"].append(self._consumer_price(flows.landed))
 
     def _inventory_days(self, inventory: np.ndarray) -> np.ndarray:
         """Input inventory per (economy, sector) in days of baseline use."""
-        return np.bincount(self.inventory_group, inventory, self.n_inventory_groups) * self.days_per_use
+        return group_sums(self.inventory_group, inventory, self.n_inventory_groups) * self.days_per_use
 
     def _consumer_price(self, landed: np.ndarray) -> np.ndarray:
         st, state = self.engine.structure, self.engine.state
-        final = slice(self.first_final_link, st.n_links)
-        slot_price = np.add.reduceat(
-            state.share[final] * landed[final], st.slot_start[st.n_firm_slots :] - self.first_final_link
-        ) if st.n_firm_slots < st.n_slots else np.zeros(0)
+        slot_price = np.empty(st.n_slots - st.n_firm_slots)
+        run_dot(self.final_bounds, state.share, landed, slot_price)
         weighted = np.bincount(self.final_economy, st.slot_flow0[st.n_firm_slots :] * slot_price, self.n_economies)
         return weighted / np.where(self.final_weight0 > 0, self.final_weight0, 1.0)
 

@@ -2,11 +2,13 @@
 
 `Structure` holds what never changes during a run (indices, baseline flows, coefficients);
 `State` holds what does (prices, order shares, inventories, orders, goods in transit).
-`Engine.step(policy)` runs one step as a fixed sequence of array passes (gathers by supplier or
-buyer, segment sums over input slots, bincounts over firms): prices with tariff pass-through, CES
-substitution of order shares, Leontief production under capacity and inventories, proportional
+`Engine.step(policy)` runs one step as a fixed sequence of passes: prices with tariff pass-through,
+CES substitution of order shares, Leontief production under capacity and inventories, proportional
 rationing of output over orders, transit with lead times, inventory use, and inventory-restoring
-orders. No Python loop runs over firms or links.
+orders. The passes over links are compiled sweeps (`sim.engine.kernels`): three per step, each
+reading a link's arrays once, with tariff wedges, export controls and CES route factors looked up
+per route (importer, exporter, sector) rather than stored per link, narrow unsigned indices, and
+link buffers reused from step to step. No Python loop runs over firms or links.
 
 Words used below: a *slot* is one buyer's input of one sector (all its suppliers of that sector);
 final demand of an economy for a sector is a slot too, with no inventory. Quantities are per step
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engine import kernels
 from sim.engine.licensing import LicensingQueue
 from sim.engine.pipeline import TransitPipeline
 from sim.network.graph import SupplyNetwork
@@ -88,6 +91,11 @@ class Policy:
         return cls(np.zeros(shape), np.zeros(shape), np.ones(n_firms))
 
 
+def index_dtype(n: int) -> type:
+    """The narrowest unsigned integer type that indexes `n` items."""
+    return np.uint16 if n <= 2**16 else np.uint32 if n <= 2**32 else np.uint64
+
+
 class Structure:
     """Static arrays derived from the network: indices, baseline flows and coefficients."""
 
@@ -141,9 +149,7 @@ class Structure:
         lead_low = np.minimum.reduceat(self.lead, self.slot_start)
         mixed = lead_low != np.maximum.reduceat(self.lead, self.slot_start)
         self.slot_lead_uniform = np.where(mixed, 0.0, lead_low)
-        self.mixed_slots = np.flatnonzero(mixed)
-        self.mixed_links = np.flatnonzero(mixed[self.slot])
-        self.mixed_link_slot = np.searchsorted(self.mixed_slots, self.slot[self.mixed_links])
+        self.slot_mixed = mixed
         self.w0 = self.flow0 / self.slot_flow0[self.slot]
 
         self.output0 = np.bincount(self.supplier, self.flow0, n_firms)
@@ -156,11 +162,13 @@ class Structure:
         self.inventory0 = firm_slot_flow * self.inventory_steps
         final_sector = self.slot_sector[self.n_firm_slots :]
         self.final_elasticity = params.sector_final_elasticity[final_sector]
-        # firms with input slots, and where each firm's run of slots starts (for min-reductions)
-        firm_has_slot = np.ones(self.n_firm_slots, dtype=bool)
-        firm_has_slot[1:] = self.slot_firm[1:] != self.slot_firm[:-1]
-        self.firm_slot_start = np.flatnonzero(firm_has_slot)
-        self.firms_with_inputs = self.slot_firm[self.firm_slot_start]
+        # narrow unsigned copies of the indices the compiled passes sweep every step (unsigned:
+        # the compiled code skips the negative-index check)
+        self.supplier_index = self.supplier.astype(index_dtype(n_firms))
+        self.slot_index = self.slot.astype(index_dtype(self.n_slots))
+        self.slot_firm_index = self.slot_firm.astype(index_dtype(n_firms))
+        n_routes = n_econ * n_econ * n_sec  # route = (importer, exporter, sector), the tariff tensor's order
+        self.route_index = self.tariff_index.astype(index_dtype(n_routes))
 
     def segment_sum(self, link_values: np.ndarray) -> np.ndarray:
         """Sum link values over each slot (bincount beats reduceat on runs of a few links)."""
@@ -169,23 +177,33 @@ class Structure:
 
 @dataclass
 class State:
-    """Everything that changes during a run."""
+    """Everything that changes during a run.
+
+    Orders per link are not stored: a link's order is its slot's order split by the order share
+    (`orders`, computed when read), which spares a write and a read of a link-sized array per step.
+    """
 
     price: np.ndarray  # [firms]
     expected_demand: np.ndarray  # [firms]
     share: np.ndarray  # [links] order share within the slot
     fill_rate: np.ndarray  # [links] smoothed share of orders delivered
-    orders: np.ndarray  # [links] orders placed last step, filled this step
-    slot_orders: np.ndarray  # [slots] the same, per buyer and input sector
+    slot_orders: np.ndarray  # [slots] orders placed last step, filled this step, per buyer and input sector
     inventory: np.ndarray  # [firm slots]
     in_transit: np.ndarray  # [slots]
     pipeline: TransitPipeline
     licensing: LicensingQueue
+    link_slot: np.ndarray  # [links] slot of each link (static, shared with the structure)
     step: int = 0
 
+    @property
+    def orders(self) -> np.ndarray:
+        """[links] orders placed last step, filled this step: slot_orders[slot] * share."""
+        return self.slot_orders[self.link_slot] * self.share
+
     def copy(self) -> State:
-        arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray)}
-        return State(**arrays, pipeline=self.pipeline.copy(), licensing=self.licensing.copy(), step=self.step)
+        arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k != "link_slot"}
+        return State(**arrays, pipeline=self.pipeline.copy(), licensing=self.licensing.copy(),
+                     link_slot=self.link_slot, step=self.step)
 
     def in_transit_by_link(self) -> np.ndarray:
         """Goods sent and not yet arrived, per link: in the pipeline or waiting for a licence."""
@@ -194,19 +212,33 @@ class State:
 
 @dataclass
 class StepFlows:
-    """What moved in one step, for metrics and the conservation ledger."""
+    """What moved in one step, for metrics and the conservation ledger.
+
+    The per-link arrays live in buffers the engine reuses: they hold this step's values until the
+    next step runs (copy them to keep them longer).
+    """
 
     output: np.ndarray  # [firms] produced
     demand: np.ndarray  # [firms] deliverable orders received
     shipped: np.ndarray  # [links] sent this step
     arrived: np.ndarray  # [links] arrived this step
     used: np.ndarray  # [firm slots] inputs used
-    ordered: np.ndarray  # [links] orders that were filled this step (placed last step)
-    ordered_slot: np.ndarray  # [slots] the same, per buyer and input sector
+    ordered_slot: np.ndarray  # [slots] orders that were filled this step (placed last step), per buyer and input sector
     shipped_slot: np.ndarray  # [slots] shipped this step, per buyer and input sector
     landed: np.ndarray  # [links] landed price factor (price x tariff wedge)
     tariff_rate: np.ndarray  # [links] ad-valorem tariff applied
     blocked: np.ndarray  # [links] share blocked by export controls
+    arrived_group: np.ndarray | None = None  # [arrival groups] arrivals summed by `Engine.arrival_group`
+    ordered_links: np.ndarray | None = None  # [links] `ordered`, if given as an array
+    ordered_share: np.ndarray | None = None  # [links] else the order shares the orders were placed with
+    link_slot: np.ndarray | None = None  # [links] and the slot of each link
+
+    @property
+    def ordered(self) -> np.ndarray:
+        """[links] orders that were filled this step (placed last step): the slot's order times the share."""
+        if self.ordered_links is not None:
+            return self.ordered_links
+        return self.ordered_slot[self.link_slot] * self.ordered_share
 
 
 class Engine:
@@ -217,6 +249,21 @@ class Engine:
         self.structure = Structure(network, params, baseline_tariff)
         self.state = self.baseline_state()
         self._policy_key: tuple[bytes, ...] | None = None
+        n_links = self.structure.n_links
+        # reused link buffers (landed, shipped, arrived), alternating between two sets; order shares
+        # alternate with a spare (last step's shares are kept for `StepFlows.ordered`)
+        self._link_buffers = [tuple(np.empty(n_links) for _ in range(3)) for _ in range(2)]
+        self._spare_share = np.empty(n_links)
+        self._target = np.empty(n_links)
+        self.arrival_group = np.zeros(0, dtype=np.uint16)
+        self.n_arrival_groups = 0
+        self.arrival_group_source: np.ndarray | None = None
+
+    def set_arrival_groups(self, link_group: np.ndarray, n_groups: int) -> None:
+        """Have each step also sum arrivals by `link_group` (into `StepFlows.arrived_group`)."""
+        self.arrival_group = link_group.astype(index_dtype(n_groups))
+        self.n_arrival_groups = n_groups
+        self.arrival_group_source = link_group
 
     def baseline_state(self) -> State:
         """The calibrated steady state: prices 1, inventories at target, pipelines full."""
@@ -226,29 +273,30 @@ class Engine:
             expected_demand=st.output0.copy(),
             share=st.w0.copy(),
             fill_rate=np.ones(st.n_links),
-            orders=st.flow0.copy(),
             slot_orders=st.slot_flow0.copy(),
             inventory=st.inventory0.copy(),
             in_transit=st.segment_sum(st.flow0 * st.lead),
             pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
             licensing=LicensingQueue(st.n_links),
+            link_slot=st.slot,
         )
 
     def _route_factors(self, policy: Policy) -> None:
-        """Per-link tariff factors, recomputed only when the policy tensors change."""
+        """Route factors (tariff wedge, CES appeal, openness) and the per-link tariff and blocked
+        shares reported in `StepFlows`, recomputed only when the policy tensors change."""
         key = (policy.tariff.tobytes(), policy.export_block.tobytes(), policy.licensing_share.tobytes(),
                policy.licensing_steps.tobytes())
         if key == self._policy_key:
             return
         st, p = self.structure, self.params
         route_tariff = policy.tariff.ravel()
-        route_wedge = (1.0 + p.pass_through * route_tariff) / st.route_tariff_base
-        self.link_wedge = route_wedge[st.tariff_index]
+        self.route_wedge = (1.0 + p.pass_through * route_tariff) / st.route_tariff_base
         # CES appeal of a link = w0 * (price ** -sigma)[supplier] * (wedge ** -sigma)[route]
-        self.link_route_appeal = st.w0 * np.power(route_wedge, -st.route_sigma)[st.tariff_index]
+        self.route_appeal = np.power(self.route_wedge, -st.route_sigma)
+        # export controls are [exporter, importer, sector]: transpose to the tariff tensor's route order
+        self.route_open = 1.0 - policy.export_block.transpose(1, 0, 2).ravel()
         self.link_tariff = route_tariff[st.tariff_index]
         self.link_blocked = policy.export_block.ravel()[st.block_index]
-        self.link_open = 1.0 - self.link_blocked
         licensed = policy.licensing_share.ravel()[st.block_index]
         self.licensed_links = np.flatnonzero(licensed)
         self.licensed_share = licensed[self.licensed_links]
@@ -257,86 +305,72 @@ class Engine:
 
     def step(self, policy: Policy) -> StepFlows:
         st, p, s = self.structure, self.params, self.state
-        n_fs, supplier, seg = st.n_firm_slots, st.supplier, st.segment_sum
+        n_fs, supplier, slot, route = st.n_firm_slots, st.supplier_index, st.slot_index, st.route_index
         self._route_factors(policy)
+        landed, shipped, arrived = self._link_buffers[s.step % 2]
 
-        # 2. prices: landed price of each link and firms' move toward unit cost
-        landed = s.price[supplier]
-        landed *= self.link_wedge
-        slot_price = seg(s.share * landed)
-        unit_cost = st.value_added + np.bincount(st.slot_firm, st.coef * slot_price[:n_fs], st.n_firms)
-        s.price += (unit_cost - s.price) / p.price_adjustment_steps
+        # 2. prices: landed price of each link and firms' move toward unit cost (with the
+        # deliverable orders each supplier received, read from last step's orders in the same sweep)
+        slot_price, demand, firm_appeal = np.empty(st.n_slots), np.empty(st.n_firms), np.empty(st.n_firms)
+        kernels.prices_and_demand(slot, supplier, route, s.price, self.route_wedge, s.share, s.slot_orders,
+                                  self.route_open, landed, slot_price, demand)
+        kernels.prices_toward_cost(st.slot_firm_index, st.coef, slot_price, st.value_added, p.price_adjustment_steps,
+                                   s.price, firm_appeal)
+        np.power(s.price, -st.firm_sigma, out=firm_appeal)  # numpy's power is ~5x faster than the compiled one
 
-        # 3. substitution: order shares move toward the CES target, scaled by delivery reliability
-        target = np.power(s.price, -st.firm_sigma)[supplier]
-        target *= self.link_route_appeal
-        if len(st.intra_links):
-            intra = st.intra_links
-            intra_landed = s.price[supplier[intra]] * self.link_wedge[intra]  # at this step's prices
-            target[intra] = st.w0[intra] * np.power(intra_landed, -st.intra_sigma)
-        target *= s.fill_rate
-        total = seg(target)
-        positive = total > 0
-        target *= np.divide(1.0, total, out=np.zeros_like(total), where=positive)[st.slot]
-        if not positive.all():  # no supplier of the slot can deliver: keep the shares as they are
-            stuck = ~positive[st.slot]
-            target[stuck] = s.share[stuck]
-        target -= s.share
-        target /= p.switching_steps
-        s.share += target
+        # 3. substitution: the CES target of order shares (firm appeal at the new prices), scaled by
+        # delivery reliability (the shares move toward it in the delivery sweep, after last step's
+        # orders are read)
+        intra = st.intra_links
+        intra_landed = s.price[st.supplier[intra]] * self.route_wedge[st.tariff_index[intra]]  # this step's prices
+        intra_target = st.w0[intra] * np.power(intra_landed, -st.intra_sigma)
+        inverse_total = np.empty(st.n_slots)
+        kernels.appeal(slot, supplier, route, firm_appeal, st.w0, self.route_appeal, s.fill_rate, intra, intra_target,
+                       self._target, inverse_total)
 
         # 4. production: Leontief under capacity, essential inventories and deliverable demand
-        deliverable = s.orders * self.link_open
-        demand = np.bincount(supplier, deliverable, st.n_firms)
         capacity = st.capacity0 * policy.capacity
-        coverage = np.where(st.essential, s.inventory / st.coef, np.inf)
-        input_bound = np.full(st.n_firms, np.inf)
-        if n_fs:
-            input_bound[st.firms_with_inputs] = np.minimum.reduceat(coverage, st.firm_slot_start)
-        output = np.minimum(np.minimum(capacity, input_bound), demand)
+        output, served = np.empty(st.n_firms), np.empty(st.n_firms)
+        kernels.production(st.slot_firm_index, st.essential, s.inventory, st.coef, capacity, demand, output, served)
 
-        # 5. delivery: proportional rationing over orders; shipments enter transit
-        served = np.divide(output, demand, out=np.zeros(st.n_firms), where=demand > 0)[supplier]
-        shipped = deliverable * served
-        fill_change = self.link_open * served
-        fill_change -= s.fill_rate
-        fill_change /= p.demand_smoothing_steps
-        np.copyto(fill_change, 0.0, where=s.orders <= 0)
-        s.fill_rate += fill_change
-        into_transit = shipped
-        if len(self.licensed_links):  # held for a licence, released into transit after the lag
-            held = shipped[self.licensed_links] * self.licensed_share
-            s.licensing.hold(s.step, self.licensed_links, held, self.licensed_steps)
-            into_transit = shipped.copy()
-            into_transit[self.licensed_links] -= held
-        if s.licensing.batches:
-            into_transit = into_transit + s.licensing.release(s.step)
-        arrived = s.pipeline.advance(into_transit)
-        arrived_slot = seg(arrived)
-        shipped_slot = seg(shipped)
+        # 5. delivery: proportional rationing over orders (`served`); shipments enter transit; order shares move
+        shipped_slot, arrived_slot, slot_lead = np.empty(st.n_slots), np.empty(st.n_slots), np.empty(st.n_slots)
+        arrived_group = np.empty(self.n_arrival_groups)
+        # with nothing held for a licence, shipments go into transit in the same sweep
+        fused = not len(self.licensed_links) and not s.licensing.batches
+        pipe = s.pipeline
+        ordered_slot = s.slot_orders
+        ordered_share, new_share = s.share, self._spare_share
+        kernels.deliver(slot, supplier, route, served, ordered_slot, self.route_open, p.demand_smoothing_steps,
+                        s.fill_rate, shipped, shipped_slot, self._target, inverse_total, p.switching_steps,
+                        st.slot_mixed, pipe.group, pipe.lead_values, st.slot_lead_uniform, ordered_share, new_share,
+                        slot_lead, fused, pipe.row_start(), pipe.buffer, arrived, arrived_slot, self.arrival_group,
+                        arrived_group)
+        s.share, self._spare_share = new_share, ordered_share
+        if fused:
+            pipe.turn()
+        else:
+            into_transit = shipped
+            if len(self.licensed_links):  # held for a licence, released into transit after the lag
+                held = shipped[self.licensed_links] * self.licensed_share
+                s.licensing.hold(s.step, self.licensed_links, held, self.licensed_steps)
+                into_transit = shipped.copy()
+                into_transit[self.licensed_links] -= held
+            if s.licensing.batches:
+                into_transit = into_transit + s.licensing.release(s.step)
+            pipe.advance(into_transit, arrived, slot, arrived_slot, self.arrival_group, arrived_group)
         s.in_transit += shipped_slot
         s.in_transit -= arrived_slot
 
-        # 6. inventories: arrivals in, inputs used out (never below zero)
-        used = np.minimum(st.coef * output[st.slot_firm], s.inventory)
-        s.inventory += arrived_slot[:n_fs] - used
-
+        # 6. inventories: arrivals in, inputs used out (never below zero), and
         # 7. orders: expected need plus closing the inventory-and-pipeline gap; final demand by price
         s.expected_demand += (demand - s.expected_demand) / p.demand_smoothing_steps
         planned = np.minimum(s.expected_demand, capacity)
-        need = st.coef * planned[st.slot_firm]
-        slot_lead = st.slot_lead_uniform.copy()
-        if len(st.mixed_slots):
-            mixed = st.mixed_links
-            slot_lead[st.mixed_slots] = np.bincount(st.mixed_link_slot, s.share[mixed] * st.lead[mixed],
-                                                    len(st.mixed_slots))
-        gap = need * (st.inventory_steps + slot_lead[:n_fs]) - s.inventory - s.in_transit[:n_fs]
-        firm_order = np.maximum(0.0, need + gap / p.restoration_steps)
-        final_order = st.slot_flow0[n_fs:] * np.power(slot_price[n_fs:], -st.final_elasticity)
-        ordered, ordered_slot = s.orders, s.slot_orders
-        s.slot_orders = np.concatenate((firm_order, final_order))
-        s.orders = s.slot_orders[st.slot]
-        s.orders *= s.share
+        used, slot_orders = np.empty(n_fs), np.empty(st.n_slots)
+        kernels.inventories_and_orders(st.slot_firm_index, st.coef, output, planned, arrived_slot, st.inventory_steps,
+                                       slot_lead, s.in_transit, p.restoration_steps, s.inventory, used, slot_orders)
+        np.multiply(st.slot_flow0[n_fs:], np.power(slot_price[n_fs:], -st.final_elasticity), out=slot_orders[n_fs:])
+        s.slot_orders = slot_orders
         s.step += 1
         return StepFlows(
             output=output,
@@ -344,10 +378,12 @@ class Engine:
             shipped=shipped,
             arrived=arrived,
             used=used,
-            ordered=ordered,
             ordered_slot=ordered_slot,
             shipped_slot=shipped_slot,
             landed=landed,
             tariff_rate=self.link_tariff,
             blocked=self.link_blocked,
+            arrived_group=arrived_group if self.n_arrival_groups else None,
+            ordered_share=ordered_share,
+            link_slot=st.slot,
         )

@@ -1,14 +1,18 @@
 """Goods in transit: one ring buffer per distinct lead time, not a queue per link.
 
-Links that share a lead time L share a buffer of shape (L, links in the group). A shipment sent
-at step t is written at position t mod L and read back as an arrival at step t + L. Memory is
-the sum of the links' lead times (one float each), and a step costs one gather and one scatter
-per distinct lead time.
+Links that share a lead time L form a group with a buffer of L rows of (links in the group)
+shipments, all groups in one flat array. A shipment sent at step t is written in row t mod L and
+read back as an arrival at step t + L. Memory is the sum of the links' lead times (one float
+each) plus a one-byte group number per link; a step swaps one value per link in a single compiled
+sweep (`sim.engine.kernels.advance_pipeline`, or fused into the delivery sweep), reading each
+group's current row in order: the links of a group take consecutive places in link order.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from sim.engine.kernels import advance_pipeline
 
 
 class TransitPipeline:
@@ -16,32 +20,61 @@ class TransitPipeline:
 
     def __init__(self, lead_steps: np.ndarray, baseline_flow: np.ndarray):
         self.n_links = len(lead_steps)
-        self.groups: list[tuple[int, np.ndarray, np.ndarray]] = []
-        for lead in np.unique(lead_steps):
-            links = np.flatnonzero(lead_steps == lead)
-            buffer = np.tile(baseline_flow[links], (int(lead), 1))
-            self.groups.append((int(lead), links, buffer))
+        leads, group = np.unique(lead_steps, return_inverse=True)
+        if np.any(leads < 1):
+            raise ValueError("lead times must be at least one step")
+        self.leads = leads.astype(np.int64)
+        self.group = group.astype(np.uint8 if len(leads) < 256 else np.int32)
+        self.sizes = np.bincount(group, minlength=len(leads)).astype(np.int64)
+        self.lead_values = self.leads.astype(np.float64)
+        self.offsets = np.concatenate(([0], np.cumsum(self.leads * self.sizes)[:-1])).astype(np.int64)
+        self.buffer = np.empty(int(np.sum(self.leads * self.sizes)))
+        for g in range(len(leads)):
+            self._rows(g)[:] = baseline_flow[self.group == g]
         self.position = 0
 
-    def advance(self, shipped: np.ndarray) -> np.ndarray:
-        """Arrivals of this step (sent `lead` steps ago); `shipped` enters the pipeline."""
-        arrivals = np.empty(self.n_links)
-        for lead, links, buffer in self.groups:
-            row = buffer[self.position % lead]
-            arrivals[links] = row
-            row[:] = shipped[links]
+    def row_start(self) -> np.ndarray:
+        """Where each group's row of this step starts in the flat buffer."""
+        return self.offsets + (self.position % self.leads) * self.sizes
+
+    def _rows(self, g: int) -> np.ndarray:
+        """The (lead, links in group) view of group g's ring buffer."""
+        start = self.offsets[g]
+        return self.buffer[start : start + self.leads[g] * self.sizes[g]].reshape(self.leads[g], self.sizes[g])
+
+    def advance(self, shipped: np.ndarray, arrived: np.ndarray | None = None, slot: np.ndarray | None = None,
+                arrived_slot: np.ndarray | None = None, arrival_group: np.ndarray | None = None,
+                arrived_group: np.ndarray | None = None) -> np.ndarray:
+        """Arrivals of this step (sent `lead` steps ago); `shipped` enters the pipeline.
+
+        Arrivals are written into `arrived` (a new array if None); with `slot` (a slot number per
+        link) they are also summed per slot into `arrived_slot`, and with `arrival_group` per group
+        into `arrived_group`.
+        """
+        if arrived is None:
+            arrived = np.empty(self.n_links)
+        if slot is None:
+            slot, arrived_slot = np.zeros(self.n_links, dtype=np.int32), np.empty(1)
+        if arrival_group is None:
+            arrival_group, arrived_group = np.zeros(0, dtype=np.int32), np.empty(0)
+        advance_pipeline(slot, self.group, self.row_start(), self.buffer, shipped, arrived, arrived_slot,
+                         arrival_group, arrived_group)
         self.position += 1
-        return arrivals
+        return arrived
+
+    def turn(self) -> None:
+        """Move to the next step after a fused sweep has swapped this step's shipments in."""
+        self.position += 1
 
     def in_transit(self) -> np.ndarray:
         """Goods in transit per link (everything shipped and not yet arrived)."""
         total = np.zeros(self.n_links)
-        for _, links, buffer in self.groups:
-            total[links] = buffer.sum(axis=0)
+        for g in range(len(self.leads)):
+            total[self.group == g] = self._rows(g).sum(axis=0)
         return total
 
     def copy(self) -> TransitPipeline:
         clone = object.__new__(TransitPipeline)
-        clone.n_links, clone.position = self.n_links, self.position
-        clone.groups = [(lead, links, buffer.copy()) for lead, links, buffer in self.groups]
+        clone.__dict__.update(self.__dict__)
+        clone.buffer = self.buffer.copy()
         return clone

@@ -415,7 +415,7 @@ class ReferenceEngine:
             shipped=np.array([link.shipped for link in links]),
             arrived=np.array([link.arrived for link in links]),
             used=np.array([slot.used for slot in slots[:n_fs]]),
-            ordered=np.array([link.ordered for link in links]),
+            ordered_links=np.array([link.ordered for link in links]),
             ordered_slot=np.array([slot.ordered for slot in slots]),
             shipped_slot=np.array([slot.shipped for slot in slots]),
             landed=np.array([link.landed for link in links]),

@@ -1,0 +1,237 @@
+"""Compiled passes over links, one sweep of memory each (numba, cached on disk).
+
+Each kernel sweeps the links once, in order, and does what the numpy version did in several
+array passes: gathers by supplier, products, and sums over each input slot (`slot[l]` is the slot
+of link l). Sums run in link order starting from zero, exactly as `np.bincount` adds them, so the
+results are bit-identical to the array formulation (and equal to the per-agent reference to
+rounding). A flat loop over links beats a loop over slots with an inner loop over their links:
+most slots have one to three links. Kernels write into arrays passed in (`out` arguments), so a step allocates no
+link-sized temporaries.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, route_open, landed, slot_price,
+                      demand):
+    """Landed price per link, share-weighted price per slot, and deliverable orders per supplier.
+
+    landed[l] = price[supplier[l]] * route_wedge[route[l]]; slot_price[s] = sum of share * landed
+    over the slot; demand[f] = sum over the links supplied by firm f of the link's order
+    (slot_orders[slot] * share) times route_open[route] (both sums zeroed first).
+    """
+    slot_price[:] = 0.0
+    demand[:] = 0.0
+    for link in range(len(slot)):
+        s = slot[link]
+        firm = supplier[link]
+        r = route[link]
+        weight = share[link]
+        value = price[firm] * route_wedge[r]
+        landed[link] = value
+        slot_price[s] += weight * value
+        demand[firm] += slot_orders[s] * weight * route_open[r]
+
+
+@njit(cache=True, nogil=True)
+def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intra_links, intra_target, target,
+           inverse_total):
+    """Reliability-weighted CES appeal of each link and one over its sum per slot (0 where it is 0).
+
+    target[l] = firm_appeal[supplier] * (w0 * route_appeal[route]) (or intra_target for the sorted
+    intra_links), times the link's fill rate.
+    """
+    inverse_total[:] = 0.0
+    k = 0
+    n_intra = len(intra_links)
+    for link in range(len(slot)):
+        if k < n_intra and intra_links[k] == link:
+            value = intra_target[k]
+            k += 1
+        else:
+            value = firm_appeal[supplier[link]] * (w0[link] * route_appeal[route[link]])
+        value *= fill_rate[link]
+        target[link] = value
+        inverse_total[slot[link]] += value
+    for s in range(len(inverse_total)):
+        inverse_total[s] = 1.0 / inverse_total[s] if inverse_total[s] > 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def deliver(slot, supplier, route, served, slot_orders, route_open, smoothing_steps, fill_rate, shipped,
+            shipped_slot, target, inverse_total, switching_steps, mixed, lead_group, leads, uniform_lead, share,
+            new_share, slot_lead, advance, row_start, buffer, arrived, arrived_slot, arrival_group, arrived_group):
+    """Delivery sweep: ship, smooth fill rates, move order shares, and (optionally) advance transit.
+
+    Per link, in order: its order from last step (slot_orders[slot] * share); shipped = order *
+    route_open[route] * served[supplier], summed per slot into shipped_slot; fill_rate moves toward
+    route_open * served by 1/smoothing_steps on links with orders; new_share = share moved toward
+    target * inverse_total[slot] by 1/switching_steps (slots with inverse_total 0 keep theirs), so
+    `share` keeps last step's shares; slot_lead = sum of new share * leads[lead_group] for mixed
+    slots, else uniform_lead. With `advance`, the shipment also swaps places with the link's oldest
+    shipment in the transit pipeline (as `advance_pipeline`), and arrivals are summed per slot and,
+    if `arrival_group` is not empty, per arrival group. All sums are zeroed first.
+    """
+    shipped_slot[:] = 0.0
+    for s in range(len(slot_lead)):
+        slot_lead[s] = 0.0 if mixed[s] else uniform_lead[s]
+    track = len(arrival_group) > 0
+    if advance:
+        arrived_slot[:] = 0.0
+        arrived_group[:] = 0.0
+    cursor = row_start.copy()
+    for link in range(len(slot)):
+        s = slot[link]
+        weight = share[link]
+        order = slot_orders[s] * weight
+        is_open = route_open[route[link]]
+        rate = served[supplier[link]]
+        value = order * is_open * rate
+        shipped[link] = value
+        shipped_slot[s] += value
+        if not order <= 0.0:
+            fill_rate[link] += (is_open * rate - fill_rate[link]) / smoothing_steps
+        inverse = inverse_total[s]
+        if inverse > 0:
+            weight += (target[link] * inverse - weight) / switching_steps
+        new_share[link] = weight
+        if mixed[s]:
+            slot_lead[s] += weight * leads[lead_group[link]]
+        if advance:
+            g = lead_group[link]
+            at = cursor[g]
+            cursor[g] = at + 1
+            came = buffer[at]
+            buffer[at] = value
+            arrived[link] = came
+            arrived_slot[s] += came
+            if track:
+                arrived_group[arrival_group[link]] += came
+
+
+@njit(cache=True, nogil=True)
+def advance_pipeline(slot, lead_group, row_start, buffer, into_transit, arrived, arrived_slot, arrival_group,
+                     arrived_group):
+    """Swap each link's oldest shipment (its arrival) for this step's; arrivals summed per slot.
+
+    Links of lead-time group g take consecutive places from buffer[row_start[g]], in link order;
+    arrived_slot[slot[l]] and, if `arrival_group` is not empty, arrived_group[arrival_group[l]] add
+    the arrivals (zeroed first).
+    """
+    arrived_slot[:] = 0.0
+    arrived_group[:] = 0.0
+    track = len(arrival_group) > 0
+    cursor = row_start.copy()
+    for link in range(len(lead_group)):
+        g = lead_group[link]
+        at = cursor[g]
+        cursor[g] = at + 1
+        value = buffer[at]
+        buffer[at] = into_transit[link]
+        arrived[link] = value
+        arrived_slot[slot[link]] += value
+        if track:
+            arrived_group[arrival_group[link]] += value
+
+
+@njit(cache=True, nogil=True)
+def production(slot_firm, essential, inventory, coef, capacity, demand, output, served):
+    """Leontief output under capacity, essential-input coverage and demand; the share of demand served.
+
+    A firm's input bound is the smallest inventory / coef over its essential input slots (infinity
+    if none); output = min(capacity, input bound, demand); served = output / demand (0 without demand).
+    """
+    output[:] = np.inf
+    for i in range(len(slot_firm)):
+        if essential[i]:
+            cover = inventory[i] / coef[i]
+            if cover < output[slot_firm[i]]:
+                output[slot_firm[i]] = cover
+    for f in range(len(output)):
+        bound = min(capacity[f], output[f])
+        made = min(bound, demand[f])
+        output[f] = made
+        served[f] = made / demand[f] if demand[f] > 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def inventories_and_orders(slot_firm, coef, output, planned, arrived, inventory_steps, slot_lead, in_transit,
+                           restoration_steps, inventory, used, orders):
+    """Inputs used and inventories updated; each firm input slot's order (need plus closing the gap).
+
+    used = min(coef * output[firm], inventory); inventory += arrived - used; need = coef *
+    planned[firm]; gap = need * (inventory_steps + slot_lead) - inventory - in_transit;
+    order = max(0, need + gap / restoration_steps).
+    """
+    for i in range(len(slot_firm)):
+        firm = slot_firm[i]
+        use = min(coef[i] * output[firm], inventory[i])
+        used[i] = use
+        stock = inventory[i] + (arrived[i] - use)
+        inventory[i] = stock
+        need = coef[i] * planned[firm]
+        gap = need * (inventory_steps[i] + slot_lead[i]) - stock - in_transit[i]
+        orders[i] = max(0.0, need + gap / restoration_steps)
+
+
+@njit(cache=True, nogil=True)
+def run_dot(bounds, a, b, out):
+    """out[i] = sum of a * b over the run bounds[i]:bounds[i + 1], in order from zero (for long runs)."""
+    for i in range(len(bounds) - 1):
+        acc = 0.0
+        for j in range(bounds[i], bounds[i + 1]):
+            acc += a[j] * b[j]
+        out[i] = acc
+
+
+@njit(cache=True, nogil=True)
+def prices_toward_cost(slot_firm, coef, slot_price, value_added, adjustment_steps, price, input_cost):
+    """Firms' prices move toward unit cost.
+
+    unit cost = value_added + input_cost, the sum of coef * slot_price over the firm's input slots
+    (written into `input_cost`); price += (unit cost - price) / adjustment_steps.
+    """
+    input_cost[:] = 0.0
+    for i in range(len(slot_firm)):
+        input_cost[slot_firm[i]] += coef[i] * slot_price[i]
+    for f in range(len(price)):
+        unit_cost = value_added[f] + input_cost[f]
+        price[f] += (unit_cost - price[f]) / adjustment_steps
+
+
+@njit(cache=True, nogil=True)
+def record_sums(firm_cell, output, price, output0, inventory_group, inventory, slot_group, ordered_slot,
+                shipped_slot, cell_output, cell_value, group_inventory, group_unfilled):
+    """The recorder's per-step sums: output and output at current prices by cell, input inventory by
+    group, and unfilled orders (ordered - shipped) by slot group; all zeroed first, added in order."""
+    cell_output[:] = 0.0
+    cell_value[:] = 0.0
+    group_inventory[:] = 0.0
+    group_unfilled[:] = 0.0
+    for f in range(len(firm_cell)):
+        c = firm_cell[f]
+        cell_output[c] += output[f]
+        cell_value[c] += price[f] * output0[f]
+    for i in range(len(inventory_group)):
+        group_inventory[inventory_group[i]] += inventory[i]
+    for i in range(len(slot_group)):
+        group_unfilled[slot_group[i]] += ordered_slot[i] - shipped_slot[i]
+
+
+@njit(cache=True, nogil=True)
+def group_sum(index, values, out):
+    """out[g] = sum of values[i] with index[i] == g, added in order (as `np.bincount`); out is zeroed."""
+    out[:] = 0.0
+    for i in range(len(index)):
+        out[index[i]] += values[i]
+
+
+def group_sums(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """`np.bincount(index, values, n)` without bincount's index checks and conversions."""
+    out = np.empty(n)
+    group_sum(index, values, out)
+    return out
