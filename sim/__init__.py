@@ -6,6 +6,7 @@ Public API (stable names):
     SupplyChainModel(scenario, rng=...)         a mesa.Model; .run_for(n), .step(), .results()
     run(scenario, steps=...) -> Results         a scenario and its baseline on the same network
     build_network(scenario, rng) -> SupplyNetwork
+    sweep(spec, executor=None, ...) -> SweepResult   parameter sweeps streamed to Parquet (resumable)
 """
 
 from sim.errors import ScenarioError
@@ -15,6 +16,7 @@ from sim.network.mrio import scenario_from_mrio
 from sim.results import Results
 from sim.run import run
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from sim.sweep.runner import sweep  # the function; the package stays importable as sim.sweep.*
 
 __version__ = "0.1.0"
 
@@ -31,4 +33,5 @@ __all__ = [
     "run",
     "save_network",
     "scenario_from_mrio",
+    "sweep",
 ]

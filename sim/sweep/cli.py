@@ -1,0 +1,54 @@
+"""`sim sweep SWEEP.yaml [--workers N | --scheduler tcp://host:port | --dask-local N] [--out DIR]`.
+
+Validates the spec (a bad one exits with status 2 before any run), runs what is not finished yet in
+the output folder, prints how it went and writes the standard figures of the design.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.errors import ScenarioError
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    """The `sweep` subcommand and its options."""
+    p = commands.add_parser("sweep", help="run a parameter sweep (resumable), stream results to Parquet")
+    p.add_argument("spec", type=Path, help="sweep YAML file (see configs/sweeps/)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None,
+                       help="local worker processes (default: all cores; 0: run in this process)")
+    where.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT", help="a running Dask scheduler")
+    where.add_argument("--dask-local", type=int, default=None, metavar="N", help="start a Dask LocalCluster of N")
+    p.add_argument("--out", type=Path, default=None, help="results folder (default: results/sweeps/<name>)")
+    p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
+    p.add_argument("--overwrite", action="store_true", help="discard results already in --out")
+    p.add_argument("--no-figures", action="store_true", help="do not write the standard figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_sweep)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep.analysis import load_runs, write_figures
+    from sim.sweep.runner import sweep
+
+    if args.workers is not None and args.workers < 0:
+        raise ScenarioError(f"bad value {args.workers}: allowed: 0 (this process) or more", field="--workers")
+    if args.dask_local is not None and args.dask_local <= 0:
+        raise ScenarioError(f"bad value {args.dask_local}: allowed: a positive number", field="--dask-local")
+    result = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
+                   out=args.out, progress=not args.quiet, retry_failed=args.retry_failed, overwrite=args.overwrite)
+    print(f"{result.spec.name}: {result.runs_finished}/{result.runs_total} runs finished, {result.runs_failed} failed; "
+          f"{result.runs_this_session} ran now in {result.wall_s:.1f} s")
+    runs = load_runs(result.out)
+    failed = runs[runs["status"] == "failed"] if not runs.empty else runs
+    for row in failed.head(5).itertuples():
+        print(f"  failed run {row.run_id}: {row.error}")
+    metrics = [m for m in result.spec.outputs.metrics if m in runs.columns]
+    if metrics and not runs.empty:
+        print(runs.loc[runs["status"] == "ok", metrics].describe().T[["mean", "min", "max"]].to_string())
+    written = [] if args.no_figures else write_figures(result.out)
+    print(f"Results in {result.out}/ (manifest.json, runs/, series/)"
+          + (f"; figures: {', '.join(str(p) for p in written)}" if written else ""))
+    return 0

@@ -1,0 +1,161 @@
+"""Drive a sweep: validate the spec, skip finished runs, keep a bounded number in flight, stream results.
+
+`sweep(spec, executor=...)` is the public entry point. The driver never holds more than
+`max_in_flight` submitted tasks and one batch of finished rows, so its memory does not grow with
+the number of runs; finished runs go to the store as they arrive, so a killed sweep resumes where it
+stopped. Run `i` is point `i // replicates` of the design with replicate seed `i % replicates`:
+identical on any executor and in any order.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from sim.sweep.designs import DesignPoints
+from sim.sweep.executors import Backend, dask_cluster, given, local_processes, starting_workers
+from sim.sweep.spec import SweepSpec, load_spec
+from sim.sweep.store import ResultStore
+from sim.sweep.worker import RunOrder, RunRecord, Task, run_task
+
+DEFAULT_OUT = Path("results") / "sweeps"
+
+
+@dataclass
+class SweepResult:
+    """Where a sweep's results are and how it went; load tables with `.runs()` and `.series()`."""
+
+    out: Path
+    spec: SweepSpec
+    runs_total: int
+    runs_finished: int
+    runs_failed: int
+    runs_this_session: int
+    wall_s: float
+
+    def runs(self):
+        """All runs as one DataFrame (see sim.sweep.analysis.load_runs)."""
+        from sim.sweep.analysis import load_runs
+
+        return load_runs(self.out)
+
+    def series(self, names: list[str] | None = None):
+        """The kept loss series as a long DataFrame (see sim.sweep.analysis.load_series)."""
+        from sim.sweep.analysis import load_series
+
+        return load_series(self.out, names)
+
+
+def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = None, *, workers: int | None = None,
+          scheduler: str | None = None, dask_local: int | None = None, out: str | Path | None = None,
+          progress: bool = True, retry_failed: bool = False, overwrite: bool = False, runs_per_task: int | None = None,
+          max_in_flight: int | None = None, batch_runs: int = 500, flush_seconds: float = 120.0) -> SweepResult:
+    """Run every unfinished run of a sweep and stream its results to `out` (resumable).
+
+    `executor` may be any `concurrent.futures.Executor` (left open); otherwise a Dask cluster
+    (`scheduler` address, or `dask_local` workers started here) or local processes (`workers`,
+    all cores by default; 0 runs them in this process). Returns a SweepResult; the spec is
+    validated before anything runs.
+
+    >>> result = sweep("configs/sweeps/tiny_grid.yaml", workers=2)   # doctest: +SKIP
+    >>> result.runs().head()                                       # doctest: +SKIP
+    """
+    spec = load_spec(spec)
+    design = DesignPoints.of(spec)
+    seeds = spec.replicate_seeds()
+    n_runs = len(design) * spec.replicates
+    base_raw = spec.base_raw()
+    out = Path(out) if out is not None else DEFAULT_OUT / spec.name
+    store = ResultStore(out, spec, spec.spec_hash(base_raw), n_runs, batch_runs=batch_runs,
+                        flush_seconds=flush_seconds, overwrite=overwrite)
+    todo = np.flatnonzero((store.status == 0) | ((store.status == 2) if retry_failed else False))
+    started, done_before = time.perf_counter(), n_runs - len(todo)
+    backend: Backend | None = None
+    session = {"started": _stamp(), "runs": 0, "executor": None}
+    try:
+        if len(todo):
+            with starting_workers():
+                backend = _backend(executor, workers, scheduler, dask_local)
+            session["executor"] = backend.label
+            chunk = runs_per_task or max(1, min(32, math.ceil(len(todo) / (backend.workers * 64))))
+            tasks = _tasks(spec, design, seeds, base_raw, todo, chunk)
+            with tqdm(total=n_runs, initial=done_before, unit="run", desc=spec.name, disable=not progress,
+                      smoothing=0.1) as bar, starting_workers():
+                for records in _execute(backend, tasks, max_in_flight or 2 * backend.workers):
+                    store.add(records)
+                    session["runs"] += len(records)
+                    bar.update(len(records))
+    finally:
+        session["wall_s"] = round(time.perf_counter() - started, 3)
+        store.close(session)
+        if backend is not None:
+            backend.close()
+    return SweepResult(out, spec, n_runs, int((store.status == 1).sum()), int((store.status == 2).sum()),
+                       session["runs"], session["wall_s"])
+
+
+def _backend(executor: Executor | None, workers: int | None, scheduler: str | None,
+             dask_local: int | None) -> Backend:
+    if executor is not None:
+        return given(executor, workers)
+    if scheduler or dask_local:
+        return dask_cluster(scheduler, dask_local)
+    return local_processes(workers)
+
+
+def _tasks(spec: SweepSpec, design: DesignPoints, seeds: list[int], base_raw: dict, todo: np.ndarray,
+           chunk: int) -> Iterator[Task]:
+    """Tasks of `chunk` runs each, built lazily from the design (nothing per run is kept in advance)."""
+    for start in range(0, len(todo), chunk):
+        task = Task(base_raw, spec.base_path, spec.steps, list(spec.outputs.metrics), list(spec.outputs.timeseries))
+        for run_id in todo[start:start + chunk]:
+            point, replicate = divmod(int(run_id), spec.replicates)
+            values = design.values(point)
+            task.runs.append(RunOrder(int(run_id), point, replicate, seeds[replicate], values,
+                                      design.overrides(values)))
+        yield task
+
+
+def _execute(backend: Backend, tasks: Iterator[Task], max_in_flight: int) -> Iterator[list[RunRecord]]:
+    """Submit tasks keeping at most `max_in_flight` pending; yield each task's records as it finishes.
+
+    A task whose future raises (e.g. its worker process died) yields its runs as failed.
+    """
+    pending: dict = {}
+    exhausted = False
+    while pending or not exhausted:
+        while not exhausted and len(pending) < max_in_flight:
+            task = next(tasks, None)
+            if task is None:
+                exhausted = True
+                break
+            pending[backend.executor.submit(run_task, task)] = task
+        if not pending:
+            break
+        finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for future in finished:
+            task = pending.pop(future)
+            try:
+                yield future.result()
+            except Exception as exc:  # the worker itself failed: record every run of the task
+                yield [_lost(task, order, exc) for order in task.runs]
+
+
+def _lost(task: Task, order: RunOrder, exc: BaseException) -> RunRecord:
+    row = {"run_id": order.run_id, "point": order.point, "replicate": order.replicate, "seed": order.seed,
+           "status": "failed", "error": f"worker failure: {type(exc).__name__}: {exc}", "elapsed_s": float("nan"),
+           "worker": None, **order.params, **dict.fromkeys(task.metric_names, float("nan"))}
+    return RunRecord(row, {})
+
+
+def _stamp() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
