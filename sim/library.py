@@ -62,9 +62,18 @@ def story(results: Results, limit: int = 60) -> list[str]:
     lines = []
     for (day, actor, action), group in events.groupby(["day", "actor", "action"], sort=True):
         date = (pd.Timestamp(start) + pd.Timedelta(days=int(day))).date() if start else f"day {int(day)}"
-        detail = "; ".join(f"{r.partner} [{r.sectors}] {r.value:g}" for r in group.itertuples())
+        parts = {}
+        for r in group.itertuples():  # partners sharing sectors and value on one line
+            parts.setdefault((_sectors(r.sectors), r.value), []).append(str(r.partner))
+        detail = "; ".join(f"{','.join(who)} [{sectors}] {value:g}" for (sectors, value), who in parts.items())
         lines.append(f"- **{date}** {actor} {action}: {detail} ({group['rule'].iloc[0]})")
     return lines[:limit]
+
+
+def _sectors(names: str) -> str:
+    """A sector list as written in the event log, shortened when it is long."""
+    names = str(names).split(",")
+    return ",".join(names) if len(names) <= 4 else f"{len(names)} sectors incl. {','.join(names[:2])}, …"
 
 
 def write_library(path: Path, names: tuple[str, ...] = LIBRARY, steps: int | None = None) -> Path:

@@ -117,7 +117,7 @@ def test_network_view_is_firm_level_when_small_and_aggregated_when_large():
     view = build_view(small)
     assert not view.aggregated and small.network.n_firms <= FIRM_VIEW_LIMIT
     assert len(view.positions) == small.network.n_firms + small.network.n_economies
-    large = PageModel("us_malaysia_2025")
+    large = PageModel("baseline_2024")
     assert large.network.n_firms > FIRM_VIEW_LIMIT
     agg = build_view(large)
     assert agg.aggregated and len(agg.positions) == large.network.n_cells + large.network.n_economies
@@ -249,12 +249,12 @@ def test_reset_with_a_bad_seed_says_so_on_the_page(page, monkeypatch):
 
 def test_reset_to_another_scenario_shows_its_governments(page):
     model, rc = page
-    _control(rc, v.Select, "Scenario").v_model = "us_malaysia_2025"
+    _control(rc, v.Select, "Scenario").v_model = "baseline_2024"
     _button(rc, "Reset").click()
-    assert model.value.config.name == "us_malaysia_2025"
+    assert model.value.config.name == "baseline_2024"
     labels = {w.label for w in rc.find(v.Select).widgets}
     assert {f"Retaliation by {e} (now: none)" for e in ("TW", "VN", "ROW")}.issubset(labels)
-    assert _control(rc, v.Select, "Scenario").v_model == "us_malaysia_2025"
+    assert _control(rc, v.Select, "Scenario").v_model == "baseline_2024"
     _button(rc, "Step").click()
     assert model.value.engine.state.step == 1
 
