@@ -38,7 +38,7 @@ def indicator_series(results: Results, indicator: Indicator) -> dict[str, tuple[
         cells = (exporters[:, None] * len(sectors) + sector_ids[None, :]).ravel()
         keys = {"sector": cells % len(sectors), "exporter": cells // len(sectors)}
         run, ref = results.arrays["output"][:, cells], results.reference("output")[:, cells]
-        key = keys.get(indicator.by) if indicator.by != "importer" else None
+        key = keys.get(indicator.by)
     else:
         g = results.groups
         mask = np.isin(g["exporter"], exporters) & np.isin(g["importer"], _members(indicator.importers, economies))

@@ -297,6 +297,14 @@ class Indicator(Strict):
 
     _lists = field_validator("exporters", "importers", "sectors", mode="before")(_as_list)
 
+    @model_validator(mode="after")
+    def _output_has_no_trade_fields(self) -> Indicator:
+        if self.measure == "output" and (self.importers != "*" or self.use != "all" or self.cross_border
+                                         or self.by == "importer"):
+            raise ValueError("an output indicator selects cells by exporters (their economies) and sectors only; "
+                             "importers, use, cross_border and by: importer apply to deliveries")
+        return self
+
 
 class Diversion(Strict):
     """Trade diversion: the share of `toward` origins in `importer`'s imports of `sectors`, reference vs run."""

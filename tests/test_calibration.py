@@ -166,3 +166,13 @@ def test_extending_file_appends_with_plus(tmp_path):
     extended = sim.load_scenario(tmp_path / "s.yaml")
     assert len(extended.tariffs.applied) == len(base.tariffs.applied) + 1
     assert extended.tariffs.applied[-1].rate == 0.5
+
+
+def test_an_output_indicator_rejects_trade_fields():
+    raw = sim.load_scenario("tiny").model_dump()
+    raw["report"] = {"indicators": [{"name": "x", "measure": "output", "importers": ["US"]}]}
+    with pytest.raises(sim.ScenarioError, match="output indicator selects cells"):
+        sim.Scenario.from_dict(raw)
+    raw["report"] = {"indicators": [{"name": "x", "exporters": ["XX"]}]}
+    with pytest.raises(sim.ScenarioError, match="XX"):
+        sim.Scenario.from_dict(raw)
