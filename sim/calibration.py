@@ -15,14 +15,13 @@ from sim.scenario import CalibrationTarget, Scenario
 
 
 def trade_matrix(scenario: Scenario) -> np.ndarray:
-    """Annual sales [exporter, importer, sector] (intermediate and final use), in io.units."""
-    economies, sectors = scenario.economy_names, scenario.sector_names
-    e_index = {name: i for i, name in enumerate(economies)}
-    s_index = {name: i for i, name in enumerate(sectors)}
-    flows = np.zeros((len(economies), len(economies), len(sectors)))
-    for record in (*scenario.io.intermediate, *scenario.io.final_demand):
-        flows[e_index[record.exporter], e_index[record.importer], s_index[record.sector]] += record.value
-    return flows
+    """Sales per step [exporter, importer, sector] (intermediate and final use), in io.units per step."""
+    n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
+    sup, buy, val, fsup, fimp, fval = scenario.io_blocks()
+    keys = np.concatenate(((sup // n_sec * n_econ + buy // n_sec) * n_sec + sup % n_sec,
+                           (fsup // n_sec * n_econ + fimp) * n_sec + fsup % n_sec))
+    flows = np.bincount(keys, np.concatenate((val, fval)), n_econ * n_econ * n_sec)
+    return flows.reshape(n_econ, n_econ, n_sec)
 
 
 def target_value(scenario: Scenario, target: CalibrationTarget, flows: np.ndarray | None = None) -> float:

@@ -448,6 +448,16 @@ class Scenario(Strict):
         n_cells = len(self.economies) * len(self.sectors)
         return np.bincount(sup, val, n_cells) + np.bincount(fsup, fval, n_cells)
 
+    def io_matrices(self) -> tuple[np.ndarray, np.ndarray]:
+        """Dense Z (cells x cells) and Y (cells x economies), per step, from the table."""
+        sup, buy, val, fsup, fimp, fval = self.io_blocks()
+        n_cells = len(self.economies) * len(self.sectors)
+        z = np.zeros((n_cells, n_cells))
+        np.add.at(z, (sup, buy), val)
+        y = np.zeros((n_cells, len(self.economies)))
+        np.add.at(y, (fsup, fimp), fval)
+        return z, y
+
     def firms_in_cell(self) -> np.ndarray:
         """Number of firms per cell (0 for cells without output)."""
         output = self.gross_output()

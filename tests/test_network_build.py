@@ -26,16 +26,6 @@ def case(request):
     return scenario, build_network(scenario, rng=11)
 
 
-def io_matrices(scenario):
-    sup, buy, val, fsup, fimp, fval = scenario.io_blocks()
-    n_cells = len(scenario.economies) * len(scenario.sectors)
-    z = np.zeros((n_cells, n_cells))
-    np.add.at(z, (sup, buy), val)
-    y = np.zeros((n_cells, len(scenario.economies)))
-    np.add.at(y, (fsup, fimp), fval)
-    return z, y
-
-
 # -- Leontief identity -------------------------------------------------------------------------
 
 
@@ -51,7 +41,7 @@ def test_cell_outputs_equal_gross_output(case):
 
 def test_leontief_inverse_reproduces_output(case):
     scenario, net = case
-    z, y = io_matrices(scenario)
+    z, y = scenario.io_matrices()
     x = net.cell_output()
     a = np.divide(z, x[None, :], out=np.zeros_like(z), where=x[None, :] > 0)
     assert np.all(a.sum(axis=0) <= 1 + 1e-12)  # non-negative value added
@@ -63,7 +53,7 @@ def test_leontief_inverse_reproduces_output(case):
 def test_link_flows_rebuild_the_table(case):
     """Summing link flows by (supplier cell, buyer cell / economy) gives back Z and Y."""
     scenario, net = case
-    z, y = io_matrices(scenario)
+    z, y = scenario.io_matrices()
     final = net.link_is_final
     sup_cell = net.firm_cell[net.link_supplier]
     got_z = np.zeros_like(z)
@@ -84,7 +74,7 @@ def firm_shares(net: SupplyNetwork) -> np.ndarray:
 
 def test_exact_marginals_in_every_intermediate_block(case):
     scenario, net = case
-    z, _ = io_matrices(scenario)
+    z, _ = scenario.io_matrices()
     share = firm_shares(net)
     final = net.link_is_final
     sup = net.link_supplier[~final]
@@ -126,7 +116,7 @@ def test_buyers_get_several_suppliers_per_block():
 
 def test_exact_marginals_in_final_demand(case):
     scenario, net = case
-    _, y = io_matrices(scenario)
+    _, y = scenario.io_matrices()
     share = firm_shares(net)
     final = net.link_is_final
     sup = net.link_supplier[final]

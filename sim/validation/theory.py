@@ -60,21 +60,10 @@ def networks(seed: int = 7) -> dict[str, tuple[Scenario, Any]]:
             "MRIO-built (pymrio test table, 3 firms per cell)": (mrio, io_system)}
 
 
-def io_matrices(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
-    """Dense Z (cells x cells) and Y (cells x economies) per step from the scenario's table."""
-    sup, buy, val, fsup, fimp, fval = scenario.io_blocks()
-    n_cells = len(scenario.economies) * len(scenario.sectors)
-    z = np.zeros((n_cells, n_cells))
-    np.add.at(z, (sup, buy), val)
-    y = np.zeros((n_cells, len(scenario.economies)))
-    np.add.at(y, (fsup, fimp), fval)
-    return z, y
-
-
 def leontief_errors(scenario: Scenario, network: SupplyNetwork, io_system: Any = None) -> dict[str, float]:
     """Relative errors of the identities: firm outputs per cell = X = Z1 + Y1 = (I - A)^-1 Y1, link flows
     summed per block = Z, and (for an MRIO) X = pymrio's own x (per day)."""
-    z, y = io_matrices(scenario)
+    z, y = scenario.io_matrices()
     x = network.cell_output()
     a = np.divide(z, x[None, :], out=np.zeros_like(z), where=x[None, :] > 0)
     solved = np.linalg.solve(np.eye(len(x)) - a, y.sum(axis=1))
@@ -101,7 +90,7 @@ def check_leontief(size: Size) -> CheckResult:
         network = build_network(scenario, np.random.default_rng(scenario.seed))
         for identity, error in leontief_errors(scenario, network, io_system).items():
             rows.append({"table": label, "identity": identity, "max relative error": error})
-        z, y = io_matrices(scenario)
+        z, y = scenario.io_matrices()
         x = network.cell_output()
         a = np.divide(z, x[None, :], out=np.zeros_like(z), where=x[None, :] > 0)
         solved = np.linalg.solve(np.eye(len(x)) - a, y.sum(axis=1))

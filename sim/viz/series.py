@@ -77,30 +77,30 @@ def disruption(model: SupplyChainModel, by: str) -> Series:
     return Series(_steps(output), list(labels), 100.0 * (1.0 - _ratio(output, steady)).T)
 
 
-def tariffs(model: SupplyChainModel) -> Series:
-    """Each importer's applied tariff on its cross-border imports, trade-weighted, in %."""
+def _policy_share(model: SupplyChainModel, name: str, weights: np.ndarray) -> np.ndarray:
+    """A policy tensor per step, averaged over cross-border lines by `weights` [economy, partner, sector]
+    for each economy on the first axis, in %."""
     n_econ = model.network.n_economies
-    weights = model.baseline_trade.transpose(1, 0, 2).copy()  # [importer, exporter, sector]
+    weights = weights.copy()
     weights[np.arange(n_econ), np.arange(n_econ)] = 0.0
     group = _indicator(np.repeat(np.arange(n_econ), n_econ * model.network.n_sectors), n_econ)
     flat = weights.ravel()
     total = flat @ group
-    rates = (_table(model, "tariff") * flat) @ group
-    return Series(_steps(rates), list(model.network.economies), 100.0 * np.divide(
-        rates, total, out=np.zeros_like(rates), where=total > 0).T)
+    values = (_table(model, name) * flat) @ group
+    return 100.0 * np.divide(values, total, out=np.zeros_like(values), where=total > 0).T
+
+
+def tariffs(model: SupplyChainModel) -> Series:
+    """Each importer's applied tariff on its cross-border imports, trade-weighted, in %."""
+    weights = model.baseline_trade.transpose(1, 0, 2)  # [importer, exporter, sector]
+    rates = _policy_share(model, "tariff", weights)
+    return Series(_steps(rates.T), list(model.network.economies), rates)
 
 
 def export_controls(model: SupplyChainModel) -> Series:
     """Share of each exporter's cross-border exports blocked or held by export controls, in %."""
-    n_econ = model.network.n_economies
-    weights = model.baseline_trade.copy()  # [exporter, importer, sector]
-    weights[np.arange(n_econ), np.arange(n_econ)] = 0.0
-    group = _indicator(np.repeat(np.arange(n_econ), n_econ * model.network.n_sectors), n_econ)
-    flat = weights.ravel()
-    total = flat @ group
-    blocked = (_table(model, "export_block") * flat) @ group
-    return Series(_steps(blocked), list(model.network.economies), 100.0 * np.divide(
-        blocked, total, out=np.zeros_like(blocked), where=total > 0).T)
+    blocked = _policy_share(model, "export_block", model.baseline_trade)  # [exporter, importer, sector]
+    return Series(_steps(blocked.T), list(model.network.economies), blocked)
 
 
 def consumer_prices(model: SupplyChainModel) -> Series:
