@@ -104,6 +104,12 @@ class LeadTimes(Strict):
 
 class EngineConfig(Strict):
     restoration_days: float = Field(10.0, gt=0, description="time to close an inventory gap")
+    order_rule: Literal["ario", "signed_gap", "supply_line"] = Field(
+        "supply_line", description="how orders close the inventory gap (docs/model.md, 'Orders')")
+    supply_line_weight: float = Field(
+        1.0, ge=0, le=1, description="supply_line rule: weight of the goods-in-transit gap against the stock gap")
+    target_smoothing_days: float = Field(
+        365.0, gt=0, description="supply_line rule: memory of the expected demand stock targets are set for")
     price_adjustment_days: float = Field(30.0, gt=0, description="time for a price to reach unit cost")
     pass_through: float = Field(1.0, ge=0, le=1, description="share of a tariff passed to the buyer's price")
     switching_days: float = Field(60.0, gt=0, description="time for order shares to reach their target")

@@ -28,6 +28,10 @@ from sim.network.graph import SupplyNetwork
 from sim.scenario import Scenario
 
 
+ORDER_RULES = ("ario", "signed_gap", "supply_line")  # `engine.order_rule`; the kernels take the index
+SUPPLY_LINE = ORDER_RULES.index("supply_line")
+
+
 @dataclass(frozen=True)
 class EngineParams:
     """Behavioural parameters in steps (converted from the scenario's days)."""
@@ -43,6 +47,9 @@ class EngineParams:
     sector_inventory_steps: np.ndarray  # [sectors]
     sector_final_elasticity: np.ndarray  # [sectors]
     multinational_sigma: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [multinationals], nan = sector's
+    order_rule: int = ORDER_RULES.index("signed_gap")
+    supply_line_weight: float = 1.0
+    target_smoothing_steps: float = 1.0
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> EngineParams:
@@ -61,6 +68,9 @@ class EngineParams:
             multinational_sigma=np.array(
                 [np.nan if m.sourcing_sigma is None else m.sourcing_sigma for m in scenario.multinationals], dtype=float
             ),
+            order_rule=ORDER_RULES.index(e.order_rule),
+            supply_line_weight=e.supply_line_weight,
+            target_smoothing_steps=max(1.0, scenario.steps(e.target_smoothing_days)),
         )
 
 
@@ -185,6 +195,7 @@ class State:
 
     price: np.ndarray  # [firms]
     expected_demand: np.ndarray  # [firms]
+    target_output: np.ndarray  # [firms] the output stock targets are set for (supply_line: smoothed expected demand)
     share: np.ndarray  # [links] order share within the slot
     fill_rate: np.ndarray  # [links] smoothed share of orders delivered
     slot_orders: np.ndarray  # [slots] orders placed last step, filled this step, per buyer and input sector
@@ -271,6 +282,7 @@ class Engine:
         return State(
             price=np.ones(st.n_firms),
             expected_demand=st.output0.copy(),
+            target_output=st.output0.copy(),
             share=st.w0.copy(),
             fill_rate=np.ones(st.n_links),
             slot_orders=st.slot_flow0.copy(),
@@ -366,9 +378,14 @@ class Engine:
         # 7. orders: expected need plus closing the inventory-and-pipeline gap; final demand by price
         s.expected_demand += (demand - s.expected_demand) / p.demand_smoothing_steps
         planned = np.minimum(s.expected_demand, capacity)
+        if p.order_rule == SUPPLY_LINE:
+            s.target_output += (s.expected_demand - s.target_output) / p.target_smoothing_steps
+        else:
+            s.target_output = planned
         used, slot_orders = np.empty(n_fs), np.empty(st.n_slots)
-        kernels.inventories_and_orders(st.slot_firm_index, st.coef, output, planned, arrived_slot, st.inventory_steps,
-                                       slot_lead, s.in_transit, p.restoration_steps, s.inventory, used, slot_orders)
+        kernels.inventories_and_orders(st.slot_firm_index, st.coef, output, planned, s.target_output, arrived_slot,
+                                       st.inventory_steps, slot_lead, s.in_transit, p.restoration_steps,
+                                       p.order_rule, p.supply_line_weight, s.inventory, used, slot_orders)
         np.multiply(st.slot_flow0[n_fs:], np.power(slot_price[n_fs:], -st.final_elasticity), out=slot_orders[n_fs:])
         s.slot_orders = slot_orders
         s.step += 1

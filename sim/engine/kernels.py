@@ -159,13 +159,16 @@ def production(slot_firm, essential, inventory, coef, capacity, demand, output, 
 
 
 @njit(cache=True, nogil=True)
-def inventories_and_orders(slot_firm, coef, output, planned, arrived, inventory_steps, slot_lead, in_transit,
-                           restoration_steps, inventory, used, orders):
+def inventories_and_orders(slot_firm, coef, output, planned, target_output, arrived, inventory_steps, slot_lead,
+                           in_transit, restoration_steps, rule, supply_line_weight, inventory, used, orders):
     """Inputs used and inventories updated; each firm input slot's order (need plus closing the gap).
 
     used = min(coef * output[firm], inventory); inventory += arrived - used; need = coef *
-    planned[firm]; gap = need * (inventory_steps + slot_lead) - inventory - in_transit;
-    order = max(0, need + gap / restoration_steps).
+    planned[firm]; gap = need * (inventory_steps + slot_lead) - inventory - in_transit. The order
+    by `rule` (the index in `ORDER_RULES`): 0 (ario) need + max(0, gap) / restoration_steps; 1
+    (signed_gap) max(0, need + gap / restoration_steps); 2 (supply_line) max(0, need + (stock gap +
+    supply_line_weight * transit gap) / restoration_steps), with stock gap = coef *
+    target_output[firm] * inventory_steps - inventory and transit gap = need * slot_lead - in_transit.
     """
     for i in range(len(slot_firm)):
         firm = slot_firm[i]
@@ -174,8 +177,16 @@ def inventories_and_orders(slot_firm, coef, output, planned, arrived, inventory_
         stock = inventory[i] + (arrived[i] - use)
         inventory[i] = stock
         need = coef[i] * planned[firm]
+        if rule == 2:
+            stock_gap = coef[i] * target_output[firm] * inventory_steps[i] - stock
+            transit_gap = need * slot_lead[i] - in_transit[i]
+            orders[i] = max(0.0, need + (stock_gap + supply_line_weight * transit_gap) / restoration_steps)
+            continue
         gap = need * (inventory_steps[i] + slot_lead[i]) - stock - in_transit[i]
-        orders[i] = max(0.0, need + gap / restoration_steps)
+        if rule == 0:
+            orders[i] = need + max(0.0, gap) / restoration_steps
+        else:
+            orders[i] = max(0.0, need + gap / restoration_steps)
 
 
 @njit(cache=True, nogil=True)

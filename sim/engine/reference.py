@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim.engine.core import EngineParams, Policy, StepFlows, Structure
+from sim.engine.core import ORDER_RULES, EngineParams, Policy, StepFlows, Structure
 from sim.network.graph import SupplyNetwork
 
 INF = math.inf
@@ -171,6 +171,7 @@ class ReferenceFirm(_Buyer):
         self.appeal = 1.0  # price ** -sigma, what its customers' CES targets see
         self.unit_cost = 1.0
         self.expected_demand = output0
+        self.target_output = output0
         self.slots: list[ReferenceSlot] = []  # input slots, by sector
         self.customers: list[ReferenceLink] = []  # in canonical link order
         self.capacity = capacity0
@@ -234,18 +235,32 @@ class ReferenceFirm(_Buyer):
             slot.used = used
             slot.inventory += slot.arrived - used
 
-    def order(self, smoothing_steps: float, restoration_steps: float) -> None:
-        """Pass 7: expected need plus closing the inventory-and-pipeline gap, split by order share."""
-        self.expected_demand += (self.demand - self.expected_demand) / smoothing_steps
+    def order(self, p: EngineParams) -> None:
+        """Pass 7: expected need plus closing the inventory-and-pipeline gap by the order rule, split by order
+        share."""
+        self.expected_demand += (self.demand - self.expected_demand) / p.demand_smoothing_steps
         planned = min(self.expected_demand, self.capacity)
+        rule = ORDER_RULES[p.order_rule]
+        if rule == "supply_line":
+            self.target_output += (self.expected_demand - self.target_output) / p.target_smoothing_steps
+        else:
+            self.target_output = planned
         for slot in self.slots:
             need = slot.coef * planned
             lead = 0.0
             for link in slot.links:
                 lead += link.share * link.lead
-            gap = need * (slot.inventory_steps + lead) - slot.inventory - slot.in_transit
             slot.ordered = slot.orders
-            slot.orders = max(0.0, need + gap / restoration_steps)
+            if rule == "supply_line":
+                stock_gap = slot.coef * self.target_output * slot.inventory_steps - slot.inventory
+                transit_gap = need * lead - slot.in_transit
+                slot.orders = max(0.0, need + (stock_gap + p.supply_line_weight * transit_gap) / p.restoration_steps)
+            else:
+                gap = need * (slot.inventory_steps + lead) - slot.inventory - slot.in_transit
+                if rule == "ario":
+                    slot.orders = need + max(0.0, gap) / p.restoration_steps
+                else:
+                    slot.orders = max(0.0, need + gap / p.restoration_steps)
             for link in slot.links:
                 link.orders = slot.orders * link.share
 
@@ -277,6 +292,7 @@ class ReferenceState:
 
     price: np.ndarray  # [firms]
     expected_demand: np.ndarray  # [firms]
+    target_output: np.ndarray  # [firms]
     share: np.ndarray  # [links]
     fill_rate: np.ndarray  # [links]
     orders: np.ndarray  # [links]
@@ -399,7 +415,7 @@ class ReferenceEngine:
             firm.use_inputs()
         # 7. orders
         for firm in firms:
-            firm.order(p.demand_smoothing_steps, p.restoration_steps)
+            firm.order(p)
         for consumer in consumers:
             consumer.order()
         self.step_count += 1
@@ -431,6 +447,7 @@ class ReferenceEngine:
         return ReferenceState(
             price=np.array([f.price for f in self.firms]),
             expected_demand=np.array([f.expected_demand for f in self.firms]),
+            target_output=np.array([f.target_output for f in self.firms]),
             share=np.array([link.share for link in links]),
             fill_rate=np.array([link.fill_rate for link in links]),
             orders=np.array([link.orders for link in links]),

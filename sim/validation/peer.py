@@ -84,14 +84,23 @@ class ArioCase:
 
     label: str
     share: float = 0.3
-    region: str = "reg1"
-    sector: str = "manufactoring"  # pymrio's spelling
+    regions: tuple[str, ...] = ("reg1",)  # every region x sector pair below loses `share`
+    sectors: tuple[str, ...] = ("manufactoring",)  # pymrio's spelling
     start_day: int = 11
     duration_days: int = 31
     recovery_days: int = 30
     inventory_days: int = 30
     restoration_days: int = 10
     spare_capacity: float = 0.1
+
+    @property
+    def cells(self) -> list[tuple[str, str]]:
+        """The shocked industries (region, sector); the first one's capacity path is compared."""
+        return [(r, sec) for r in self.regions for sec in self.sectors]
+
+    @property
+    def where(self) -> str:
+        return ", ".join(f"{r}.{sec}" for r, sec in self.cells)
 
     @property
     def boario_event(self) -> dict[str, int]:
@@ -138,10 +147,10 @@ def ario_like_scenario(io_system: Any, case: ArioCase, steps: int) -> Scenario:
         sector.update(inventory_days=float(case.inventory_days), armington_sigma=0.0, final_demand_elasticity=0.0,
                       essential=True)
     raw["engine"].update(restoration_days=float(case.restoration_days), spare_capacity=case.spare_capacity,
-                         switching_days=1e6, demand_smoothing_days=1.0)
+                         switching_days=1e6, demand_smoothing_days=1.0, order_rule="ario")
     raw["lead_times"] = {"domestic_days": 1.0, "international_days": 1.0}
     raw["time"]["steps"] = steps
-    raw["capacity_shocks"] = [{"cells": [f"{case.region}.{case.sector}"], "share": case.share,
+    raw["capacity_shocks"] = [{"cells": [f"{r}.{sec}" for r, sec in case.cells], "share": case.share,
                                "start_day": case.start_day, "duration_days": case.duration_days,
                                "recovery_days": case.recovery_days}]
     return Scenario.from_dict(raw, file="<ARIO-like scenario>")
@@ -153,7 +162,7 @@ def run_ours(io_system: Any, case: ArioCase, steps: int) -> Trajectory:
     scenario = ario_like_scenario(io_system, case, steps)
     model = sim.SupplyChainModel(scenario, rng=0)
     built = time.perf_counter() - built
-    shocked = np.flatnonzero(model.network.firm_cell == scenario.cell_index(f"{case.region}.{case.sector}"))
+    shocked = np.flatnonzero(model.network.firm_cell == scenario.cell_index("{}.{}".format(*case.cells[0])))
     capacity = np.zeros(steps)
     started = time.perf_counter()
     for t in range(steps):
@@ -200,7 +209,7 @@ def _planned_orders_model(base: type) -> type:
 
 def run_boario(io_system: Any, case: ArioCase, steps: int, planned_orders: bool = False) -> Trajectory:
     """BoARIO's ARIOPsiModel with matching settings and the same shock (an 'arbitrary' production event)."""
-    from boario.event import from_scalar_regions_sectors
+    from boario.event import from_series
     from boario.extended_models import ARIOPsiModel
     from boario.simulation import Simulation
 
@@ -214,17 +223,16 @@ def run_boario(io_system: Any, case: ArioCase, steps: int, planned_orders: bool 
                             psi_param=1.0 / case.inventory_days, inventory_restoration_tau=case.restoration_days)
         simulation = Simulation(model, n_temporal_units_to_sim=steps, boario_output_dir=folder)
         built = time.perf_counter() - built
-        simulation.add_event(from_scalar_regions_sectors(
-            case.share, event_type="arbitrary", affected_regions=[case.region], affected_sectors=[case.sector],
-            impact_regional_distrib="equal", impact_sectoral_distrib="equal", recovery_function="linear",
-            **case.boario_event))
+        impact = pd.Series(case.share, index=pd.MultiIndex.from_tuples(case.cells, names=["region", "sector"]))
+        simulation.add_event(from_series(impact, event_type="arbitrary", recovery_function="linear",
+                                         **case.boario_event))
         started = time.perf_counter()
         simulation.loop()
         seconds = (time.perf_counter() - started) / steps
         output = simulation.production_realised.copy()
-        capacity_path = simulation.production_capacity[(case.region, case.sector)].to_numpy()
+        capacity_path = simulation.production_capacity[case.cells[0]].to_numpy()
     baseline = pd.Series(model.X_0, index=model.industries)
-    capacity = capacity_path / (baseline[(case.region, case.sector)] * (1 + case.spare_capacity))
+    capacity = capacity_path / (baseline[case.cells[0]] * (1 + case.spare_capacity))
     label = "BoARIO, orders for planned output" if planned_orders else "BoARIO"
     return Trajectory(label, output.reset_index(drop=True), baseline, capacity, seconds, build_seconds=built)
 
@@ -242,7 +250,7 @@ def compare_case(io_system: Any, case: ArioCase, steps: int) -> tuple[dict, Traj
     """Both models on one case: the comparison figures and the two trajectories."""
     theirs = run_boario(io_system, case, steps)
     ours = _align(run_ours(io_system, case, steps), theirs)
-    industry = (case.region, case.sector)
+    industry = case.cells[0]
     m_ours, m_theirs = ours.metrics(), theirs.metrics()
     gap_pp = float(np.max(np.abs(_percent(ours) - _percent(theirs))))
     loss_gap = abs(m_ours["cumulative_loss_days"] - m_theirs["cumulative_loss_days"]) / max(
@@ -256,8 +264,7 @@ def compare_case(io_system: Any, case: ArioCase, steps: int) -> tuple[dict, Traj
                "passed": bool(shock_gap < SHOCK_PATH_TOLERANCE and gap_pp < TRAJECTORY_TOLERANCE_PP
                               and loss_gap < LOSS_TOLERANCE and recovery_gap <= RECOVERY_TOLERANCE_DAYS),
                "rows": [{"case": case.label, "model": t.model, **{f"total {k}": v for k, v in m.items()},
-                         f"{case.region}.{case.sector} cumulative loss (days)": t.metrics(industry)[
-                             "cumulative_loss_days"]}
+                         "shocked industry cumulative loss (days)": t.metrics(industry)["cumulative_loss_days"]}
                         for t, m in ((ours, m_ours), (theirs, m_theirs))]}
     return figures, ours, theirs
 
@@ -274,14 +281,14 @@ def check_boario(size: Size, cases: tuple[ArioCase, ...] = SPEC_CASES) -> CheckR
         verdicts.append(result.pop("passed"))
         figures.update({f"{k} [{i + 1}]": v for k, v in result.items() if k != "case"})
         days = np.arange(1, size.boario_steps + 1)
-        industry = (case.region, case.sector)
+        industry = case.cells[0]
         total_ax, cell_ax = axes[2 * i], axes[2 * i + 1]
         for trajectory, style in ((theirs, "-"), (ours, "--")):
             total_ax.plot(days, _percent(trajectory), style, label=trajectory.model, lw=1.2)
             cell_ax.plot(days, 100 * trajectory.output[industry] / trajectory.baseline[industry], style,
                          label=trajectory.model, lw=1.2)
         total_ax.set_title(f"[{i + 1}] total output", fontsize=8)
-        cell_ax.set_title(f"[{i + 1}] {case.region}.{case.sector}", fontsize=8)
+        cell_ax.set_title(f"[{i + 1}] {case.where}", fontsize=8)
         for ax in (total_ax, cell_ax):
             ax.set_xlabel("day")
             ax.set_ylabel("% of baseline")
@@ -295,7 +302,7 @@ def check_boario(size: Size, cases: tuple[ArioCase, ...] = SPEC_CASES) -> CheckR
                   f"day; cumulative losses within {LOSS_TOLERANCE:.0%} of BoARIO's; recovery times (back within 1% "
                   f"for good) within {RECOVERY_TOLERANCE_DAYS:g} days",
         passed=all(verdicts), figures=figures, table=table, figure=figure, seconds=time.perf_counter() - started,
-        notes=f"Shock: {cases[0].share:.0%} of {cases[0].region} {cases[0].sector} (pymrio's spelling) capacity lost "
+        notes=f"Shock: {cases[0].share:.0%} of {cases[0].where} (pymrio's spelling) capacity lost "
               "from day "
               f"{cases[0].start_day} for {cases[0].duration_days} days, then a linear recovery over "
               f"{cases[0].recovery_days} days (BoARIO: an arbitrary-production event with occurrence "
@@ -313,7 +320,7 @@ def check_boario_stress(size: Size, case: ArioCase = STRESS_CASE) -> CheckResult
     planned = run_boario(io_system, case, steps, planned_orders=True)
     ours = _align(run_ours(io_system, case, steps), theirs)
     rows = [{"model": t.model, **t.metrics()} for t in (ours, theirs, planned)]
-    region = [industry for industry in theirs.output.columns if industry[0] == case.region]
+    region = [industry for industry in theirs.output.columns if industry[0] == case.regions[0]]
     stalled = int((theirs.output[region].iloc[-1] < 0.05 * theirs.baseline[region]).sum())
     table = pd.DataFrame(rows)
     m_ours, m_planned, m_theirs = ours.metrics(), planned.metrics(), theirs.metrics()
@@ -335,14 +342,14 @@ def check_boario_stress(size: Size, case: ArioCase = STRESS_CASE) -> CheckResult
         figures={"sim cumulative loss (days)": m_ours["cumulative_loss_days"],
                  "BoARIO cumulative loss (days)": m_theirs["cumulative_loss_days"],
                  "BoARIO final level (%)": m_theirs["final_level_pct"],
-                 f"BoARIO {case.region} industries below 5% of baseline at the end": f"{stalled} of {len(region)}",
+                 f"BoARIO {case.regions[0]} industries below 5% of baseline at the end": f"{stalled} of {len(region)}",
                  "BoARIO with planned-output orders, cumulative loss (days)": m_planned["cumulative_loss_days"],
                  "gap to ours": loss_gap},
         table=table, figure=figure, seconds=time.perf_counter() - started,
-        notes=f"Case: {case.label}: {case.share:.0%} of {case.region} {case.sector} capacity lost, inventories of "
+        notes=f"Case: {case.label}: {case.share:.0%} of {case.where} capacity lost, inventories of "
               f"{case.inventory_days} days, restoration {case.restoration_days} days. Unchanged, BoARIO settles at "
               f"{m_theirs['final_level_pct']:.0f}% of baseline output, with {stalled} of the {len(region)} "
-              f"{case.region} industries below 5% of their baseline output at the end: an industry short of an input "
+              f"{case.regions[0]} industries below 5% of their baseline output at the end: an industry short of an input "
               "produces what its stock allows and, by BoARIO's order rule, re-orders only the inputs of that reduced "
               "output plus the stock gap over tau, so the shortfall is passed on as smaller orders instead of being "
               "made good. The third run changes that one rule in BoARIO (a subclass "
@@ -412,7 +419,7 @@ def check_reports_and_speed(size: Size) -> CheckResult:
                 "sim build s": ours.build_seconds}]
     for regions, sectors in size.speed_sizes:
         steps = min(size.boario_steps, 60)
-        synthetic = replace(case, region="r0", sector="s0", start_day=5, duration_days=10, recovery_days=10)
+        synthetic = replace(case, regions=("r0",), sectors=("s0",), start_day=5, duration_days=10, recovery_days=10)
         timings.append({"table": f"random {regions} x {sectors}", "industries": regions * sectors, "steps": steps,
                         **time_both(synthetic_mrio(regions, sectors), synthetic, steps)})
     table = pd.DataFrame(timings)
