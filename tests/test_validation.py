@@ -8,7 +8,7 @@ import pytest
 import sim
 from sim.engine.core import Engine
 from sim.network import build_network
-from sim.validation import CHECKS, peer, record, theory, write_report
+from sim.validation import CHECKS, peer, peer_tables, record, theory, write_report
 from sim.validation.settings import GLOVES, QUICK
 
 pytest.importorskip("boario")
@@ -55,6 +55,22 @@ def test_ledger_check_catches_goods_out_of_nowhere(monkeypatch):
 
 def test_boario_comparison_fails_where_the_order_rules_part():
     assert not peer.check_boario(QUICK, cases=(peer.STRESS_CASE,)).passed
+
+
+def test_many_tables_fail_with_the_signed_gap_rule():
+    """BoARIO reorders only a positive gap: our signed gap (excess stock cuts orders) breaks the agreement."""
+    result = peer_tables.check_boario_tables(QUICK, order_rule="signed_gap")
+    assert not result.passed and result.figures["cases failed"] >= 1
+
+
+def test_random_tables_balance():
+    from sim.validation.tables import TABLES, random_mrio
+
+    for spec in TABLES[:3]:
+        io_system = random_mrio(spec)
+        z, y, x = io_system.Z.to_numpy(), io_system.Y.to_numpy(), io_system.x.to_numpy().ravel()
+        assert np.allclose(z.sum(axis=1) + y.sum(axis=1), x, rtol=1e-12)
+        assert (x - z.sum(axis=0) > 0).all() and (z >= 0).all() and (z == 0).mean() > 0.1
 
 
 def test_boario_stress_fails_when_the_run_ends_before_recovery():

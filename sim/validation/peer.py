@@ -39,6 +39,7 @@ TRAJECTORY_TOLERANCE_PP = 0.5  # largest gap between the total-output paths, per
 SHOCK_PATH_TOLERANCE = 1e-4  # the two capacity paths of the shocked industry
 STRESS_LOSS_TOLERANCE = 0.10
 SPEED_RATIO_LIMIT = 10.0
+LEAD_DAYS = 1.0  # our shortest lead time; BoARIO restocks buyers in the step goods are made
 
 
 RULE_DIFFERENCES: tuple[tuple[str, str, str, str], ...] = (
@@ -51,8 +52,12 @@ RULE_DIFFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("inventory constraint", "production cut when a stock is below `psi x inventory days x A x planned output`",
      "production <= inventory / a (one day of use)",
      "matched: `psi = 1 / inventory days` makes the two rules the same"),
-    ("inventory target and restoration", "target `inventory days x A x planned output`, gap closed at rate "
-     "`1 / tau_INV`", "same target, gap closed over `restoration_days`, goods in transit counted", "matched settings"),
+    ("inventory target and restoration", "target `inventory days x A x planned output`, positive gap closed at "
+     "rate `1 / tau_INV`", "`order_rule: ario`: target position (stock plus the one-day pipeline) `inventory days x "
+     "a x planned output`, positive gap closed over `restoration_days`",
+     "matched: our stock target is one day shorter, so that stock plus goods in transit targets BoARIO's stock "
+     "(with a 91-day position, restocking booms after a shock run 10-30% longer); in the stress case, where "
+     "stocks run out and the stock on hand binds, the stock on hand is matched instead"),
     ("final demand", "fixed", "price elasticity 0, and prices stay at 1 without tariffs", "none"),
     ("shock timing", "an arbitrary-production event acts from the step after `occurrence`, at full size for "
      "`duration + 1` steps, then linear recovery over `recovery_tau`",
@@ -92,6 +97,10 @@ class ArioCase:
     inventory_days: int = 30
     restoration_days: int = 10
     spare_capacity: float = 0.1
+    # our stock target is `inventory_days` minus the one-day pipeline, so that the position (stock + transit)
+    # equals BoARIO's stock; False keeps the stock on hand equal instead (what binds when stocks run out)
+    position_matched: bool = True
+    order_rule: str = "ario"  # `engine.order_rule` of our model (BoARIO's rule is the ARIO one)
 
     @property
     def cells(self) -> list[tuple[str, str]]:
@@ -114,7 +123,8 @@ SPEC_CASES = (
     ArioCase("BoARIO's default inventories (90 days, restoration 60 days)", inventory_days=90, restoration_days=60),
     ArioCase("lean inventories (10 days, restoration 10 days)", inventory_days=10, restoration_days=10),
 )
-STRESS_CASE = ArioCase("deep shock, 3-day inventories", share=0.7, inventory_days=3, restoration_days=10)
+STRESS_CASE = ArioCase("deep shock, 3-day inventories", share=0.7, inventory_days=3, restoration_days=10,
+                       position_matched=False)
 
 
 @dataclass
@@ -143,12 +153,14 @@ class Trajectory:
 def ario_like_scenario(io_system: Any, case: ArioCase, steps: int) -> Scenario:
     """Our model on the MRIO in the ARIO-like configuration, with the case's shock."""
     raw = sim.scenario_from_mrio(io_system, name="pymrio_test_ario_like").model_dump(exclude_none=True)
+    # the target position counts the one-day pipeline: stock target + goods in transit = BoARIO's stock target
+    stock_days = case.inventory_days - LEAD_DAYS if case.position_matched else case.inventory_days
     for sector in raw["sectors"]:
-        sector.update(inventory_days=float(case.inventory_days), armington_sigma=0.0, final_demand_elasticity=0.0,
-                      essential=True)
+        sector.update(inventory_days=float(stock_days), armington_sigma=0.0,
+                      final_demand_elasticity=0.0, essential=True)
     raw["engine"].update(restoration_days=float(case.restoration_days), spare_capacity=case.spare_capacity,
-                         switching_days=1e6, demand_smoothing_days=1.0, order_rule="ario")
-    raw["lead_times"] = {"domestic_days": 1.0, "international_days": 1.0}
+                         switching_days=1e6, demand_smoothing_days=1.0, order_rule=case.order_rule)
+    raw["lead_times"] = {"domestic_days": LEAD_DAYS, "international_days": LEAD_DAYS}
     raw["time"]["steps"] = steps
     raw["capacity_shocks"] = [{"cells": [f"{r}.{sec}" for r, sec in case.cells], "share": case.share,
                                "start_day": case.start_day, "duration_days": case.duration_days,

@@ -31,11 +31,13 @@ class Size:
     boario_steps: int
     record_steps: int
     speed_sizes: tuple[tuple[int, int], ...] = ()  # (regions, sectors) of synthetic MRIOs timed besides the test MRIO
+    many_tables: bool = False  # BoARIO on every random table of `sim.validation.tables` (else the first two)
+    shocks_per_table: int = 1  # shocks drawn per table for the many-table comparison
 
 
 FULL = Size(stationarity_steps=730, ledger_steps=365, armington_steps=400, armington_sigmas=(1.0, 2.0, 4.0, 8.0),
             armington_rates=(0.1, 0.25, 0.5, 1.0), boario_steps=300, record_steps=365,
-            speed_sizes=((20, 20),))
+            speed_sizes=((20, 20),), many_tables=True, shocks_per_table=2)
 QUICK = Size(stationarity_steps=120, ledger_steps=120, armington_steps=300, armington_sigmas=(2.0, 8.0),
              armington_rates=(0.25, 1.0), boario_steps=150, record_steps=300)
 
