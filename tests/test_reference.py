@@ -72,8 +72,12 @@ def run_both(overrides, rng, steps=STEPS, ledger=False):
     return model, ref, worst, seen
 
 
-def test_reference_matches_engine_under_shocks_tariffs_and_controls():
-    model, ref, worst, seen = run_both(SHOCKS_AND_POLICIES, rng=3)
+@pytest.mark.parametrize("rule", ["supply_line", "signed_gap", "ario"])
+def test_reference_matches_engine_under_shocks_tariffs_and_controls(rule):
+    overrides = {**SHOCKS_AND_POLICIES, "engine.order_rule": rule}
+    if rule == "supply_line":  # a short target memory and a partial supply-line weight exercise both terms
+        overrides |= {"engine.target_smoothing_days": 20.0, "engine.supply_line_weight": 0.6}
+    model, ref, worst, seen = run_both(overrides, rng=3)
     bad = {name: value for name, value in worst.items() if value > 1e-9}
     assert not bad, bad
     # every path was exercised: capacity shock, tariffs, a block and a licensing lag
