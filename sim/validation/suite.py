@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.validation import peer, peer_tables, record, theory
+from sim.validation import peer, peer_tables, record, statics, theory
 from sim.validation.result import CheckResult
 from sim.validation.settings import FULL, QUICK, Size
 
@@ -19,6 +19,7 @@ CHECKS: tuple[Check, ...] = (
     theory.check_stationarity,
     theory.check_armington,
     theory.check_ledger,
+    statics.check_comparative_statics,
     peer.check_boario,
     peer_tables.check_boario_tables,
     peer.check_boario_stress,
