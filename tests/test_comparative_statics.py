@@ -60,9 +60,10 @@ def test_default_rule_does_not_on_the_same_case():
 
 def test_monotonicity_and_settling_rules():
     assert statics.Monotonicity((1, 2, 3), (0.3, 0.3 - 2e-4, 0.1), rising=False).passed  # flat to rounding is fine
-    assert not statics.Monotonicity((1, 2, 3), (0.3, 0.2, 0.2 + 5e-4), rising=False).passed
+    assert not statics.Monotonicity((1, 2, 3), (0.3, 0.2, 0.2 + 5e-3), rising=False).passed
     assert not statics.Monotonicity((0.1, 0.5), (0.2, 0.19), rising=True).passed
-    assert statics.Monotonicity((0.1, 0.5), (-1e-7, -5e-7), rising=True).passed  # within the 1e-6-day floor
+    assert statics.Monotonicity((0.1, 0.5), (-1e-5, -5e-4), rising=True).passed  # within the 1e-3-day floor
+    assert not statics.Monotonicity((0.1, 0.5), (-1e-5, -5e-3), rising=True).passed
     loss = np.zeros(100)
     loss[10:40] = 0.2
     loss[50] = -0.02
