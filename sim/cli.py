@@ -29,7 +29,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     out = args.out or Path("results") / scenario.name
     written = write_report(results, out)
-    print(summary_table(results.summary()))
+    summary = results.summary()
+    print(summary_table(summary))
+    for warning in summary["warnings"]:
+        print(f"warning: {warning['message']}")
     if results.report.indicators or results.report.diversion:
         print()
         print(headline_text(results, results.report))

@@ -23,6 +23,7 @@ from sim.policies import OfferRule, OwnPlantsRule, Retaliation
 from sim.recorder import Recorder
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
+from sim.stability import capacity_shocks
 
 EAGER_FIRM_LIMIT = 100_000
 
@@ -259,4 +260,5 @@ class SupplyChainModel(mesa.Model):
             multinationals=self.network.multinationals,
         )
         results.report = self.config.report
+        results.capacity_shocks = capacity_shocks(self.config)  # the instability warnings' window starts after them
         return results

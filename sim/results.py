@@ -45,6 +45,9 @@ class Results:
     events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))
     baseline: Results | None = None
     report: ReportConfig = field(default_factory=ReportConfig)  # the scenario's headline indicators
+    # (start_day, duration_days, recovery_days) of the run's capacity shocks (sim.stability.capacity_shocks);
+    # None: not known, and the instability warnings then start no earlier than half the run
+    capacity_shocks: list[tuple[float, float, float]] | None = None
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
@@ -256,7 +259,16 @@ class Results:
                                  for r in self.tariff_incidence().itertuples()
                                  if r.value or r.payer.startswith("multinational")},
             **self._headline(),
+            "warnings": self.warnings(),
         }
+
+    def warnings(self) -> list[dict]:
+        """Instability warnings (sim.stability): undamped oscillation or a shortage spiral in total output
+        or a cell's output against the reference, after the last exogenous change. Each a dict with
+        `kind`, `series`, `window_days`, `window_rule`, `figures` and a one-line `message`; empty if none."""
+        from sim.stability import find_warnings
+
+        return find_warnings(self, self.capacity_shocks)
 
     def _headline(self) -> dict:
         """The scenario's own indicators and diversion figures (sim.headline), when it declares any."""

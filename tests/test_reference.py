@@ -10,7 +10,8 @@ from sim.engine.reference import ReferenceConsumer, ReferenceEngine, ReferenceFi
 STEPS = 120
 FLOWS = ("output", "demand", "shipped", "arrived", "used", "ordered", "ordered_slot", "shipped_slot", "landed",
          "tariff_rate", "blocked")
-STATE = ("price", "expected_demand", "target_output", "share", "fill_rate", "orders", "slot_orders", "inventory", "in_transit")
+STATE = ("price", "expected_demand", "target_output", "share", "fill_rate", "orders", "slot_orders", "inventory",
+         "in_transit")
 
 SHOCKS_AND_POLICIES = {
     "capacity_shocks": [{"cells": ["MY.chips"], "share": 0.5, "start_day": 5, "duration_days": 20,

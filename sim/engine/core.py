@@ -27,7 +27,6 @@ from sim.engine.pipeline import TransitPipeline
 from sim.network.graph import SupplyNetwork
 from sim.scenario import Scenario
 
-
 ORDER_RULES = ("ario", "signed_gap", "supply_line")  # `engine.order_rule`; the kernels take the index
 SUPPLY_LINE = ORDER_RULES.index("supply_line")
 

@@ -361,10 +361,10 @@ def check_boario_stress(size: Size, case: ArioCase = STRESS_CASE) -> CheckResult
         notes=f"Case: {case.label}: {case.share:.0%} of {case.where} capacity lost, inventories of "
               f"{case.inventory_days} days, restoration {case.restoration_days} days. Unchanged, BoARIO settles at "
               f"{m_theirs['final_level_pct']:.0f}% of baseline output, with {stalled} of the {len(region)} "
-              f"{case.regions[0]} industries below 5% of their baseline output at the end: an industry short of an input "
-              "produces what its stock allows and, by BoARIO's order rule, re-orders only the inputs of that reduced "
-              "output plus the stock gap over tau, so the shortfall is passed on as smaller orders instead of being "
-              "made good. The third run changes that one rule in BoARIO (a subclass "
+              f"{case.regions[0]} industries below 5% of their baseline output at the end: an industry short of an "
+              "input produces what its stock allows and, by BoARIO's order rule, re-orders only the inputs of that "
+              "reduced output plus the stock gap over tau, so the shortfall is passed on as smaller orders "
+              "instead of being made good. The third run changes that one rule in BoARIO (a subclass "
               "whose `calc_orders` re-orders the inputs of planned output, min(demand, capacity), as ours does) and "
               "recovers like ours: the divergence is this rule, not the data, the shock or the other settings.")
 

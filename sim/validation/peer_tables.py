@@ -102,7 +102,7 @@ def check_boario_tables(size: Size, order_rule: str = "ario") -> CheckResult:
     worst = int(np.argmax(excess.to_numpy()))
     failed = table[~table["passed"]]
     figure, (loss_ax, gap_ax) = new_figure(2, width=4.2, height=3.6)
-    for setting, marker in zip(table["inventory / restoration"].unique(), "os"):
+    for setting, marker in zip(table["inventory / restoration"].unique(), "os", strict=True):
         part = table[table["inventory / restoration"] == setting]
         loss_ax.scatter(part["BoARIO loss (days)"], part["sim loss (days)"], marker=marker, s=18,
                         label=f"inventory / restoration {setting} days")
