@@ -54,6 +54,11 @@ class SectorConfig(Strict):
     inventory_days: float = Field(30.0, gt=0, description="target input inventory held by buyers, days of use")
     armington_sigma: float = Field(4.0, ge=0, description="elasticity of substitution between suppliers")
     final_demand_elasticity: float = Field(0.5, ge=0, description="price elasticity of final demand")
+    single_origin_share: float = Field(
+        0.4, ge=0, le=1, description="heterogeneous sourcing: share of buyers that buy this input from one economy")
+    origin_concentration: float = Field(
+        2.0, gt=0, description="heterogeneous sourcing: Dirichlet concentration of a diversified buyer's origin mix "
+                               "around its cell's (smaller = more dispersed)")
     source: str | None = None
 
 
@@ -87,6 +92,8 @@ class NetworkConfig(Strict):
     )
     suppliers_per_buyer: int = Field(2, ge=1, description="supplier couplings drawn per block (link density)")
     size_tail_index: float = Field(1.5, gt=0, description="Pareto tail index of firm sizes (smaller = more skewed)")
+    sourcing: Literal["heterogeneous", "homogeneous"] = Field(
+        "heterogeneous", description="each buyer its own origin mix, or every buyer its cell's mix (docs/model.md)")
 
 
 class LeadTimeRoute(Strict):

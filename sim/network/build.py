@@ -16,10 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.network.graph import SupplyNetwork
+from sim.network.quanta import QUANTA, QUANTA_BITS  # noqa: F401  (QUANTA_BITS: part of this module's API)
+from sim.network.sourcing import block_buyers
 from sim.scenario import Scenario
-
-QUANTA_BITS = 50
-QUANTA = 1 << QUANTA_BITS
 
 
 def firm_shares(counts: np.ndarray, tail_index: float, rng: np.random.Generator) -> np.ndarray:
@@ -117,13 +116,20 @@ def build_network(scenario: Scenario, rng: np.random.Generator | int | None = No
 
     sup_cells, buy_cells, values, fd_cells, fd_importers, fd_values = scenario.io_blocks()
     draws = scenario.network.suppliers_per_buyer
+    cell_quanta = [quanta[starts[c] : starts[c] + counts[c]] for c in range(len(counts))]
+    if scenario.network.sourcing == "heterogeneous":
+        sectors = scenario.sectors
+        mixes = block_buyers(sup_cells, buy_cells, values, [cell_quanta[c] for c in buy_cells], len(sectors),
+                             np.array([s.single_origin_share for s in sectors]),
+                             np.array([s.origin_concentration for s in sectors]), rng)
+    else:  # every buyer of a cell buys each block in proportion to its size
+        mixes = [(np.arange(counts[c]), cell_quanta[c]) for c in buy_cells]
     suppliers, buyers, flows = [], [], []
-    for sup_cell, buy_cell, value in zip(sup_cells, buy_cells, values, strict=True):
-        s_lo, s_n = starts[sup_cell], counts[sup_cell]
-        b_lo, b_n = starts[buy_cell], counts[buy_cell]
-        s_idx, b_idx, weight = coupling(quanta[s_lo : s_lo + s_n], quanta[b_lo : b_lo + b_n], draws, rng)
+    for sup_cell, buy_cell, value, (local, buyer_quanta) in zip(sup_cells, buy_cells, values, mixes, strict=True):
+        s_lo, b_lo = starts[sup_cell], starts[buy_cell]
+        s_idx, b_idx, weight = coupling(cell_quanta[sup_cell], buyer_quanta, draws, rng)
         suppliers.append(s_lo + s_idx)
-        buyers.append(b_lo + b_idx)
+        buyers.append(b_lo + local[b_idx])
         flows.append(weight * value)
     for sup_cell, importer, value in zip(fd_cells, fd_importers, fd_values, strict=True):
         s_lo, s_n = starts[sup_cell], counts[sup_cell]
