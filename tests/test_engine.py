@@ -144,7 +144,7 @@ def test_tariff_shifts_purchases_to_other_origins():
 def test_armington_shares_follow_ces(sigma, rate):
     """With capacity slack, long-run shares = share0 (1+tau)^-sigma, renormalised, within 1%."""
     res = sim.run("tiny", steps=700, overrides={
-        "engine.spare_capacity": 3.0, "sectors.chips.armington_sigma": sigma,
+        "network.sourcing": "homogeneous", "engine.spare_capacity": 3.0, "sectors.chips.armington_sigma": sigma,
         "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": rate}]})
     share0 = _import_shares(res.baseline, "US", "chips")
     wedge = np.ones(3)
@@ -152,6 +152,28 @@ def test_armington_shares_follow_ces(sigma, rate):
     expected = share0 * wedge**-sigma
     expected /= expected.sum()
     assert np.allclose(_import_shares(res, "US", "chips"), expected, rtol=0.01)
+
+
+def test_armington_holds_buyer_by_buyer_under_heterogeneous_sourcing():
+    """Each buyer's own origin shares move by its CES law: share0_j (1+tau)^-sigma, renormalised per buyer."""
+    sigma, rate = 4.0, 0.25
+    scenario = tiny(**{"network.firms_per_cell": 20, "engine.spare_capacity": 3.0,
+                       "sectors.chips.armington_sigma": sigma,
+                       "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"],
+                                            "rate": rate}]})
+    model = sim.SupplyChainModel(scenario, rng=4)
+    model.run_for(700)
+    st, net = model.engine.structure, model.network
+    chips, us, cn = net.sectors.index("chips"), net.economies.index("US"), net.economies.index("CN")
+    buyers = st.slot_buyer[: st.n_firm_slots]
+    slots = np.flatnonzero((st.slot_sector[: st.n_firm_slots] == chips) & (net.firm_economy[buyers] == us))
+    link = np.isin(st.slot, slots)
+    wedge = np.where(net.firm_economy[st.supplier] == cn, 1 + rate, 1.0)
+    expected = st.w0 * wedge**-sigma * model.engine.state.price[st.supplier] ** -sigma
+    expected /= np.bincount(st.slot, expected, st.n_slots)[st.slot]
+    origins = np.array([len(np.unique(net.firm_economy[st.supplier[st.slot == s]])) for s in slots])
+    assert (origins == 1).any() and (origins > 1).any()  # single-origin and diversified buyers both present
+    assert np.allclose(model.engine.state.share[link], expected[link], rtol=1e-3, atol=1e-6)
 
 
 def test_export_control_blocks_its_share():

@@ -20,9 +20,12 @@ def assert_rel(actual, expected, rtol=RTOL):
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * 1e-6 * scale)
 
 
-@pytest.fixture(scope="module", params=["tiny", "dense"])
+CASES = {"tiny": {}, "dense": DENSE, "dense homogeneous": {**DENSE, "network.sourcing": "homogeneous"}}
+
+
+@pytest.fixture(scope="module", params=list(CASES))
 def case(request):
-    scenario = load_scenario("tiny", overrides=DENSE if request.param == "dense" else None)
+    scenario = load_scenario("tiny", overrides=CASES[request.param])
     return scenario, build_network(scenario, rng=11)
 
 
@@ -92,11 +95,16 @@ def test_exact_marginals_in_every_intermediate_block(case):
 
     blocks = list(zip(*np.nonzero(z), strict=True))
     assert len(blocks) >= 5
+    n_sectors = net.n_sectors
     for i, j in blocks:
         suppliers = np.flatnonzero(net.firm_cell == i)
         buyers = np.flatnonzero(net.firm_cell == j)
         assert_rel(sales[suppliers, j] / z[i, j], share[suppliers])
-        assert_rel(purchases[buyers, i] / z[i, j], share[buyers])
+        if scenario.network.sourcing == "homogeneous":  # every buyer buys each block by its size
+            assert_rel(purchases[buyers, i] / z[i, j], share[buyers])
+        # under any sourcing, a buyer's purchases of an input sector (all origins) follow its size
+        origins = np.arange(i % n_sectors, n_cells, n_sectors)
+        assert_rel(purchases[np.ix_(buyers, origins)].sum(axis=1) / z[origins, j].sum(), share[buyers], rtol=1e-12)
     # no flows outside the table's blocks
     assert np.all(z[sup_cell, buy_cell] > 0)
 

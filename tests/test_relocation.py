@@ -59,7 +59,7 @@ def test_relocation_needs_plants_in_both_cells():
 def test_multinational_keeps_sourcing_from_its_own_plants(sourcing_sigma):
     """Under a tariff on its plants' exports home, intra-firm links lose less share than arm's-length ones."""
     scenario = sim.load_scenario("tiny", overrides={
-        "engine.spare_capacity": 3.0,
+        "engine.spare_capacity": 3.0, "network.sourcing": "homogeneous",  # buyers alike but for ownership
         "tariffs.applied": [{"importer": "US", "exporters": ["MY"], "sectors": ["chips"], "rate": 0.3}],
         "multinationals": [{"name": "USChipCo", "home": "US", "sourcing_sigma": sourcing_sigma,
                             "plants": [{"cell": "MY.chips", "share": 0.5}, {"cell": "US.electronics", "share": 0.5}]}],

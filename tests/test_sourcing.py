@@ -1,0 +1,118 @@
+"""Heterogeneous sourcing (sim/network/sourcing.py): buyers differ, the table holds, seeds matter."""
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.network import build_network
+from sim.network.sourcing import SINGLE_ORIGIN_ROOM, origin_matrix
+
+SCENARIOS = sorted(p.stem for p in (Path(__file__).parents[1] / "configs" / "scenarios").glob("*.yaml"))
+# the network arrays built with rng=1 before heterogeneous sourcing existed (SHA-256 of supplier, buyer, flow,
+# lead and owner arrays): the homogeneous option must reproduce them bit for bit
+HOMOGENEOUS_BUILD = {"tiny": (173, "3cb115ebb655f434"), "us_tariffs_2025": (36388, "fa67c7bebf4d3a1d")}
+
+
+def fingerprint(net) -> str:
+    digest = hashlib.sha256()
+    for array in (net.link_supplier, net.link_buyer, net.link_flow, net.link_lead_steps, net.firm_owner):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.mark.parametrize("name", list(HOMOGENEOUS_BUILD))
+def test_homogeneous_option_is_the_previous_build(name):
+    net = build_network(sim.load_scenario(name, overrides={"network.sourcing": "homogeneous"}), rng=1)
+    assert (net.n_links, fingerprint(net)) == HOMOGENEOUS_BUILD[name]
+    assert fingerprint(build_network(sim.load_scenario(name), rng=1)) != HOMOGENEOUS_BUILD[name][1]
+
+
+def test_origin_matrix_keeps_both_margins_and_draws_single_origin_buyers():
+    rng = np.random.default_rng(5)
+    q = rng.pareto(1.5, 400) + 1
+    q /= q.sum()
+    mix = np.array([0.6, 0.25, 0.1, 0.05])
+    f = origin_matrix(q, mix, single_share=0.4, concentration=2.0, rng=rng)
+    assert (f >= 0).all()
+    np.testing.assert_allclose(f.sum(axis=1), q, rtol=1e-12)
+    np.testing.assert_allclose(f.sum(axis=0), mix, rtol=1e-12)
+    single = (f > 0).sum(axis=1) == 1
+    assert 0.3 < single.mean() <= 0.4 + 0.05  # candidates that do not fit their origin stay diversified
+    for k in range(len(mix)):  # single-origin buyers never take more than the room left in a block
+        assert f[single, k].sum() <= SINGLE_ORIGIN_ROOM * mix[k] + 1e-12
+    # diversified buyers' mixes spread around the cell's mix, less so with a higher concentration
+    spread = {c: np.std(origin_matrix(q, mix, single_share=0.0, concentration=c, rng=np.random.default_rng(6))[:, 0]
+                        / q) for c in (0.5, 50.0)}
+    assert spread[50.0] < 0.5 * spread[0.5]
+
+
+def test_no_single_origin_buyers_when_the_share_is_zero():
+    rng = np.random.default_rng(2)
+    q = np.full(50, 1 / 50)
+    f = origin_matrix(q, np.array([0.5, 0.5]), single_share=0.0, concentration=2.0, rng=rng)
+    assert ((f > 0).sum(axis=1) == 2).all()
+
+
+def _origins_per_slot(net):
+    """Distinct origin economies of each firm's purchases of each input sector, for slots with a choice."""
+    firm = ~net.link_is_final
+    buyer, supplier = net.link_buyer[firm], net.link_supplier[firm]
+    sector = net.firm_sector[supplier]
+    slot = buyer.astype(np.int64) * net.n_sectors + sector
+    pairs = np.unique(np.stack([slot, net.firm_economy[supplier]]), axis=1)
+    return np.bincount(np.unique(pairs[0], return_inverse=True)[1])
+
+
+def test_calibrated_buyers_differ_in_their_origin_mix():
+    hetero = build_network(sim.load_scenario("us_tariffs_2025"), rng=1)
+    homo = build_network(sim.load_scenario("us_tariffs_2025", overrides={"network.sourcing": "homogeneous"}), rng=1)
+    origins, origins_homo = _origins_per_slot(hetero), _origins_per_slot(homo)
+    assert (origins == 1).mean() > (origins_homo == 1).mean() + 0.1  # many more single-origin buyers
+    assert origins.max() > 1
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_shipped_scenario_is_an_exact_steady_state(name):
+    """Leontief identity to 1e-9 and stationarity to 1e-9 over 60 steps, under heterogeneous sourcing."""
+    scenario = sim.load_scenario(name).without_shocks()
+    assert scenario.network.sourcing == "heterogeneous"
+    model = sim.SupplyChainModel(scenario, rng=3)
+    x = scenario.gross_output()
+    np.testing.assert_allclose(model.network.cell_output(), x, rtol=1e-9, atol=1e-15 * x.max())
+    st = model.engine.structure
+    for _ in range(60):
+        model.step()
+    assert np.max(np.abs(model.last_flows.output - st.output0) / st.output0) < 1e-9
+    assert np.max(np.abs(model.engine.state.inventory - st.inventory0) / np.maximum(st.inventory0, 1e-300)) < 1e-9
+
+
+def test_pymrio_table_is_an_exact_steady_state_with_several_firms_per_cell():
+    from sim.validation.theory import pymrio_test_table
+
+    scenario = sim.scenario_from_mrio(pymrio_test_table(), name="pymrio_test", firms_per_cell=5,
+                                      suppliers_per_buyer=2)
+    model = sim.SupplyChainModel(scenario, rng=2)
+    np.testing.assert_allclose(model.network.cell_output(), scenario.gross_output(), rtol=1e-9)
+    assert (_origins_per_slot(model.network) == 1).any()
+    for _ in range(60):
+        model.step()
+    st = model.engine.structure
+    assert np.max(np.abs(model.last_flows.output - st.output0) / st.output0) < 1e-9
+
+
+def _loss(sourcing: str, seed: int) -> float:
+    overrides = {"network.sourcing": sourcing, "network.firms_per_cell": 20,
+                 "capacity_shocks": [{"cells": ["CN.chips"], "share": 0.6, "start_day": 5, "duration_days": 30}],
+                 "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "rate": 0.3, "start_day": 5}]}
+    return sim.run(sim.load_scenario("tiny", overrides=overrides), steps=150, rng=seed).summary()["throughput"][
+        "cumulative_loss_days"]
+
+
+def test_seeds_give_a_spread_only_with_heterogeneous_sourcing():
+    homo = [_loss("homogeneous", seed) for seed in (0, 1, 2)]
+    hetero = [_loss("heterogeneous", seed) for seed in (0, 1, 2)]
+    assert np.ptp(homo) <= 1e-10 * abs(np.mean(homo))
+    assert np.ptp(hetero) > 1e-3 * abs(np.mean(hetero))
