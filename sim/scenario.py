@@ -54,6 +54,8 @@ class SectorConfig(Strict):
     inventory_days: float = Field(30.0, gt=0, description="target input inventory held by buyers, days of use")
     armington_sigma: float = Field(4.0, ge=0, description="elasticity of substitution between suppliers")
     final_demand_elasticity: float = Field(0.5, ge=0, description="price elasticity of final demand")
+    qualification_days: float = Field(
+        180.0, gt=0, description="time for a buyer to qualify a supplier for more than its contracted volume")
     single_origin_share: float = Field(
         0.4, ge=0, le=1, description="heterogeneous sourcing: share of buyers that buy this input from one economy")
     origin_concentration: float = Field(
@@ -115,6 +117,9 @@ class EngineConfig(Strict):
         "supply_line", description="how orders close the inventory gap (docs/model.md, 'Orders')")
     supply_line_weight: float = Field(
         1.0, ge=0, le=1, description="supply_line rule: weight of the goods-in-transit gap against the stock gap")
+    volume_flexibility: float | None = Field(
+        0.25, ge=0, description="share above its baseline volume a link carries before the buyer has qualified the "
+                                "supplier for more (sectors.*.qualification_days); null: no limit")
     target_smoothing_days: float = Field(
         365.0, gt=0, description="supply_line rule: memory of the expected demand stock targets are set for")
     price_adjustment_days: float = Field(30.0, gt=0, description="time for a price to reach unit cost")

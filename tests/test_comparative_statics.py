@@ -19,10 +19,11 @@ SIGNED_GAP_LOSSES = (0.233, 0.277, 0.332)  # cumulative loss of total output, da
 
 
 def tiny_homogeneous():
-    """tiny with every buyer on its cell's mix, the network the figures above were measured on."""
+    """tiny with every buyer on its cell's mix and no volume limits: the model the figures above were measured on."""
     import sim
 
-    return sim.load_scenario("tiny", overrides={"network.sourcing": "homogeneous"}).without_shocks()
+    return sim.load_scenario("tiny", overrides={"network.sourcing": "homogeneous",
+                                                "engine.volume_flexibility": None}).without_shocks()
 
 
 @pytest.fixture(scope="module")

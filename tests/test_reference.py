@@ -14,6 +14,8 @@ STATE = ("price", "expected_demand", "target_output", "share", "fill_rate", "ord
          "in_transit")
 
 SHOCKS_AND_POLICIES = {
+    # short qualification times, so that order limits bind and suppliers get qualified within the run
+    "sectors.materials.qualification_days": 12.0, "sectors.chips.qualification_days": 25.0,
     "capacity_shocks": [{"cells": ["MY.chips"], "share": 0.5, "start_day": 5, "duration_days": 20,
                          "recovery_days": 5}],
     "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": 0.3, "start_day": 3},
@@ -50,7 +52,7 @@ def run_both(overrides, rng, steps=STEPS, ledger=False):
     # (~1e-16) when a slot stops receiving, so they are compared relative to their baseline level there
     floors = {"in_transit": st.segment_sum(st.flow0 * st.lead)}
     worst = dict.fromkeys((*FLOWS, *STATE, "in_transit_by_link"), 0.0)
-    seen = {"blocked": 0.0, "licensed": 0.0, "capacity_lost": 0.0, "tariff": 0.0}
+    seen = {"blocked": 0.0, "licensed": 0.0, "capacity_lost": 0.0, "tariff": 0.0, "held_back": 0.0}
     for _ in range(steps):
         model.step()
         before = ref.state if ledger else None
@@ -70,6 +72,8 @@ def run_both(overrides, rng, steps=STEPS, ledger=False):
         seen["licensed"] = max(seen["licensed"], engine_state.licensing.waiting().sum())
         seen["capacity_lost"] = max(seen["capacity_lost"], 1 - model.policy.capacity.min())
         seen["tariff"] = max(seen["tariff"], flows.tariff_rate.max())
+        wanted = engine_state.slot_orders[engine_state.link_slot] * engine_state.share
+        seen["held_back"] = max(seen["held_back"], float(np.max(wanted - engine_state.orders)))
     return model, ref, worst, seen
 
 
@@ -86,6 +90,11 @@ def test_reference_matches_engine_under_shocks_tariffs_and_controls(rule):
     assert seen["tariff"] == pytest.approx(0.3)
     assert seen["blocked"] == pytest.approx(0.6)
     assert seen["licensed"] > 0
+    # order limits held orders back, and some suppliers were qualified (their limit lifted) during the run
+    st = model.engine.structure
+    assert seen["held_back"] > 0
+    assert (np.isinf(model.engine.state.limit) & np.isfinite(st.limit0)).any()
+    assert np.array_equal(np.isinf(model.engine.state.limit), np.isinf([link.limit for link in ref.links]))
     assert rel(model.engine.state.price, 1.0) > 1e-3  # and the run moved well away from the steady state
     # the reference's dynamic part lives in Mesa agents: one per firm and one per final-demand economy
     assert len(ref.model.agents_by_type[ReferenceFirm]) == model.network.n_firms

@@ -47,6 +47,8 @@ class EngineParams:
     sector_final_elasticity: np.ndarray  # [sectors]
     multinational_sigma: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [multinationals], nan = sector's
     order_rule: int = ORDER_RULES.index("signed_gap")
+    volume_flexibility: float = np.inf  # a link's orders stay within (1 + this) x its baseline flow until qualified
+    sector_qualification_steps: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [sectors]
     supply_line_weight: float = 1.0
     target_smoothing_steps: float = 1.0
 
@@ -68,6 +70,8 @@ class EngineParams:
                 [np.nan if m.sourcing_sigma is None else m.sourcing_sigma for m in scenario.multinationals], dtype=float
             ),
             order_rule=ORDER_RULES.index(e.order_rule),
+            volume_flexibility=np.inf if e.volume_flexibility is None else e.volume_flexibility,
+            sector_qualification_steps=np.array([max(1.0, scenario.steps(s.qualification_days)) for s in sectors]),
             supply_line_weight=e.supply_line_weight,
             target_smoothing_steps=max(1.0, scenario.steps(e.target_smoothing_days)),
         )
@@ -98,6 +102,11 @@ class Policy:
     def neutral(cls, n_economies: int, n_sectors: int, n_firms: int) -> Policy:
         shape = (n_economies, n_economies, n_sectors)
         return cls(np.zeros(shape), np.zeros(shape), np.ones(n_firms))
+
+
+def held_to_limit(wanted: np.ndarray, share: np.ndarray, w0: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Links' orders as `kernels.link_order` places them: held to the limit where the share grew past w0."""
+    return np.where((share > w0) & (wanted > limit), limit, wanted)
 
 
 def index_dtype(n: int) -> type:
@@ -138,6 +147,15 @@ class Structure:
         intra = (supplier_owner >= 0) & (supplier_owner == buyer_owner) & ~np.isnan(own_sigma)
         self.intra_links = np.flatnonzero(intra)
         self.intra_sigma = own_sigma[self.intra_links]
+        # a firm-to-firm link carries up to (1 + volume_flexibility) x its baseline flow until its buyer has
+        # wanted more for the supplier sector's qualification time; final demand and a multinational's own
+        # plants need no qualification
+        own_plant = (supplier_owner >= 0) & (supplier_owner == buyer_owner)
+        qualifying = (buyer < n_firms) & ~own_plant
+        self.limit0 = np.where(qualifying, self.flow0 * (1.0 + params.volume_flexibility), np.inf)
+        qualification = params.sector_qualification_steps if len(params.sector_qualification_steps) else \
+            np.ones(n_sec)
+        self.route_qualification = np.tile(qualification, n_econ * n_econ)  # [route], route order as route_sigma
 
         # slots: links are in canonical order (buyer, supplier sector), so a slot is a contiguous run
         slot_key = buyer * n_sec + supplier_sector
@@ -197,23 +215,28 @@ class State:
     target_output: np.ndarray  # [firms] the output stock targets are set for (supply_line: smoothed expected demand)
     share: np.ndarray  # [links] order share within the slot
     fill_rate: np.ndarray  # [links] smoothed share of orders delivered
+    limit: np.ndarray  # [links] most a link's order may be (inf once the buyer has qualified the supplier)
+    over_limit_steps: np.ndarray  # [links] consecutive steps the buyer wanted more than the limit
     slot_orders: np.ndarray  # [slots] orders placed last step, filled this step, per buyer and input sector
     inventory: np.ndarray  # [firm slots]
     in_transit: np.ndarray  # [slots]
     pipeline: TransitPipeline
     licensing: LicensingQueue
     link_slot: np.ndarray  # [links] slot of each link (static, shared with the structure)
+    w0: np.ndarray  # [links] baseline order shares (static, shared with the structure)
     step: int = 0
 
     @property
     def orders(self) -> np.ndarray:
-        """[links] orders placed last step, filled this step: slot_orders[slot] * share."""
-        return self.slot_orders[self.link_slot] * self.share
+        """[links] orders placed last step, filled this step: slot_orders[slot] * share, within the link's limit
+        where its share grew past the baseline share."""
+        return held_to_limit(self.slot_orders[self.link_slot] * self.share, self.share, self.w0, self.limit)
 
     def copy(self) -> State:
-        arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k != "link_slot"}
+        static = ("link_slot", "w0")
+        arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k not in static}
         return State(**arrays, pipeline=self.pipeline.copy(), licensing=self.licensing.copy(),
-                     link_slot=self.link_slot, step=self.step)
+                     link_slot=self.link_slot, w0=self.w0, step=self.step)
 
     def in_transit_by_link(self) -> np.ndarray:
         """Goods sent and not yet arrived, per link: in the pipeline or waiting for a licence."""
@@ -241,6 +264,10 @@ class StepFlows:
     arrived_group: np.ndarray | None = None  # [arrival groups] arrivals summed by `Engine.arrival_group`
     ordered_links: np.ndarray | None = None  # [links] `ordered`, if given as an array
     ordered_share: np.ndarray | None = None  # [links] else the order shares the orders were placed with
+    w0: np.ndarray | None = None  # [links] baseline order shares
+    limit: np.ndarray | None = None  # [links] and the links' order limits after this step ...
+    qualified: np.ndarray | None = None  # ... less the links qualified in this step (their limit was `qualified_from`)
+    qualified_from: np.ndarray | None = None
     link_slot: np.ndarray | None = None  # [links] and the slot of each link
 
     @property
@@ -248,7 +275,14 @@ class StepFlows:
         """[links] orders that were filled this step (placed last step): the slot's order times the share."""
         if self.ordered_links is not None:
             return self.ordered_links
-        return self.ordered_slot[self.link_slot] * self.ordered_share
+        wanted = self.ordered_slot[self.link_slot] * self.ordered_share
+        if self.limit is None:
+            return wanted
+        limit = self.limit
+        if self.qualified is not None and len(self.qualified):
+            limit = limit.copy()
+            limit[self.qualified] = self.qualified_from
+        return held_to_limit(wanted, self.ordered_share, self.w0, limit)
 
 
 class Engine:
@@ -265,6 +299,8 @@ class Engine:
         self._link_buffers = [tuple(np.empty(n_links) for _ in range(3)) for _ in range(2)]
         self._spare_share = np.empty(n_links)
         self._target = np.empty(n_links)
+        self._qualified = np.empty(n_links, dtype=np.int64)  # links qualified in a step (written only then)
+        self._qualified_from = np.empty(n_links)
         self.arrival_group = np.zeros(0, dtype=np.uint16)
         self.n_arrival_groups = 0
         self.arrival_group_source: np.ndarray | None = None
@@ -284,12 +320,15 @@ class Engine:
             target_output=st.output0.copy(),
             share=st.w0.copy(),
             fill_rate=np.ones(st.n_links),
+            limit=st.limit0.copy(),
+            over_limit_steps=np.zeros(st.n_links, dtype=np.int32),
             slot_orders=st.slot_flow0.copy(),
             inventory=st.inventory0.copy(),
             in_transit=st.segment_sum(st.flow0 * st.lead),
             pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
             licensing=LicensingQueue(st.n_links),
             link_slot=st.slot,
+            w0=st.w0,
         )
 
     def _route_factors(self, policy: Policy) -> None:
@@ -323,8 +362,8 @@ class Engine:
         # 2. prices: landed price of each link and firms' move toward unit cost (with the
         # deliverable orders each supplier received, read from last step's orders in the same sweep)
         slot_price, demand, firm_appeal = np.empty(st.n_slots), np.empty(st.n_firms), np.empty(st.n_firms)
-        kernels.prices_and_demand(slot, supplier, route, s.price, self.route_wedge, s.share, s.slot_orders,
-                                  self.route_open, landed, slot_price, demand)
+        kernels.prices_and_demand(slot, supplier, route, s.price, self.route_wedge, s.share, s.slot_orders, st.w0,
+                                  s.limit, self.route_open, landed, slot_price, demand)
         kernels.prices_toward_cost(st.slot_firm_index, st.coef, slot_price, st.value_added, p.price_adjustment_steps,
                                    s.price, firm_appeal)
         np.power(s.price, -st.firm_sigma, out=firm_appeal)  # numpy's power is ~5x faster than the compiled one
@@ -352,11 +391,12 @@ class Engine:
         pipe = s.pipeline
         ordered_slot = s.slot_orders
         ordered_share, new_share = s.share, self._spare_share
-        kernels.deliver(slot, supplier, route, served, ordered_slot, self.route_open, p.demand_smoothing_steps,
-                        s.fill_rate, shipped, shipped_slot, self._target, inverse_total, p.switching_steps,
-                        st.slot_mixed, pipe.group, pipe.lead_values, st.slot_lead_uniform, ordered_share, new_share,
-                        slot_lead, fused, pipe.row_start(), pipe.buffer, arrived, arrived_slot, self.arrival_group,
-                        arrived_group)
+        n_qualified = kernels.deliver(
+            slot, supplier, route, served, ordered_slot, st.w0, s.limit, s.over_limit_steps, st.route_qualification,
+            self._qualified, self._qualified_from, self.route_open, p.demand_smoothing_steps, s.fill_rate, shipped,
+            shipped_slot, self._target, inverse_total, p.switching_steps, st.slot_mixed, pipe.group, pipe.lead_values,
+            st.slot_lead_uniform, ordered_share, new_share, slot_lead, fused, pipe.row_start(), pipe.buffer, arrived,
+            arrived_slot, self.arrival_group, arrived_group)
         s.share, self._spare_share = new_share, ordered_share
         if fused:
             pipe.turn()
@@ -402,4 +442,8 @@ class Engine:
             arrived_group=arrived_group if self.n_arrival_groups else None,
             ordered_share=ordered_share,
             link_slot=st.slot,
+            w0=st.w0,
+            limit=s.limit,
+            qualified=self._qualified[:n_qualified].copy(),
+            qualified_from=self._qualified_from[:n_qualified].copy(),
         )

@@ -15,14 +15,24 @@ import numpy as np
 from numba import njit
 
 
+@njit(cache=True, nogil=True, inline="always")
+def link_order(wanted, share, w0, limit):
+    """A link's order: what the buyer wants from it, but no more than its limit where its share has grown past
+    its baseline share w0 (the buyer is moving purchases to it: more than the qualified volume waits for
+    qualification)."""
+    if share > w0 and wanted > limit:
+        return limit
+    return wanted
+
+
 @njit(cache=True, nogil=True)
-def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, route_open, landed, slot_price,
-                      demand):
+def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, w0, limit, route_open, landed,
+                      slot_price, demand):
     """Landed price per link, share-weighted price per slot, and deliverable orders per supplier.
 
     landed[l] = price[supplier[l]] * route_wedge[route[l]]; slot_price[s] = sum of share * landed
-    over the slot; demand[f] = sum over the links supplied by firm f of the link's order
-    (slot_orders[slot] * share) times route_open[route] (both sums zeroed first).
+    over the slot; demand[f] = sum over the links supplied by firm f of the link's order (`link_order`)
+    times route_open[route] (both sums zeroed first).
     """
     slot_price[:] = 0.0
     demand[:] = 0.0
@@ -34,7 +44,7 @@ def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_ord
         value = price[firm] * route_wedge[r]
         landed[link] = value
         slot_price[s] += weight * value
-        demand[firm] += slot_orders[s] * weight * route_open[r]
+        demand[firm] += link_order(slot_orders[s] * weight, weight, w0[link], limit[link]) * route_open[r]
 
 
 @njit(cache=True, nogil=True)
@@ -62,12 +72,17 @@ def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intr
 
 
 @njit(cache=True, nogil=True)
-def deliver(slot, supplier, route, served, slot_orders, route_open, smoothing_steps, fill_rate, shipped,
-            shipped_slot, target, inverse_total, switching_steps, mixed, lead_group, leads, uniform_lead, share,
-            new_share, slot_lead, advance, row_start, buffer, arrived, arrived_slot, arrival_group, arrived_group):
-    """Delivery sweep: ship, smooth fill rates, move order shares, and (optionally) advance transit.
+def deliver(slot, supplier, route, served, slot_orders, w0, limit, over_limit, route_qualification, qualified,
+            qualified_from, route_open, smoothing_steps, fill_rate, shipped, shipped_slot, target, inverse_total,
+            switching_steps, mixed, lead_group, leads, uniform_lead, share, new_share, slot_lead, advance, row_start,
+            buffer, arrived, arrived_slot, arrival_group, arrived_group):
+    """Delivery sweep: ship, smooth fill rates, move order shares, qualify suppliers, and (optionally) advance
+    transit. Returns how many links were qualified (their ids and former limits in `qualified`, `qualified_from`).
 
-    Per link, in order: its order from last step (slot_orders[slot] * share); shipped = order *
+    Per link, in order: its order from last step (`link_order`); where it was held to the limit,
+    over_limit counts the steps in a row, and at
+    route_qualification[route] steps the supplier is qualified (limit becomes infinite), else it is
+    reset to 0; shipped = order *
     route_open[route] * served[supplier], summed per slot into shipped_slot; fill_rate moves toward
     route_open * served by 1/smoothing_steps on links with orders; new_share = share moved toward
     target * inverse_total[slot] by 1/switching_steps (slots with inverse_total 0 keep theirs), so
@@ -84,10 +99,23 @@ def deliver(slot, supplier, route, served, slot_orders, route_open, smoothing_st
         arrived_slot[:] = 0.0
         arrived_group[:] = 0.0
     cursor = row_start.copy()
+    n_qualified = 0
     for link in range(len(slot)):
         s = slot[link]
         weight = share[link]
-        order = slot_orders[s] * weight
+        wanted = slot_orders[s] * weight
+        cap = limit[link]
+        order = link_order(wanted, weight, w0[link], cap)
+        if order < wanted:
+            steps = over_limit[link] + 1
+            over_limit[link] = steps
+            if steps >= route_qualification[route[link]]:
+                qualified[n_qualified] = link
+                qualified_from[n_qualified] = cap
+                n_qualified += 1
+                limit[link] = np.inf
+        elif over_limit[link]:
+            over_limit[link] = 0
         is_open = route_open[route[link]]
         rate = served[supplier[link]]
         value = order * is_open * rate
@@ -111,6 +139,7 @@ def deliver(slot, supplier, route, served, slot_orders, route_open, smoothing_st
             arrived_slot[s] += came
             if track:
                 arrived_group[arrival_group[link]] += came
+    return n_qualified
 
 
 @njit(cache=True, nogil=True)

@@ -40,12 +40,12 @@ class ReferenceLink:
         "index", "supplier", "w0", "lead", "sigma", "intra_sigma", "route", "block_route", "tariff0",
         "share", "fill_rate", "orders", "pipeline", "waiting",
         "wedge", "route_appeal", "tariff", "blocked", "open", "licensed_share", "licensed_steps",
-        "landed", "deliverable", "ordered", "shipped", "arrived",
+        "landed", "deliverable", "ordered", "shipped", "arrived", "wanted", "limit", "over_limit", "qualification",
     )
 
     def __init__(self, index: int, supplier: ReferenceFirm, flow0: float, w0: float, lead: int, sigma: float,
                  intra_sigma: float | None, route: tuple[int, int, int], block_route: tuple[int, int, int],
-                 tariff0: float):
+                 tariff0: float, limit: float, qualification: float):
         self.index = index
         self.supplier = supplier
         self.w0 = w0
@@ -57,7 +57,10 @@ class ReferenceLink:
         self.tariff0 = tariff0
         self.share = w0
         self.fill_rate = 1.0
-        self.orders = flow0
+        self.orders = self.wanted = flow0
+        self.limit = limit  # most the order may be until the buyer has qualified the supplier (then inf)
+        self.qualification = qualification  # steps of wanting more than the limit that qualify the supplier
+        self.over_limit = 0
         self.pipeline: deque[float] = deque([flow0] * lead)  # oldest shipment first
         self.waiting: dict[int, list[float]] = {}  # release step -> amounts held for a licence
         self.wedge = self.route_appeal = 1.0
@@ -78,6 +81,21 @@ class ReferenceLink:
         self.open = 1.0 - self.blocked
         self.licensed_share = licensing_share[e][i][s]
         self.licensed_steps = max(1, int(licensing_steps[e][i][s]))
+
+    def place(self, slot_orders: float) -> None:
+        """The link's part of its slot's order, within its limit where its share grew past the baseline share."""
+        self.wanted = slot_orders * self.share
+        held = self.share > self.w0 and self.wanted > self.limit  # moving purchases here: the qualified volume
+        self.orders = self.limit if held else self.wanted
+
+    def qualify(self) -> None:
+        """Count the steps in a row the buyer wanted more than the limit; enough of them qualify the supplier."""
+        if self.orders < self.wanted:
+            self.over_limit += 1
+            if self.over_limit >= self.qualification:
+                self.limit = INF
+        else:
+            self.over_limit = 0
 
     def in_transit(self) -> float:
         """Goods sent and not yet arrived: in the pipeline or waiting for a licence."""
@@ -209,6 +227,7 @@ class ReferenceFirm(_Buyer):
         """Pass 5: ration output over deliverable orders in proportion; ship into transit (or licensing)."""
         served = self.output / self.demand if self.demand > 0 else 0.0
         for link in self.customers:
+            link.qualify()
             shipped = link.deliverable * served
             link.shipped = shipped
             if link.orders > 0:
@@ -262,7 +281,7 @@ class ReferenceFirm(_Buyer):
                 else:
                     slot.orders = max(0.0, need + gap / p.restoration_steps)
             for link in slot.links:
-                link.orders = slot.orders * link.share
+                link.place(slot.orders)
 
 
 class ReferenceConsumer(_Buyer):
@@ -279,7 +298,7 @@ class ReferenceConsumer(_Buyer):
             slot.ordered = slot.orders
             slot.orders = slot.flow0 * math.pow(slot.price, -slot.elasticity)
             for link in slot.links:
-                link.orders = slot.orders * link.share
+                link.place(slot.orders)
 
 
 class _ReferenceModel(mesa.Model):
@@ -334,6 +353,9 @@ class ReferenceEngine:
         lead = network.link_lead_steps.tolist()
         suppliers, buyers = network.link_supplier.tolist(), network.link_buyer.tolist()
         tariff0 = baseline_tariff.tolist()
+        limit0 = st.limit0.tolist()
+        qualification = (params.sector_qualification_steps if len(params.sector_qualification_steps)
+                         else np.ones(st.n_sectors)).tolist()
         self.links: list[ReferenceLink] = []
         for k in range(st.n_links):
             supplier = self.firms[suppliers[k]]
@@ -344,7 +366,8 @@ class ReferenceEngine:
             if supplier.owner >= 0 and b < n_firms and buyer.owner == supplier.owner:
                 intra = own_sigma[supplier.owner]
             link = ReferenceLink(k, supplier, flow0[k], w0[k], lead[k], supplier.sigma, intra,
-                                 (importer, exporter, s), (exporter, importer, s), tariff0[importer][exporter][s])
+                                 (importer, exporter, s), (exporter, importer, s), tariff0[importer][exporter][s],
+                                 limit0[k], qualification[s])
             supplier.customers.append(link)
             self.links.append(link)
 

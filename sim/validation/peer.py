@@ -46,7 +46,8 @@ RULE_DIFFERENCES: tuple[tuple[str, str, str, str], ...] = (
     ("network", "one industry per region-sector, the MRIO itself",
      "one firm per region-sector, one supplier per block: the same table", "none (same baseline output, ratio 1.0)"),
     ("substitution", "`order_type=\"noalt\"`: fixed order shares",
-     "sigma 0 and a switching time of a million days", "none"),
+     "sigma 0, a switching time of a million days, no limit on a supplier's volume (`volume_flexibility: null`)",
+     "none"),
     ("capacity headroom", "overproduction factor between `alpha_base` and `alpha_max`, adjusting over `alpha_tau`",
      "fixed spare capacity", "matched: `alpha_base = alpha_max = 1 + spare capacity`"),
     ("inventory constraint", "production cut when a stock is below `psi x inventory days x A x planned output`",
@@ -159,7 +160,8 @@ def ario_like_scenario(io_system: Any, case: ArioCase, steps: int) -> Scenario:
         sector.update(inventory_days=float(stock_days), armington_sigma=0.0,
                       final_demand_elasticity=0.0, essential=True)
     raw["engine"].update(restoration_days=float(case.restoration_days), spare_capacity=case.spare_capacity,
-                         switching_days=1e6, demand_smoothing_days=1.0, order_rule=case.order_rule)
+                         switching_days=1e6, demand_smoothing_days=1.0, order_rule=case.order_rule,
+                         volume_flexibility=None)
     raw["lead_times"] = {"domestic_days": LEAD_DAYS, "international_days": LEAD_DAYS}
     raw["time"]["steps"] = steps
     raw["capacity_shocks"] = [{"cells": [f"{r}.{sec}" for r, sec in case.cells], "share": case.share,
