@@ -27,6 +27,14 @@ class Recorder:
     def __init__(self, network: SupplyNetwork, engine: Engine, days_per_step: float = 1.0):
         st = engine.structure
         self.engine = engine
+        self.network = network
+        self.days_per_step = days_per_step
+        # firm outcomes (sim.firms): lowest output level, cumulative loss in days of own baseline output, and
+        # the links whose supplier was qualified for more volume (with the step)
+        self.firm_worst_level = np.ones(network.n_firms)
+        self.firm_loss_days = np.zeros(network.n_firms)
+        self.qualified_steps: list[int] = []
+        self.qualified_links: list[np.ndarray] = []
         n_econ, n_sec = network.n_economies, network.n_sectors
         self.n_cells = network.n_cells
         self.firm_cell = network.firm_cell.astype(index_dtype(network.n_cells))
@@ -76,6 +84,12 @@ class Recorder:
 
     def record(self, flows: StepFlows, policy: Policy) -> None:
         st, state = self.engine.structure, self.engine.state
+        level = flows.output / st.output0
+        np.minimum(self.firm_worst_level, level, out=self.firm_worst_level)
+        self.firm_loss_days += (1.0 - level) * self.days_per_step
+        if flows.qualified is not None and len(flows.qualified):
+            self.qualified_steps.append(state.step - 1)
+            self.qualified_links.append(flows.qualified)
         self.rows["tariff"].append(policy.tariff.ravel().copy())
         self.rows["export_block"].append(policy.export_block.ravel().copy())
         g = self.link_group

@@ -71,7 +71,31 @@ def summary_table(summary: dict) -> str:
     if summary.get("tariff_incidence"):
         paid = ", ".join(f"{who} {value:,.0f}" for who, value in summary["tariff_incidence"].items())
         lines.append(f"Who paid the duties ({units}): {paid}")
+    if summary.get("firm_outcomes"):
+        lines += ["", *firm_lines(summary["firm_outcomes"])]
     return "\n".join(lines)
+
+
+def firm_lines(outcomes: dict) -> list[str]:
+    """Firm outcomes in a few lines: worst-point loss quantiles, single-origin against diversified, worst cells."""
+    q = outcomes["worst_loss_pct_quantiles"]
+    lines = ["Firms, output lost at their worst step (% of own baseline): "
+             + ", ".join(f"{k} {v:.1f}" for k, v in q.items())]
+    for key, label in (("all", "all firms"), ("single_origin", "single-origin"), ("diversified", "diversified")):
+        g = outcomes[key]
+        if g["firms"]:
+            lines.append(f"  {label:<14} {g['firms']:>7,} firms: {100 * g['share_losing_over_10pct']:5.1f}% lost "
+                         f">10%, {100 * g['share_losing_over_50pct']:5.1f}% lost >50%; mean loss "
+                         f"{g['mean_loss_days']:.2f} days of own output")
+    worst = ", ".join(f"{c['cell']} ({100 * c['share_losing_over_50pct']:.0f}% of {c['firms']} firms >50%)"
+                      for c in outcomes["worst_cells"][:5] if c["share_losing_over_10pct"] > 0)
+    if worst:
+        lines.append(f"  hardest-hit cells: {worst}")
+    qualified = outcomes["qualified_suppliers"]
+    if qualified["links"]:
+        by = ", ".join(f"{k} {v}" for k, v in qualified["by_exporter"].items())
+        lines.append(f"  suppliers qualified for more volume: {qualified['links']} links (by origin: {by})")
+    return lines
 
 
 def _plot_by(results: Results, by: str, loss: bool, path: Path, title: str, total: bool) -> Path:

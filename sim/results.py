@@ -20,6 +20,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from sim.firms import firm_summary, firm_table, qualified_table
 from sim.metrics import disruption
 from sim.recorder import USES, Recorder
 from sim.scenario import ReportConfig
@@ -48,6 +49,8 @@ class Results:
     # (start_day, duration_days, recovery_days) of the run's capacity shocks (sim.stability.capacity_shocks);
     # None: not known, and the instability warnings then start no earlier than half the run
     capacity_shocks: list[tuple[float, float, float]] | None = None
+    firms: pd.DataFrame | None = None  # one row per firm: sim.firms.firm_table
+    qualified: pd.DataFrame | None = None  # links whose supplier was qualified for more volume: sim.firms
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
@@ -71,6 +74,9 @@ class Results:
             units=units,
             multinationals=list(multinationals or []),
             events=pd.DataFrame(events or [], columns=EVENT_COLUMNS),
+            firms=firm_table(recorder.network, recorder.firm_worst_level, recorder.firm_loss_days),
+            qualified=qualified_table(recorder.network, recorder.qualified_steps, recorder.qualified_links,
+                                      days_per_step),
         )
 
     @property
@@ -210,7 +216,7 @@ class Results:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in
                 ("output", "flows", "prices", "unmet_demand", "tariff_revenue", "inventories", "consumer_prices",
-                 "events", "tariffs", "export_controls")}
+                 "events", "tariffs", "export_controls", "firms", "qualified") if getattr(self, name) is not None}
 
     # -- throughput and disruption --------------------------------------------------------------
     def throughput(self, by: str | None = None, reference: bool = False) -> pd.DataFrame:
@@ -259,8 +265,16 @@ class Results:
                                  for r in self.tariff_incidence().itertuples()
                                  if r.value or r.payer.startswith("multinational")},
             **self._headline(),
+            "firm_outcomes": self.firm_outcomes(),
             "warnings": self.warnings(),
         }
+
+    def firm_outcomes(self) -> dict | None:
+        """Firm-level outcomes (sim.firms.firm_summary): loss quantiles, shares losing > 10% and > 50% at their
+        worst (all firms, single-origin, diversified, worst cells) and qualified suppliers by origin."""
+        if self.firms is None:
+            return None
+        return firm_summary(self.firms, self.qualified)
 
     def warnings(self) -> list[dict]:
         """Instability warnings (sim.stability): undamped oscillation or a shortage spiral in total output

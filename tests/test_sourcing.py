@@ -116,3 +116,15 @@ def test_seeds_give_a_spread_only_with_heterogeneous_sourcing():
     hetero = [_loss("heterogeneous", seed) for seed in (0, 1, 2)]
     assert np.ptp(homo) <= 1e-10 * abs(np.mean(homo))
     assert np.ptp(hetero) > 1e-3 * abs(np.mean(hetero))
+
+
+# the model before firm heterogeneity, the order-rule choice and qualified volumes: us_tariffs_2025 with rng=0
+PREVIOUS_MODEL = {"network.sourcing": "homogeneous", "engine.order_rule": "signed_gap",
+                  "engine.volume_flexibility": None}
+PREVIOUS_THROUGHPUT = {"cumulative_loss_days": 0.7628367457345683, "peak_loss_pct": 0.8596498665957779}
+
+
+def test_the_documented_options_give_the_previous_model_exactly():
+    throughput = sim.run("us_tariffs_2025", overrides=PREVIOUS_MODEL, rng=0).summary()["throughput"]
+    for key, value in PREVIOUS_THROUGHPUT.items():
+        assert throughput[key] == pytest.approx(value, rel=1e-12, abs=0), key
