@@ -276,12 +276,11 @@ def test_compiled_sweeps_add_in_link_order_like_bincount():
     route, route_wedge, route_open = rng.integers(0, 7, 10_000).astype(np.uint16), rng.random(7), rng.random(7)
     landed, slot_price, demand = np.empty(10_000), np.empty(900), np.empty(50)
     limit = np.where(rng.random(10_000) < 0.3, 0.5 * slot_orders[slot] * share, np.inf)  # some orders held back
-    w0 = share * np.where(rng.random(10_000) < 0.5, 0.5, 2.0)  # half the links above their baseline share
-    kernels.prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, w0, limit, route_open,
+    kernels.prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, limit, route_open,
                               landed, slot_price, demand)
     assert np.array_equal(landed, price[supplier] * route_wedge[route])
     assert np.array_equal(slot_price, np.bincount(slot, share * landed, 900))
     wanted = slot_orders[slot] * share
-    orders = np.where(share > w0, np.minimum(wanted, limit), wanted)
+    orders = np.minimum(wanted, limit)
     assert (orders < wanted).any()
     assert np.array_equal(demand, np.bincount(supplier, orders * route_open[route], 50))

@@ -15,9 +15,11 @@ T = np.arange(600.0)
 SHOCK = [{"cells": ["MY.chips"], "share": 0.5, "start_day": 5, "duration_days": 20}]
 # Sterman's classic cause of oscillation: orders that ignore goods in transit (supply-line weight 0),
 # with a quick restoration of the stock gap; on `tiny` this rings for good after the shock
+# (with no limit on a supplier's volume: qualified volumes damp restocking bursts on their own)
 RINGING = {"capacity_shocks": SHOCK, "engine.order_rule": "supply_line", "engine.supply_line_weight": 0,
-           "engine.restoration_days": 3}
+           "engine.restoration_days": 3, "engine.volume_flexibility": None}
 RINGING_SET = ["engine.order_rule=supply_line", "engine.supply_line_weight=0", "engine.restoration_days=3",
+               "engine.volume_flexibility=null",
                "capacity_shocks=[{cells: [MY.chips], share: 0.5, start_day: 5, duration_days: 20}]"]
 
 
@@ -129,7 +131,7 @@ def run_tiny(overrides, steps):
 
 
 def test_damped_shock_on_tiny_gives_no_warning():
-    results, shocks = run_tiny({"capacity_shocks": SHOCK}, steps=365)
+    results, shocks = run_tiny({"capacity_shocks": SHOCK, "engine.volume_flexibility": None}, steps=365)
     level = results.arrays["output"].sum(axis=1) / results.reference("output").sum(axis=1)
     assert level.min() < 0.96 and level.max() > 1.02  # a real shock, with an overshoot that dies out
     assert results.warnings() == [] and results.summary()["warnings"] == []

@@ -8,7 +8,7 @@ import pytest
 import sim
 from sim.engine.core import Engine
 from sim.network import build_network
-from sim.validation import CHECKS, peer, peer_tables, record, theory, write_report
+from sim.validation import CHECKS, firm_level, peer, peer_tables, record, theory, write_report
 from sim.validation.settings import GLOVES, QUICK
 
 pytest.importorskip("boario")
@@ -61,6 +61,15 @@ def test_many_tables_fail_with_the_signed_gap_rule():
     """BoARIO reorders only a positive gap: our signed gap (excess stock cuts orders) breaks the agreement."""
     result = peer_tables.check_boario_tables(QUICK, order_rule="signed_gap")
     assert not result.passed and result.figures["cases failed"] >= 1
+
+
+def test_heterogeneity_check_fails_when_buyers_are_alike():
+    """No single-origin buyers and mixes pinned to the cell's: the heterogeneous draw is the homogeneous one in
+    all but rounding, so replicates stop differing and the check fails."""
+    alike = {f"sectors.{s}.{k}": v for s in ("materials", "chips", "electronics")
+             for k, v in (("single_origin_share", 0.0), ("origin_concentration", 1e12))}
+    result = firm_level.check_heterogeneity(QUICK, cases=firm_level.CASES[:1], overrides=alike)
+    assert not result.passed and result.table["heterogeneous spread"].max() < firm_level.HETEROGENEOUS_SPREAD
 
 
 def test_random_tables_balance():

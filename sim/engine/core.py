@@ -104,11 +104,6 @@ class Policy:
         return cls(np.zeros(shape), np.zeros(shape), np.ones(n_firms))
 
 
-def held_to_limit(wanted: np.ndarray, share: np.ndarray, w0: np.ndarray, limit: np.ndarray) -> np.ndarray:
-    """Links' orders as `kernels.link_order` places them: held to the limit where the share grew past w0."""
-    return np.where((share > w0) & (wanted > limit), limit, wanted)
-
-
 def index_dtype(n: int) -> type:
     """The narrowest unsigned integer type that indexes `n` items."""
     return np.uint16 if n <= 2**16 else np.uint32 if n <= 2**32 else np.uint64
@@ -223,20 +218,17 @@ class State:
     pipeline: TransitPipeline
     licensing: LicensingQueue
     link_slot: np.ndarray  # [links] slot of each link (static, shared with the structure)
-    w0: np.ndarray  # [links] baseline order shares (static, shared with the structure)
     step: int = 0
 
     @property
     def orders(self) -> np.ndarray:
-        """[links] orders placed last step, filled this step: slot_orders[slot] * share, within the link's limit
-        where its share grew past the baseline share."""
-        return held_to_limit(self.slot_orders[self.link_slot] * self.share, self.share, self.w0, self.limit)
+        """[links] orders placed last step, filled this step: slot_orders[slot] * share, within the link's limit."""
+        return np.minimum(self.slot_orders[self.link_slot] * self.share, self.limit)
 
     def copy(self) -> State:
-        static = ("link_slot", "w0")
-        arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k not in static}
+        arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k != "link_slot"}
         return State(**arrays, pipeline=self.pipeline.copy(), licensing=self.licensing.copy(),
-                     link_slot=self.link_slot, w0=self.w0, step=self.step)
+                     link_slot=self.link_slot, step=self.step)
 
     def in_transit_by_link(self) -> np.ndarray:
         """Goods sent and not yet arrived, per link: in the pipeline or waiting for a licence."""
@@ -264,7 +256,6 @@ class StepFlows:
     arrived_group: np.ndarray | None = None  # [arrival groups] arrivals summed by `Engine.arrival_group`
     ordered_links: np.ndarray | None = None  # [links] `ordered`, if given as an array
     ordered_share: np.ndarray | None = None  # [links] else the order shares the orders were placed with
-    w0: np.ndarray | None = None  # [links] baseline order shares
     limit: np.ndarray | None = None  # [links] and the links' order limits after this step ...
     qualified: np.ndarray | None = None  # ... less the links qualified in this step (their limit was `qualified_from`)
     qualified_from: np.ndarray | None = None
@@ -282,7 +273,7 @@ class StepFlows:
         if self.qualified is not None and len(self.qualified):
             limit = limit.copy()
             limit[self.qualified] = self.qualified_from
-        return held_to_limit(wanted, self.ordered_share, self.w0, limit)
+        return np.minimum(wanted, limit)
 
 
 class Engine:
@@ -328,7 +319,6 @@ class Engine:
             pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
             licensing=LicensingQueue(st.n_links),
             link_slot=st.slot,
-            w0=st.w0,
         )
 
     def _route_factors(self, policy: Policy) -> None:
@@ -362,8 +352,8 @@ class Engine:
         # 2. prices: landed price of each link and firms' move toward unit cost (with the
         # deliverable orders each supplier received, read from last step's orders in the same sweep)
         slot_price, demand, firm_appeal = np.empty(st.n_slots), np.empty(st.n_firms), np.empty(st.n_firms)
-        kernels.prices_and_demand(slot, supplier, route, s.price, self.route_wedge, s.share, s.slot_orders, st.w0,
-                                  s.limit, self.route_open, landed, slot_price, demand)
+        kernels.prices_and_demand(slot, supplier, route, s.price, self.route_wedge, s.share, s.slot_orders, s.limit,
+                                  self.route_open, landed, slot_price, demand)
         kernels.prices_toward_cost(st.slot_firm_index, st.coef, slot_price, st.value_added, p.price_adjustment_steps,
                                    s.price, firm_appeal)
         np.power(s.price, -st.firm_sigma, out=firm_appeal)  # numpy's power is ~5x faster than the compiled one
@@ -392,7 +382,7 @@ class Engine:
         ordered_slot = s.slot_orders
         ordered_share, new_share = s.share, self._spare_share
         n_qualified = kernels.deliver(
-            slot, supplier, route, served, ordered_slot, st.w0, s.limit, s.over_limit_steps, st.route_qualification,
+            slot, supplier, route, served, ordered_slot, s.limit, s.over_limit_steps, st.route_qualification,
             self._qualified, self._qualified_from, self.route_open, p.demand_smoothing_steps, s.fill_rate, shipped,
             shipped_slot, self._target, inverse_total, p.switching_steps, st.slot_mixed, pipe.group, pipe.lead_values,
             st.slot_lead_uniform, ordered_share, new_share, slot_lead, fused, pipe.row_start(), pipe.buffer, arrived,
@@ -442,7 +432,6 @@ class Engine:
             arrived_group=arrived_group if self.n_arrival_groups else None,
             ordered_share=ordered_share,
             link_slot=st.slot,
-            w0=st.w0,
             limit=s.limit,
             qualified=self._qualified[:n_qualified].copy(),
             qualified_from=self._qualified_from[:n_qualified].copy(),

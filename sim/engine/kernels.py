@@ -15,24 +15,14 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True, inline="always")
-def link_order(wanted, share, w0, limit):
-    """A link's order: what the buyer wants from it, but no more than its limit where its share has grown past
-    its baseline share w0 (the buyer is moving purchases to it: more than the qualified volume waits for
-    qualification)."""
-    if share > w0 and wanted > limit:
-        return limit
-    return wanted
-
-
 @njit(cache=True, nogil=True)
-def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, w0, limit, route_open, landed,
+def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, limit, route_open, landed,
                       slot_price, demand):
     """Landed price per link, share-weighted price per slot, and deliverable orders per supplier.
 
     landed[l] = price[supplier[l]] * route_wedge[route[l]]; slot_price[s] = sum of share * landed
-    over the slot; demand[f] = sum over the links supplied by firm f of the link's order (`link_order`)
-    times route_open[route] (both sums zeroed first).
+    over the slot; demand[f] = sum over the links supplied by firm f of the link's order,
+    min(slot_orders[slot] * share, limit), times route_open[route] (both sums zeroed first).
     """
     slot_price[:] = 0.0
     demand[:] = 0.0
@@ -44,7 +34,7 @@ def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_ord
         value = price[firm] * route_wedge[r]
         landed[link] = value
         slot_price[s] += weight * value
-        demand[firm] += link_order(slot_orders[s] * weight, weight, w0[link], limit[link]) * route_open[r]
+        demand[firm] += min(slot_orders[s] * weight, limit[link]) * route_open[r]
 
 
 @njit(cache=True, nogil=True)
@@ -72,15 +62,15 @@ def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intr
 
 
 @njit(cache=True, nogil=True)
-def deliver(slot, supplier, route, served, slot_orders, w0, limit, over_limit, route_qualification, qualified,
+def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route_qualification, qualified,
             qualified_from, route_open, smoothing_steps, fill_rate, shipped, shipped_slot, target, inverse_total,
             switching_steps, mixed, lead_group, leads, uniform_lead, share, new_share, slot_lead, advance, row_start,
             buffer, arrived, arrived_slot, arrival_group, arrived_group):
     """Delivery sweep: ship, smooth fill rates, move order shares, qualify suppliers, and (optionally) advance
     transit. Returns how many links were qualified (their ids and former limits in `qualified`, `qualified_from`).
 
-    Per link, in order: its order from last step (`link_order`); where it was held to the limit,
-    over_limit counts the steps in a row, and at
+    Per link, in order: its order from last step, min(slot_orders[slot] * share, limit); where it was
+    held to the limit, over_limit counts the steps in a row, and at
     route_qualification[route] steps the supplier is qualified (limit becomes infinite), else it is
     reset to 0; shipped = order *
     route_open[route] * served[supplier], summed per slot into shipped_slot; fill_rate moves toward
@@ -103,10 +93,10 @@ def deliver(slot, supplier, route, served, slot_orders, w0, limit, over_limit, r
     for link in range(len(slot)):
         s = slot[link]
         weight = share[link]
-        wanted = slot_orders[s] * weight
+        order = slot_orders[s] * weight
         cap = limit[link]
-        order = link_order(wanted, weight, w0[link], cap)
-        if order < wanted:
+        if order > cap:
+            order = cap
             steps = over_limit[link] + 1
             over_limit[link] = steps
             if steps >= route_qualification[route[link]]:

@@ -83,10 +83,9 @@ class ReferenceLink:
         self.licensed_steps = max(1, int(licensing_steps[e][i][s]))
 
     def place(self, slot_orders: float) -> None:
-        """The link's part of its slot's order, within its limit where its share grew past the baseline share."""
+        """The link's part of its slot's order, within its limit."""
         self.wanted = slot_orders * self.share
-        held = self.share > self.w0 and self.wanted > self.limit  # moving purchases here: the qualified volume
-        self.orders = self.limit if held else self.wanted
+        self.orders = min(self.wanted, self.limit)
 
     def qualify(self) -> None:
         """Count the steps in a row the buyer wanted more than the limit; enough of them qualify the supplier."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.validation import peer, peer_tables, record, statics, theory
+from sim.validation import firm_level, peer, peer_tables, record, statics, theory
 from sim.validation.result import CheckResult
 from sim.validation.settings import FULL, QUICK, Size
 
@@ -20,6 +20,7 @@ CHECKS: tuple[Check, ...] = (
     theory.check_armington,
     theory.check_ledger,
     statics.check_comparative_statics,
+    firm_level.check_heterogeneity,
     peer.check_boario,
     peer_tables.check_boario_tables,
     peer.check_boario_stress,
