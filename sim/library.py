@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.headline import diversion_table, indicator_table, plot_indicators
@@ -76,12 +77,51 @@ def _sectors(names: str) -> str:
     return ",".join(names) if len(names) <= 4 else f"{len(names)} sectors incl. {','.join(names[:2])}, …"
 
 
+CUTOFF_SCENARIO, CUTOFF_WINDOW_DAYS = "rare_earth_cutoff", 60
+CUTOFF = ("CN", "US", ("rare_earth_processing", "magnets"))  # exporter, importer, sectors cut off
+
+
+def resourcing(results: Results, window_days: float = CUTOFF_WINDOW_DAYS) -> pd.DataFrame:
+    """After the cut-off: deliveries to the importer's firms from each other origin against the baseline run,
+    sector by sector, as the mean over the window and the largest day (both x baseline)."""
+    exporter, importer, sectors = CUTOFF
+    e, i = results.economies.index(exporter), results.economies.index(importer)
+    block = results.arrays["export_block"].reshape(results.steps, len(results.economies), len(results.economies),
+                                                   len(results.sectors))
+    g = results.groups
+    rows = []
+    for sector in sectors:
+        k = results.sectors.index(sector)
+        cut = np.flatnonzero(block[:, e, i, k] >= 1.0)
+        if not len(cut):
+            continue
+        window = slice(int(cut[0]), int(cut[0] + window_days / results.days_per_step))
+        for origin, name in enumerate(results.economies):
+            chosen = (g["exporter"] == origin) & (g["importer"] == i) & (g["sector"] == k) & (g["use"] == 0)
+            if origin in (e, i) or not chosen.any():
+                continue
+            run_, ref = (x[window][:, chosen].sum(axis=1) for x in (results.arrays["delivered"],
+                                                                    results.reference("delivered")))
+            if ref.sum() > 0:
+                rows.append({"sector": sector, "origin": name, "mean": run_.sum() / ref.sum(),
+                             "largest day": float(np.max(run_ / ref))})
+    return pd.DataFrame(rows, columns=["sector", "origin", "mean", "largest day"])
+
+
+def resourcing_lines(table: pd.DataFrame) -> list[str]:
+    _, importer, _ = CUTOFF
+    lines = [f"| {importer} firms' purchases of | origin | mean over {CUTOFF_WINDOW_DAYS:g} days (x baseline) | "
+             "largest day (x baseline) |", "|---|---|---:|---:|"]
+    return lines + [f"| {sector} | {origin} | {mean:.2f} | {largest:.2f} |"
+                    for sector, origin, mean, largest in table.itertuples(index=False)]
+
+
 def write_library(path: Path, names: tuple[str, ...] = LIBRARY, steps: int | None = None) -> Path:
     """Run every scenario, write the Markdown page at `path` and its figures beside it."""
     path = Path(path)
     figures = path.parent / "figures"
     figures.mkdir(parents=True, exist_ok=True)
-    rows, default, timings = [], None, []
+    rows, default, cutoff, timings = [], None, None, []
     for name in names:
         started = time.perf_counter()
         results = run(name, steps=steps)
@@ -90,6 +130,8 @@ def write_library(path: Path, names: tuple[str, ...] = LIBRARY, steps: int | Non
         plot_indicators(results, results.report, figures / f"scenario_{name}.png")
         if name == DEFAULT_SCENARIO:
             default = results
+        if name == CUTOFF_SCENARIO:
+            cutoff = results
         print(f"{name}: {timings[-1]:.1f} s", file=sys.stderr)
     table = pd.DataFrame(rows).set_index("scenario").T
     lines = [
@@ -109,6 +151,14 @@ def write_library(path: Path, names: tuple[str, ...] = LIBRARY, steps: int | Non
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "## Headline indicators over time", ""]
     lines += [f"![{name}](figures/scenario_{name}.png)" for name in names]
+    if cutoff is not None:
+        lines += ["", f"## Re-sourcing after the rare-earth cut-off ({CUTOFF_SCENARIO})", "",
+                  f"Deliveries from each other origin to US firms in the {CUTOFF_WINDOW_DAYS} days after China's "
+                  "cut-off, against the baseline run. A US buyer takes at most 1 + `engine.volume_flexibility` "
+                  "times its usual volume from a supplier it already buys from until it has qualified that "
+                  "supplier for more (`qualification_days`: 365 for rare earths, 270 for magnets), and the "
+                  "suppliers' spare capacity bounds the rest.", ""]
+        lines += resourcing_lines(resourcing(cutoff))
     if default is not None:
         lines += ["", f"## The story of the default run ({DEFAULT_SCENARIO}), from its event log", ""]
         lines += story(default)

@@ -136,6 +136,12 @@ def test_rare_earth_cutoff_starves_us_auto_makers_and_lifts_malaysian_refining()
     flexibility = sim.load_scenario("rare_earth_cutoff").engine.volume_flexibility
     # both the licensing squeeze and the cut-off send US buyers to Malaysia, up to the volume they have qualified
     assert 1.05 < _level(licensed, my_refining) <= _level(cut, my_refining) <= 1 + flexibility + 1e-9
+    # in the 60 days after the cut-off no origin delivers more than the qualified volume on any day
+    from sim.library import resourcing
+
+    table = resourcing(cut)
+    assert set(table["sector"]) == {"rare_earth_processing", "magnets"} and "MY" in set(table["origin"])
+    assert table["largest day"].max() <= 1 + flexibility + 1e-9 < 1.3
 
 
 def test_library_page_is_generated(tmp_path):
