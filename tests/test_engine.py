@@ -144,7 +144,8 @@ def test_tariff_shifts_purchases_to_other_origins():
 def test_armington_shares_follow_ces(sigma, rate):
     """With capacity slack, long-run shares = share0 (1+tau)^-sigma, renormalised, within 1%."""
     res = sim.run("tiny", steps=700, overrides={
-        "network.sourcing": "homogeneous", "engine.spare_capacity": 3.0, "sectors.chips.armington_sigma": sigma,
+        "network.sourcing": "homogeneous", "engine.volume_flexibility": None, "engine.spare_capacity": 3.0,
+        "sectors.chips.armington_sigma": sigma,
         "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": rate}]})
     share0 = _import_shares(res.baseline, "US", "chips")
     wedge = np.ones(3)
@@ -157,7 +158,7 @@ def test_armington_shares_follow_ces(sigma, rate):
 def test_armington_holds_buyer_by_buyer_under_heterogeneous_sourcing():
     """Each buyer's own origin shares move by its CES law: share0_j (1+tau)^-sigma, renormalised per buyer."""
     sigma, rate = 4.0, 0.25
-    scenario = tiny(**{"network.firms_per_cell": 20, "engine.spare_capacity": 3.0,
+    scenario = tiny(**{"network.firms_per_cell": 20, "engine.spare_capacity": 3.0, "engine.volume_flexibility": None,
                        "sectors.chips.armington_sigma": sigma,
                        "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"],
                                             "rate": rate}]})

@@ -157,8 +157,10 @@ def armington_shares(sigma: float, rate: float, steps: int, overrides: Mapping[s
                      ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Baseline, simulated and CES-formula shares of the importer's intermediate purchases by origin."""
     # the CES law at sector level is that of buyers sharing the cell's mix: the homogeneous draw (under
-    # heterogeneous sourcing it holds buyer by buyer, tests/test_engine.py)
-    settings = {"network.sourcing": "homogeneous", "engine.spare_capacity": 3.0, "engine.switching_days": 20.0,
+    # heterogeneous sourcing it holds buyer by buyer, tests/test_engine.py); slack means spare capacity and no
+    # limit on the volume a buyer moves to a supplier
+    settings = {"network.sourcing": "homogeneous", "engine.volume_flexibility": None, "engine.spare_capacity": 3.0,
+                "engine.switching_days": 20.0,
                 f"sectors.{ARMINGTON_SECTOR}.armington_sigma": sigma,
                 "tariffs.applied": [{"importer": IMPORTER, "exporters": [TAXED_ORIGIN], "sectors": [ARMINGTON_SECTOR],
                                      "rate": rate}]}
