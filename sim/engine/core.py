@@ -4,8 +4,9 @@
 `State` holds what does (prices, order shares, inventories, orders, goods in transit).
 `Engine.step(policy)` runs one step as a fixed sequence of passes: prices with tariff pass-through,
 CES substitution of order shares, Leontief production under capacity and inventories, proportional
-rationing of output over orders, transit with lead times, inventory use, and inventory-restoring
-orders. The passes over links are compiled sweeps (`sim.engine.kernels`): three per step, each
+rationing of output over orders (each link's order within its qualified volume), transit with lead
+times, inventory use, and orders that close the inventory gap by the scenario's order rule
+(`ORDER_RULES`). The passes over links are compiled sweeps (`sim.engine.kernels`): three per step, each
 reading a link's arrays once, with tariff wedges, export controls and CES route factors looked up
 per route (importer, exporter, sector) rather than stored per link, narrow unsigned indices, and
 link buffers reused from step to step. No Python loop runs over firms or links.

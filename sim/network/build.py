@@ -7,8 +7,10 @@ random order on [0, 1], each taking an interval as long as its size share; every
 supplier's and a buyer's interval becomes a link carrying that overlap of the block's flow.
 Each supplier's sales and each buyer's purchases in the block therefore add up to its share of
 the block exactly, and large firms get many partners. `suppliers_per_buyer` such couplings are
-averaged, which keeps the marginals and gives each buyer several suppliers per block. Shares are
-held as integers (quanta of 2**-50) so the marginals are exact, not merely close.
+averaged, which keeps the marginals and gives each buyer several suppliers per block. Which buyer
+takes how much of a block is its size share (`network.sourcing: homogeneous`) or its own origin mix
+(`heterogeneous`, `sim.network.sourcing`). Shares are held as integers (quanta of 2**-50) so the
+marginals are exact, not merely close.
 """
 
 from __future__ import annotations
