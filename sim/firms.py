@@ -42,15 +42,17 @@ def single_origin(network: SupplyNetwork) -> np.ndarray:
     return single
 
 
-def firm_table(network: SupplyNetwork, worst_level: np.ndarray, loss_days: np.ndarray) -> pd.DataFrame:
-    """One row per firm: where it is, who owns it, whether it is single-origin, and how it fared."""
+def firm_table(network: SupplyNetwork, worst_level: np.ndarray, loss_days: np.ndarray,
+               single: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per firm: where it is, who owns it, whether it is single-origin (`single`, computed from the
+    network when not given), and how it fared."""
     owners = np.array([*network.multinationals, ""], dtype=object)
     return pd.DataFrame({
         "firm": np.arange(network.n_firms),
         "economy": pd.Categorical.from_codes(network.firm_economy, network.economies),
         "sector": pd.Categorical.from_codes(network.firm_sector, network.sectors),
         "owner": owners[network.firm_owner],
-        "single_origin": single_origin(network),
+        "single_origin": single_origin(network) if single is None else single,
         "baseline_output": network.firm_output,
         "worst_loss_pct": 100.0 * (1.0 - worst_level),
         "loss_days": loss_days,

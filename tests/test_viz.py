@@ -202,6 +202,18 @@ def test_step_advances_the_model_and_redraws(page):
     rc.find(v.Html, children=[f"step 2 of {first.config.time.steps}, day 2 (2025-01-03)"]).assert_single()
 
 
+def test_firm_panel_shows_how_firms_fared_so_far(page):
+    model, rc = page
+    for _ in range(3):
+        _button(rc, "Step").click()
+    from sim.viz.components import firm_outcome_lines
+
+    lines = firm_outcome_lines(model.value)
+    assert lines[0].startswith("Firms, output lost at their worst step") and any("diversified" in x for x in lines)
+    for line in lines:
+        rc.find(v.Html, children=[line]).assert_single()
+
+
 def test_reset_applies_the_parameters(page):
     model, rc = page
     first = model.value

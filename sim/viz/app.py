@@ -18,6 +18,7 @@ from mesa.visualization import SolaraViz  # noqa: E402
 
 from sim.viz.components import (  # noqa: E402
     DisruptionPanel,
+    FirmPanel,
     NetworkPanel,
     PolicyPanel,
     PricePanel,
@@ -34,6 +35,7 @@ PANELS = [
     (DisruptionPanel, 0),
     (PolicyPanel, 0),
     (PricePanel, 0),
+    (FirmPanel, 0),
 ]
 
 

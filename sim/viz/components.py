@@ -15,7 +15,9 @@ import pandas as pd
 import reacton.ipywidgets as rw
 import solara
 
+from sim.firms import firm_summary, firm_table, qualified_table, single_origin
 from sim.model import SupplyChainModel
+from sim.report import firm_lines
 from sim.viz import series
 from sim.viz.lineplot import Panels, line_png
 from sim.viz.network_view import network_png
@@ -100,6 +102,25 @@ def EventLog(model: SupplyChainModel):
                     style={"max-height": "150px", "overflow": "auto", "font-size": "11px"})
     else:
         solara.Text("No policy action yet.")
+
+
+def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
+    """How the firms have fared so far (sim.firms), as the lines `sim run` prints; the single-origin flags are
+    computed once per model."""
+    recorder, network = model.recorder, model.network
+    single = getattr(model, "_single_origin", None)
+    if single is None:
+        single = model._single_origin = single_origin(network)
+    table = firm_table(network, recorder.firm_worst_level, recorder.firm_loss_days, single)
+    qualified = qualified_table(network, recorder.qualified_steps, recorder.qualified_links, model.days_per_step)
+    return firm_lines(firm_summary(table, qualified))
+
+
+def FirmPanel(model: SupplyChainModel):
+    """The distribution of firm losses so far: quantiles, single-origin against diversified firms, worst cells."""
+    with solara.Column(classes=["sim-panel-firms"]):
+        for i, line in enumerate(firm_outcome_lines(model)):
+            solara.Text(line, style={"font-weight": "bold"} if i == 0 else {"font-size": "12px"})
 
 
 def _date(model: SupplyChainModel) -> str:
