@@ -36,6 +36,7 @@ if not CHROMIUM.exists():
 from PIL import Image  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
 @pytest.fixture
@@ -71,9 +72,22 @@ def server(tmp_path):
                 proc.wait()
 
 
+def _picture(page: Page, name: str, tries: int = 5) -> bytes:
+    """One panel's image, as the browser shows it (pixels); the page may swap the image element for a new one
+    while it is being captured (a redraw), so a capture of a detached element is taken again."""
+    for attempt in range(tries):
+        try:
+            return page.locator(f".sim-panel-{name} img").screenshot()
+        except PlaywrightError as error:
+            if "not attached" not in str(error) or attempt == tries - 1:
+                raise
+            page.wait_for_timeout(250)
+    raise AssertionError("unreachable")
+
+
 def _pictures(page: Page) -> dict[str, bytes]:
     """Each panel's image, as the browser shows it (pixels)."""
-    return {name: page.locator(f".sim-panel-{name} img").screenshot() for name in PANELS}
+    return {name: _picture(page, name) for name in PANELS}
 
 
 def _body(png: bytes) -> bytes:

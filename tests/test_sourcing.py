@@ -8,7 +8,7 @@ import pytest
 
 import sim
 from sim.network import build_network
-from sim.network.sourcing import SINGLE_ORIGIN_ROOM, origin_matrix
+from sim.network.sourcing import MIN_ORIGIN_SHARE, SINGLE_ORIGIN_ROOM, origin_matrix
 
 SCENARIOS = sorted(p.stem for p in (Path(__file__).parents[1] / "configs" / "scenarios").glob("*.yaml"))
 # the network arrays built with rng=1 before heterogeneous sourcing existed (SHA-256 of supplier, buyer, flow,
@@ -52,8 +52,14 @@ def test_origin_matrix_keeps_both_margins_and_draws_single_origin_buyers():
 def test_no_single_origin_buyers_when_the_share_is_zero():
     rng = np.random.default_rng(2)
     q = np.full(50, 1 / 50)
-    f = origin_matrix(q, np.array([0.5, 0.5]), single_share=0.0, concentration=2.0, rng=rng)
+    f = origin_matrix(q, np.array([0.5, 0.5]), single_share=0.0, concentration=50.0, rng=rng)
     assert ((f > 0).sum(axis=1) == 2).all()
+    # a dispersed mix drops the origins under 1% of a buyer's purchases, and the margins still hold
+    g = origin_matrix(q, np.array([0.9, 0.05, 0.05]), single_share=0.0, concentration=2.0, rng=rng)
+    share = g / q[:, None]
+    assert ((share == 0) | (share >= MIN_ORIGIN_SHARE * 0.5)).all() and (share == 0).any()
+    np.testing.assert_allclose(g.sum(axis=0), [0.9, 0.05, 0.05], rtol=1e-12)
+    np.testing.assert_allclose(g.sum(axis=1), q, rtol=1e-12)
 
 
 def _origins_per_slot(net):

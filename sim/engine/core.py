@@ -148,7 +148,8 @@ class Structure:
         # plants need no qualification
         own_plant = (supplier_owner >= 0) & (supplier_owner == buyer_owner)
         qualifying = (buyer < n_firms) & ~own_plant
-        self.limit0 = np.where(qualifying, self.flow0 * (1.0 + params.volume_flexibility), np.inf)
+        limited = qualifying & np.isfinite(params.volume_flexibility)
+        self.limit0 = np.where(limited, self.flow0 * (1.0 + min(params.volume_flexibility, 1e300)), np.inf)
         qualification = params.sector_qualification_steps if len(params.sector_qualification_steps) else \
             np.ones(n_sec)
         self.route_qualification = np.tile(qualification, n_econ * n_econ)  # [route], route order as route_sigma

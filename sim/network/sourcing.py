@@ -9,9 +9,10 @@ are the cell's origin mix m_k = Z[k, b] / sum_k Z[k, b]. The homogeneous draw is
    draws its origin with probability m_k; in random order, a candidate is single-origin if the
    single-origin buyers of its origin then take at most `SINGLE_ORIGIN_ROOM` (90%) of that origin's
    block, else it stays diversified (so a small origin cannot be claimed by one large buyer);
-2. every other buyer draws a mix from a Dirichlet with parameters `origin_concentration` x m_k
-   (floored at `FLOOR`), so small origins supply few buyers and the spread around m shrinks as the
-   concentration grows (variance m_k (1 - m_k) / (concentration + 1));
+2. every other buyer draws a mix from a Dirichlet with parameters `origin_concentration` x m_k, so
+   small origins supply few buyers and the spread around m shrinks as the concentration grows
+   (variance m_k (1 - m_k) / (concentration + 1)); origins below `MIN_ORIGIN_SHARE` (1%) of a buyer's
+   mix are dropped (each buyer keeps its largest origin, each origin its largest buyer);
 3. iterative proportional fitting scales the diversified rows to their shares q_j and to what the
    single-origin buyers leave of each origin's block, to 1e-14.
 
@@ -27,7 +28,8 @@ import numpy as np
 from sim.network.quanta import QUANTA, to_quanta
 
 SINGLE_ORIGIN_ROOM = 0.9
-FLOOR = 1e-9
+MIN_ORIGIN_SHARE = 0.01
+FLOOR = 1e-9  # if fitting the thinned pattern fails, every origin is kept at this floor instead
 FIT_TOLERANCE = 1e-14
 MAX_FIT_ITERATIONS = 10_000
 
@@ -54,14 +56,26 @@ def origin_matrix(q: np.ndarray, mix: np.ndarray, single_share: float, concentra
     residual = mix - f.sum(axis=0)  # >= (1 - room) * mix > 0
     diversified = ~single  # not empty: single-origin buyers hold at most 90% of the total
     rows = q[diversified]
-    m = rows[:, None] * np.maximum(rng.dirichlet(concentration * mix, size=len(rows)), FLOOR)
-    for _ in range(MAX_FIT_ITERATIONS):
-        m *= residual / m.sum(axis=0)
-        m *= (rows / m.sum(axis=1))[:, None]
-        if np.max(np.abs(m.sum(axis=0) - residual) / residual) < FIT_TOLERANCE:
-            break
+    draw = np.maximum(rng.dirichlet(concentration * mix, size=len(rows)), FLOOR)
+    kept = draw >= MIN_ORIGIN_SHARE
+    kept[np.arange(len(rows)), np.argmax(draw, axis=1)] = True
+    kept[np.argmax(draw, axis=0), np.arange(k)] = True
+    m = _fit(rows[:, None] * np.where(kept, draw, 0.0), rows, residual)
+    if m is None:  # the thinned pattern cannot carry both margins: keep every origin
+        m = _fit(rows[:, None] * draw, rows, residual)
     f[diversified] = m
     return f
+
+
+def _fit(m: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray | None:
+    """Iterative proportional fitting of m to row sums `rows` and column sums `columns` (None if it does not
+    converge to FIT_TOLERANCE)."""
+    for _ in range(MAX_FIT_ITERATIONS):
+        m *= columns / m.sum(axis=0)
+        m *= (rows / m.sum(axis=1))[:, None]
+        if np.max(np.abs(m.sum(axis=0) - columns) / columns) < FIT_TOLERANCE:
+            return m
+    return None
 
 
 def block_buyers(sup_cells: np.ndarray, buy_cells: np.ndarray, values: np.ndarray, buyer_quanta: list[np.ndarray],
