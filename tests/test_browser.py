@@ -34,9 +34,9 @@ if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (install it with: apt-get install -y chromium)", allow_module_level=True)
 
 from PIL import Image  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
-from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 
 
 @pytest.fixture
