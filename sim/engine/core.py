@@ -150,9 +150,9 @@ class Structure:
         qualifying = (buyer < n_firms) & ~own_plant
         limited = qualifying & np.isfinite(params.volume_flexibility)
         self.limit0 = np.where(limited, self.flow0 * (1.0 + min(params.volume_flexibility, 1e300)), np.inf)
-        qualification = params.sector_qualification_steps if len(params.sector_qualification_steps) else \
-            np.ones(n_sec)
-        self.route_qualification = np.tile(qualification, n_econ * n_econ)  # [route], route order as route_sigma
+        given = params.sector_qualification_steps
+        self.sector_qualification = given if len(given) else np.ones(n_sec)  # [sectors] steps to qualify
+        self.route_qualification = np.tile(self.sector_qualification, n_econ * n_econ)  # [route], as route_sigma
 
         # slots: links are in canonical order (buyer, supplier sector), so a slot is a contiguous run
         slot_key = buyer * n_sec + supplier_sector

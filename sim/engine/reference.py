@@ -353,8 +353,7 @@ class ReferenceEngine:
         suppliers, buyers = network.link_supplier.tolist(), network.link_buyer.tolist()
         tariff0 = baseline_tariff.tolist()
         limit0 = st.limit0.tolist()
-        qualification = (params.sector_qualification_steps if len(params.sector_qualification_steps)
-                         else np.ones(st.n_sectors)).tolist()
+        qualification = st.sector_qualification.tolist()
         self.links: list[ReferenceLink] = []
         for k in range(st.n_links):
             supplier = self.firms[suppliers[k]]
