@@ -185,6 +185,8 @@ class SupplyChainModel(mesa.Model):
         policy.capacity = self.shocks.capacity(day, self.network.n_firms)
         for multinational in self.multinationals.values():
             multinational.relocate(policy.capacity)
+        if self.engine.search_due():
+            self.recorder.relinked(self.engine.revise_suppliers())
         before = self.engine.state.copy() if self.check_ledger else None
         flows = self.engine.step(policy)
         if before is not None:

@@ -35,15 +35,13 @@ class Recorder:
         self.firm_loss_days = np.zeros(network.n_firms)
         self.qualified_steps: list[int] = []
         self.qualified_links: list[np.ndarray] = []
+        # links formed and dropped by supplier search (`sim.engine.search.LinkChanges`), one per search
+        self.link_changes: list = []
         n_econ, n_sec = network.n_economies, network.n_sectors
         self.n_cells = network.n_cells
         self.firm_cell = network.firm_cell.astype(index_dtype(network.n_cells))
-        exporter = network.firm_economy[st.supplier]
-        importer = network.link_buyer_economy
-        sector = network.firm_sector[st.supplier]
-        use = network.link_is_final.astype(np.int64)
-        key = ((exporter * n_econ + importer) * n_sec + sector) * 2 + use
-        codes, self.link_group = np.unique(key, return_inverse=True)
+        codes, self.link_group = np.unique(self._group_key(np.arange(st.n_links)), return_inverse=True)
+        self._group_codes = codes
         self.n_groups = len(codes)
         engine.set_arrival_groups(self.link_group, self.n_groups)
         self.group_use = codes % 2
@@ -58,8 +56,8 @@ class Recorder:
         self.n_inventory_groups = n_econ * n_sec
         use0 = np.bincount(self.inventory_group, st.slot_flow0[firm_slots], self.n_inventory_groups)
         self.days_per_use = np.divide(days_per_step, use0, out=np.zeros_like(use0), where=use0 > 0)
-        # final demand: links after the last firm-bought link, grouped by consuming economy
-        self.final_bounds = np.append(st.slot_start[st.n_firm_slots :], st.n_links).astype(np.int64)
+        # final demand: the build's links after the last firm-bought one, grouped by consuming economy
+        self.final_bounds = np.append(st.slot_start[st.n_firm_slots :], st.n_base_links).astype(np.int64)
         final_slots = slice(st.n_firm_slots, st.n_slots)
         self.final_economy = st.slot_buyer[final_slots] - st.n_firms
         self.final_weight0 = np.bincount(self.final_economy, st.slot_flow0[final_slots], n_econ)
@@ -70,17 +68,50 @@ class Recorder:
         slot_group = (slot_economy * n_sec + st.slot_sector) * 2 + st.slot_is_final
         self.slot_group = slot_group.astype(index_dtype(self.n_slot_groups))
         # multinationals' own imports: links from a plant it owns abroad into its home economy
-        homes = np.array([network.economies.index(h) for h in network.multinational_home], dtype=np.intp)
-        self.n_multinationals = len(homes)
-        owner = network.firm_owner[st.supplier].astype(np.intp)
-        owned = owner >= 0
-        home_bound = np.zeros_like(owned)
-        home_bound[owned] = (importer[owned] == homes[owner[owned]]) & (exporter[owned] != importer[owned])
-        self.link_owner_home = np.where(home_bound, owner, -1)
+        self._homes = np.array([network.economies.index(h) for h in network.multinational_home], dtype=np.intp)
+        self.n_multinationals = len(self._homes)
+        self.link_owner_home = self._owner_home(np.arange(st.n_links))
         self.steady = self._steady_state()
         self._tariff_source: np.ndarray | None = None
         self._taxed = np.zeros(0, dtype=np.intp)
         self.rows: dict[str, list[np.ndarray]] = {name: [] for name in self.steady}
+
+    def _group_key(self, links: np.ndarray) -> np.ndarray:
+        """Trade group key of `links`: ((exporter x economies + importer) x sectors + sector) x 2 + use."""
+        st = self.engine.structure
+        n_econ, n_sec = st.n_economies, st.n_sectors
+        route = st.tariff_index[links]  # (importer, exporter, sector)
+        importer, exporter, sector = route // (n_econ * n_sec), (route // n_sec) % n_econ, route % n_sec
+        use = st.slot_is_final[st.slot[links]].astype(np.int64)
+        return ((exporter * n_econ + importer) * n_sec + sector) * 2 + use
+
+    def _owner_home(self, links: np.ndarray) -> np.ndarray:
+        """The multinational that owns the supplier of each of `links` if it ships into its home economy from
+        abroad, else -1."""
+        st = self.engine.structure
+        n_econ, n_sec = st.n_economies, st.n_sectors
+        owner = self.network.firm_owner[st.supplier[links]].astype(np.intp)
+        importer = st.tariff_index[links] // (n_econ * n_sec)
+        exporter = st.firm_economy[st.supplier[links]]
+        home = np.where(owner >= 0, self._homes[np.maximum(owner, 0)] if len(self._homes) else -1, -1)
+        return np.where((owner >= 0) & (importer == home) & (exporter != importer), owner, -1)
+
+    def relinked(self, changes) -> None:
+        """Follow a supplier search: keep its record, and renumber the per-link groups if the links changed."""
+        if len(changes.formed_id) or len(changes.dropped_supplier):
+            self.link_changes.append(changes)
+        if not changes.relinked:
+            return
+        st = self.engine.structure
+        added = np.arange(len(changes.keep), st.n_links)
+        key = self._group_key(added)
+        group = np.searchsorted(self._group_codes, key)
+        if len(key) and not np.array_equal(self._group_codes[np.minimum(group, self.n_groups - 1)], key):
+            raise AssertionError("a new link's trade group has no baseline trade (search forms links on traded routes)")
+        self.link_group = np.concatenate((self.link_group[changes.keep], group))
+        self.link_owner_home = np.concatenate((self.link_owner_home[changes.keep], self._owner_home(added)))
+        self.engine.set_arrival_groups(self.link_group, self.n_groups)
+        self._tariff_source = None
 
     def record(self, flows: StepFlows, policy: Policy) -> None:
         st, state = self.engine.structure, self.engine.state

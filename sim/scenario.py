@@ -127,6 +127,16 @@ class EngineConfig(Strict):
     switching_days: float = Field(60.0, gt=0, description="time for order shares to reach their target")
     demand_smoothing_days: float = Field(7.0, gt=0, description="memory of expected demand")
     spare_capacity: float = Field(0.1, ge=0, description="capacity above baseline output, as a share")
+    search_days: float | None = Field(
+        30.0, gt=0, description="days between supplier searches (docs/model.md, 'Supplier search'); null: buyers "
+                                "keep the suppliers of the build")
+    search_threshold: float = Field(
+        0.1, gt=0, lt=1, description="share of an input's orders undelivered or overpriced that starts a search")
+    search_price_rise: float = Field(
+        0.2, ge=0, description="landed price above baseline, as a share, past which a supplier counts as overpriced")
+    drop_share: float = Field(
+        0.01, ge=0, lt=1, description="a link is dropped once its order share and its target fall below this share "
+                                      "of its normal share")
     check_ledger: bool = Field(False, description="check the conservation ledger every step (slower)")
 
 

@@ -55,6 +55,8 @@ def run_both(overrides, rng, steps=STEPS, ledger=False):
     seen = {"blocked": 0.0, "licensed": 0.0, "capacity_lost": 0.0, "tariff": 0.0, "held_back": 0.0}
     for _ in range(steps):
         model.step()
+        if ref.search_due():
+            ref.revise_suppliers()
         before = ref.state if ledger else None
         flows = ref.step(model.policy)
         if before is not None:

@@ -52,6 +52,10 @@ class EngineParams:
     sector_qualification_steps: np.ndarray = field(default_factory=lambda: np.zeros(0))  # [sectors]
     supply_line_weight: float = 1.0
     target_smoothing_steps: float = 1.0
+    search_steps: int = 0  # steps between supplier searches (0: never)
+    search_threshold: float = 0.1
+    search_price_rise: float = 0.2
+    drop_share: float = 0.01
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> EngineParams:
@@ -75,6 +79,10 @@ class EngineParams:
             sector_qualification_steps=np.array([max(1.0, scenario.steps(s.qualification_days)) for s in sectors]),
             supply_line_weight=e.supply_line_weight,
             target_smoothing_steps=max(1.0, scenario.steps(e.target_smoothing_days)),
+            search_steps=0 if e.search_days is None else max(1, round(scenario.steps(e.search_days))),
+            search_threshold=e.search_threshold,
+            search_price_rise=e.search_price_rise,
+            drop_share=e.drop_share,
         )
 
 
@@ -194,6 +202,46 @@ class Structure:
         n_routes = n_econ * n_econ * n_sec  # route = (importer, exporter, sector), the tariff tensor's order
         self.route_index = self.tariff_index.astype(index_dtype(n_routes))
 
+        # what supplier search (sim.engine.search) reads: links created during a run follow the links of the
+        # build ([0, n_base_links), never moved) and carry no baseline flow, so every calibrated figure above holds
+        self.n_base_links = self.n_links
+        self.buyer = buyer
+        self.link_scale = self.flow0.copy()  # a link's size for relative checks (new links: their slot's flow)
+        self.slot_end = np.append(self.slot_start[1:], self.n_links)  # slot s's links of the build: [start, end)
+        self.firm_economy = network.firm_economy.astype(np.intp)
+        self.firm_sector = network.firm_sector.astype(np.intp)
+        self.firm_cell = network.firm_cell.astype(np.intp)
+        self.cell_start = np.searchsorted(self.firm_cell, np.arange(n_econ * n_sec + 1))  # firms are in cell order
+        firm_links = buyer < n_firms
+        self.route_flow0 = np.bincount(self.tariff_index[firm_links], self.flow0[firm_links], n_routes)
+        self.pair_lead = np.zeros((n_econ, n_econ))  # [exporter, importer] lead time of the build's links
+        self.pair_lead[supplier_economy, buyer_economy] = self.lead
+
+    def relink(self, keep: np.ndarray, added: dict[str, np.ndarray]) -> None:
+        """Keep the links `keep` (the build's links first, in order) and append `added` (supplier, buyer, slot,
+        route, lead, w0): the per-link arrays after a supplier search."""
+        n_econ, n_sec = self.n_economies, self.n_sectors
+        route = added["route"]
+        exporter = (route // n_sec) % n_econ
+        importer = route // (n_sec * n_econ)
+        new = {
+            "supplier": added["supplier"], "buyer": added["buyer"], "flow0": np.zeros(len(route)),
+            "lead": added["lead"], "tariff_index": route,
+            "block_index": (exporter * n_econ + importer) * n_sec + route % n_sec,
+            "tariff0": self.route_tariff0[route], "limit0": np.full(len(route), np.inf), "slot": added["slot"],
+            "w0": added["w0"], "link_scale": self.slot_flow0[added["slot"]],
+        }
+        for name, values in new.items():
+            setattr(self, name, np.concatenate((getattr(self, name)[keep], values.astype(getattr(self, name).dtype))))
+        self.n_links = len(self.supplier)
+        self.supplier_index = self.supplier.astype(self.supplier_index.dtype)
+        self.slot_index = self.slot.astype(self.slot_index.dtype)
+        self.route_index = self.tariff_index.astype(self.route_index.dtype)
+        # a slot whose new link has another lead time sums its lead over its links from now on
+        other = added["lead"] != self.slot_lead_uniform[added["slot"]]
+        self.slot_mixed[added["slot"][other]] = True
+        self.slot_lead_uniform[added["slot"][other]] = 0.0
+
     def segment_sum(self, link_values: np.ndarray) -> np.ndarray:
         """Sum link values over each slot (bincount beats reduceat on runs of a few links)."""
         return np.bincount(self.slot, link_values, self.n_slots)
@@ -217,9 +265,11 @@ class State:
     slot_orders: np.ndarray  # [slots] orders placed last step, filled this step, per buyer and input sector
     inventory: np.ndarray  # [firm slots]
     in_transit: np.ndarray  # [slots]
-    pipeline: TransitPipeline
+    pipeline: TransitPipeline  # the build's links
     licensing: LicensingQueue
-    link_slot: np.ndarray  # [links] slot of each link (static, shared with the structure)
+    link_slot: np.ndarray  # [links] slot of each link (shared with the structure)
+    new_pipeline: TransitPipeline = field(  # links formed by supplier search, after the build's
+        default_factory=lambda: TransitPipeline(np.zeros(0, dtype=np.int64), np.zeros(0)))
     step: int = 0
 
     @property
@@ -230,11 +280,14 @@ class State:
     def copy(self) -> State:
         arrays = {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k != "link_slot"}
         return State(**arrays, pipeline=self.pipeline.copy(), licensing=self.licensing.copy(),
-                     link_slot=self.link_slot, step=self.step)
+                     link_slot=self.link_slot, new_pipeline=self.new_pipeline.copy(), step=self.step)
 
     def in_transit_by_link(self) -> np.ndarray:
-        """Goods sent and not yet arrived, per link: in the pipeline or waiting for a licence."""
-        return self.pipeline.in_transit() + self.licensing.waiting()
+        """Goods sent and not yet arrived, per link: in the pipelines or waiting for a licence."""
+        piped = self.pipeline.in_transit()
+        if self.new_pipeline.n_links:
+            piped = np.concatenate((piped, self.new_pipeline.in_transit()))
+        return piped + self.licensing.waiting()
 
 
 @dataclass
@@ -297,12 +350,88 @@ class Engine:
         self.arrival_group = np.zeros(0, dtype=np.uint16)
         self.n_arrival_groups = 0
         self.arrival_group_source: np.ndarray | None = None
+        # supplier search (sim.engine.search): the lead-time group of every link in the build's pipeline, the
+        # last step's landed prices, capacity, output and CES targets, and per new link its id, the step it
+        # starts carrying orders and the weight it enters with
+        self.link_lead_group = self.state.pipeline.group
+        self.landed = np.ones(n_links)
+        self.capacity, self.output = self.structure.capacity0.copy(), self.structure.output0.copy()
+        self._inverse_total = np.zeros(self.structure.n_slots)
+        self.new_id = np.zeros(0, dtype=np.int64)
+        self.new_ready = np.zeros(0, dtype=np.int64)
+        self.new_weight = np.zeros(0)
+        self.n_formed = 0
+        self.next_search = np.zeros(self.structure.n_firm_slots, dtype=np.int64)
 
     def set_arrival_groups(self, link_group: np.ndarray, n_groups: int) -> None:
         """Have each step also sum arrivals by `link_group` (into `StepFlows.arrived_group`)."""
         self.arrival_group = link_group.astype(index_dtype(n_groups))
         self.n_arrival_groups = n_groups
         self.arrival_group_source = link_group
+
+    def search_due(self) -> bool:
+        """Whether a supplier search runs before the next step (every `search_steps`, from the first one on)."""
+        n = self.params.search_steps
+        return n > 0 and self.state.step > 0 and self.state.step % n == 0
+
+    def revise_suppliers(self):
+        """One supplier search between steps (`sim.engine.search.revise`); returns its `LinkChanges`."""
+        from sim.engine.search import revise
+
+        return revise(self)
+
+    def target_share(self) -> np.ndarray:
+        """[links] the CES target of each link's order share as of the last step (0 where its slot had none)."""
+        return self._target * self._inverse_total[self.structure.slot]
+
+    def relink(self, keep: np.ndarray, formed: dict[str, np.ndarray] | None, ids: np.ndarray | None,
+               ready: np.ndarray | None) -> None:
+        """Renumber the links: keep `keep` (the build's first) and append `formed`, with nothing in transit, no
+        share and no weight until step `ready` (then `formed['w0']`)."""
+        st, s = self.structure, self.state
+        n0, n_old = st.n_base_links, st.n_links
+        if formed is None:
+            formed = {"supplier": np.zeros(0, dtype=np.intp), "buyer": np.zeros(0, dtype=np.intp),
+                      "slot": np.zeros(0, dtype=np.intp), "route": np.zeros(0, dtype=np.intp),
+                      "lead": np.zeros(0), "w0": np.zeros(0)}
+            ids, ready = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        n_new = len(formed["slot"])
+        kept_new = keep[keep >= n0] - n0
+        self.new_id = np.concatenate((self.new_id[kept_new], ids))
+        self.new_ready = np.concatenate((self.new_ready[kept_new], ready))
+        self.new_weight = np.concatenate((self.new_weight[kept_new], formed["w0"]))
+        st.relink(keep, dict(formed, w0=np.zeros(n_new)))
+        for name, fill in (("share", 0.0), ("fill_rate", 1.0), ("limit", np.inf), ("over_limit_steps", 0)):
+            old = getattr(s, name)
+            setattr(s, name, np.concatenate((old[keep], np.full(n_new, fill, dtype=old.dtype))))
+        s.link_slot = st.slot
+        lead = formed["lead"].astype(np.int64)
+        s.new_pipeline = s.new_pipeline.relinked(kept_new, lead)
+        new_index = np.full(n_old, -1, dtype=np.int64)
+        new_index[keep] = np.arange(len(keep))
+        s.licensing = s.licensing.relinked(new_index, st.n_links)
+        pipe = s.pipeline
+        new_group = np.searchsorted(pipe.leads, s.new_pipeline.link_leads()).astype(pipe.group.dtype)
+        self.link_lead_group = np.concatenate((pipe.group, new_group))
+        self.landed = np.concatenate((self.landed[keep], np.ones(n_new)))
+        n_links = st.n_links
+        self._link_buffers = [tuple(np.empty(n_links) for _ in range(3)) for _ in range(2)]
+        self._spare_share = np.empty(n_links)
+        self._target = np.concatenate((self._target[keep], np.zeros(n_new)))
+        self._qualified = np.empty(n_links, dtype=np.int64)
+        self._qualified_from = np.empty(n_links)
+        self._policy_key = None  # per-link tariff and block shares are looked up again
+        if self.arrival_group_source is not None:
+            self.arrival_group_source = None  # the owner of the groups sets them again (`set_arrival_groups`)
+            self.arrival_group = np.zeros(0, dtype=np.uint16)
+            self.n_arrival_groups = 0
+
+    def _activate(self) -> None:
+        """New links whose qualification ends this step enter with their weight."""
+        st, step = self.structure, self.state.step
+        due = np.flatnonzero(self.new_ready == step)
+        if len(due):
+            st.w0[st.n_base_links + due] = self.new_weight[due]
 
     def baseline_state(self) -> State:
         """The calibrated steady state: prices 1, inventories at target, pipelines full."""
@@ -348,6 +477,8 @@ class Engine:
     def step(self, policy: Policy) -> StepFlows:
         st, p, s = self.structure, self.params, self.state
         n_fs, supplier, slot, route = st.n_firm_slots, st.supplier_index, st.slot_index, st.route_index
+        if len(self.new_ready):
+            self._activate()
         self._route_factors(policy)
         landed, shipped, arrived = self._link_buffers[s.step % 2]
 
@@ -366,7 +497,7 @@ class Engine:
         intra = st.intra_links
         intra_landed = s.price[st.supplier[intra]] * self.route_wedge[st.tariff_index[intra]]  # this step's prices
         intra_target = st.w0[intra] * np.power(intra_landed, -st.intra_sigma)
-        inverse_total = np.empty(st.n_slots)
+        inverse_total = self._inverse_total
         kernels.appeal(slot, supplier, route, firm_appeal, st.w0, self.route_appeal, s.fill_rate, intra, intra_target,
                        self._target, inverse_total)
 
@@ -386,12 +517,16 @@ class Engine:
         n_qualified = kernels.deliver(
             slot, supplier, route, served, ordered_slot, s.limit, s.over_limit_steps, st.route_qualification,
             self._qualified, self._qualified_from, self.route_open, p.demand_smoothing_steps, s.fill_rate, shipped,
-            shipped_slot, self._target, inverse_total, p.switching_steps, st.slot_mixed, pipe.group, pipe.lead_values,
-            st.slot_lead_uniform, ordered_share, new_share, slot_lead, fused, pipe.row_start(), pipe.buffer, arrived,
-            arrived_slot, self.arrival_group, arrived_group)
+            shipped_slot, self._target, inverse_total, p.switching_steps, st.slot_mixed, self.link_lead_group,
+            pipe.lead_values, st.slot_lead_uniform, ordered_share, new_share, slot_lead, fused, pipe.n_links,
+            pipe.row_start(), pipe.buffer, arrived, arrived_slot, self.arrival_group, arrived_group)
         s.share, self._spare_share = new_share, ordered_share
+        n0, newer = st.n_base_links, s.new_pipeline
         if fused:
             pipe.turn()
+            if newer.n_links:  # links formed by search have their own pipeline
+                groups = self.arrival_group[n0:] if self.n_arrival_groups else self.arrival_group
+                newer.advance(shipped[n0:], arrived[n0:], slot[n0:], arrived_slot, groups, arrived_group, True)
         else:
             into_transit = shipped
             if len(self.licensed_links):  # held for a licence, released into transit after the lag
@@ -401,7 +536,12 @@ class Engine:
                 into_transit[self.licensed_links] -= held
             if s.licensing.batches:
                 into_transit = into_transit + s.licensing.release(s.step)
-            pipe.advance(into_transit, arrived, slot, arrived_slot, self.arrival_group, arrived_group)
+            groups = self.arrival_group
+            pipe.advance(into_transit[:n0], arrived[:n0], slot[:n0], arrived_slot,
+                         groups[:n0] if self.n_arrival_groups else groups, arrived_group)
+            if newer.n_links:
+                newer.advance(into_transit[n0:], arrived[n0:], slot[n0:], arrived_slot,
+                              groups[n0:] if self.n_arrival_groups else groups, arrived_group, True)
         s.in_transit += shipped_slot
         s.in_transit -= arrived_slot
 
@@ -420,6 +560,7 @@ class Engine:
         np.multiply(st.slot_flow0[n_fs:], np.power(slot_price[n_fs:], -st.final_elasticity), out=slot_orders[n_fs:])
         s.slot_orders = slot_orders
         s.step += 1
+        self.landed, self.capacity, self.output = landed, capacity, output
         return StepFlows(
             output=output,
             demand=demand,

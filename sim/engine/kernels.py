@@ -64,8 +64,8 @@ def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intr
 @njit(cache=True, nogil=True)
 def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route_qualification, qualified,
             qualified_from, route_open, smoothing_steps, fill_rate, shipped, shipped_slot, target, inverse_total,
-            switching_steps, mixed, lead_group, leads, uniform_lead, share, new_share, slot_lead, advance, row_start,
-            buffer, arrived, arrived_slot, arrival_group, arrived_group):
+            switching_steps, mixed, lead_group, leads, uniform_lead, share, new_share, slot_lead, advance, n_piped,
+            row_start, buffer, arrived, arrived_slot, arrival_group, arrived_group):
     """Delivery sweep: ship, smooth fill rates, move order shares, qualify suppliers, and (optionally) advance
     transit. Returns how many links were qualified (their ids and former limits in `qualified`, `qualified_from`).
 
@@ -77,9 +77,10 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
     route_open * served by 1/smoothing_steps on links with orders; new_share = share moved toward
     target * inverse_total[slot] by 1/switching_steps (slots with inverse_total 0 keep theirs), so
     `share` keeps last step's shares; slot_lead = sum of new share * leads[lead_group] for mixed
-    slots, else uniform_lead. With `advance`, the shipment also swaps places with the link's oldest
-    shipment in the transit pipeline (as `advance_pipeline`), and arrivals are summed per slot and,
-    if `arrival_group` is not empty, per arrival group. All sums are zeroed first.
+    slots, else uniform_lead. With `advance`, the shipment of each of the first `n_piped` links also
+    swaps places with the link's oldest shipment in the transit pipeline (as `advance_pipeline`), and
+    arrivals are summed per slot and, if `arrival_group` is not empty, per arrival group. All sums
+    are zeroed first.
     """
     shipped_slot[:] = 0.0
     for s in range(len(slot_lead)):
@@ -119,7 +120,7 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
         new_share[link] = weight
         if mixed[s]:
             slot_lead[s] += weight * leads[lead_group[link]]
-        if advance:
+        if advance and link < n_piped:
             g = lead_group[link]
             at = cursor[g]
             cursor[g] = at + 1
@@ -134,15 +135,16 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
 
 @njit(cache=True, nogil=True)
 def advance_pipeline(slot, lead_group, row_start, buffer, into_transit, arrived, arrived_slot, arrival_group,
-                     arrived_group):
+                     arrived_group, accumulate):
     """Swap each link's oldest shipment (its arrival) for this step's; arrivals summed per slot.
 
     Links of lead-time group g take consecutive places from buffer[row_start[g]], in link order;
     arrived_slot[slot[l]] and, if `arrival_group` is not empty, arrived_group[arrival_group[l]] add
-    the arrivals (zeroed first).
+    the arrivals (to zero, or with `accumulate` to what they hold).
     """
-    arrived_slot[:] = 0.0
-    arrived_group[:] = 0.0
+    if not accumulate:
+        arrived_slot[:] = 0.0
+        arrived_group[:] = 0.0
     track = len(arrival_group) > 0
     cursor = row_start.copy()
     for link in range(len(lead_group)):

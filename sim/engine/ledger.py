@@ -44,7 +44,7 @@ def check_ledger(structure: Structure, before: State, after: State, flows: StepF
         "transit change = shipped - arrived",
         transit_after - transit_before,
         flows.shipped - flows.arrived,
-        st.flow0,
+        st.link_scale,
         rtol,
     )
     _close(

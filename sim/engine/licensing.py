@@ -38,6 +38,17 @@ class LicensingQueue:
                 np.add.at(total, links, amounts)
         return total
 
+    def relinked(self, new_index: np.ndarray, n_links: int) -> LicensingQueue:
+        """The queue after links were renumbered: link l becomes `new_index[l]` (-1: removed, with nothing held)."""
+        clone = LicensingQueue(n_links)
+        for step, batch in self.batches.items():
+            moved = []
+            for links, amounts in batch:
+                index = new_index[links]
+                moved.append((index[index >= 0], amounts[index >= 0]))
+            clone.batches[step] = moved
+        return clone
+
     def copy(self) -> LicensingQueue:
         clone = LicensingQueue(self.n_links)
         clone.batches = {step: list(batch) for step, batch in self.batches.items()}

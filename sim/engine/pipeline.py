@@ -27,7 +27,7 @@ class TransitPipeline:
         self.group = group.astype(np.uint8 if len(leads) < 256 else np.int32)
         self.sizes = np.bincount(group, minlength=len(leads)).astype(np.int64)
         self.lead_values = self.leads.astype(np.float64)
-        self.offsets = np.concatenate(([0], np.cumsum(self.leads * self.sizes)[:-1])).astype(np.int64)
+        self.offsets = np.concatenate(([0], np.cumsum(self.leads * self.sizes)))[: len(leads)].astype(np.int64)
         self.buffer = np.empty(int(np.sum(self.leads * self.sizes)))
         for g in range(len(leads)):
             self._rows(g)[:] = baseline_flow[self.group == g]
@@ -44,12 +44,12 @@ class TransitPipeline:
 
     def advance(self, shipped: np.ndarray, arrived: np.ndarray | None = None, slot: np.ndarray | None = None,
                 arrived_slot: np.ndarray | None = None, arrival_group: np.ndarray | None = None,
-                arrived_group: np.ndarray | None = None) -> np.ndarray:
+                arrived_group: np.ndarray | None = None, accumulate: bool = False) -> np.ndarray:
         """Arrivals of this step (sent `lead` steps ago); `shipped` enters the pipeline.
 
         Arrivals are written into `arrived` (a new array if None); with `slot` (a slot number per
         link) they are also summed per slot into `arrived_slot`, and with `arrival_group` per group
-        into `arrived_group`.
+        into `arrived_group` (added to what they hold with `accumulate`, else zeroed first).
         """
         if arrived is None:
             arrived = np.empty(self.n_links)
@@ -58,7 +58,7 @@ class TransitPipeline:
         if arrival_group is None:
             arrival_group, arrived_group = np.zeros(0, dtype=np.int32), np.empty(0)
         advance_pipeline(slot, self.group, self.row_start(), self.buffer, shipped, arrived, arrived_slot,
-                         arrival_group, arrived_group)
+                         arrival_group, arrived_group, accumulate)
         self.position += 1
         return arrived
 
@@ -73,8 +73,36 @@ class TransitPipeline:
             total[self.group == g] = self._rows(g).sum(axis=0)
         return total
 
+    def link_leads(self) -> np.ndarray:
+        """Lead time of each link, in steps."""
+        return self.leads[self.group]
+
+    def relinked(self, keep: np.ndarray, new_leads: np.ndarray) -> TransitPipeline:
+        """A pipeline over the links `keep` of this one, their goods in transit kept in order of arrival, then
+        links with lead times `new_leads` and nothing in transit."""
+        leads = np.concatenate((self.link_leads()[keep], new_leads)).astype(np.int64)
+        clone = TransitPipeline(leads, np.zeros(len(leads)))
+        old_column, new_column = _columns(self.group), _columns(clone.group)
+        for g, lead in enumerate(self.leads):
+            placed = np.flatnonzero(self.group[keep] == g)  # where the kept links of this group are in the clone
+            if not len(placed):
+                continue
+            arriving = self._rows(g)[(self.position + np.arange(lead)) % lead]  # row k arrives in k steps
+            g_new = int(np.searchsorted(clone.leads, lead))
+            clone._rows(g_new)[:, new_column[placed]] = arriving[:, old_column[keep[placed]]]
+        return clone
+
     def copy(self) -> TransitPipeline:
         clone = object.__new__(TransitPipeline)
         clone.__dict__.update(self.__dict__)
         clone.buffer = self.buffer.copy()
         return clone
+
+
+def _columns(group: np.ndarray) -> np.ndarray:
+    """Each link's column in its group's rows: its rank among the links of its group, in link order."""
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], group[order])
+    column = np.empty(len(group), dtype=np.int64)
+    column[order] = np.arange(len(group)) - starts
+    return column

@@ -28,6 +28,7 @@ import mesa
 import numpy as np
 
 from sim.engine.core import ORDER_RULES, EngineParams, Policy, StepFlows, Structure
+from sim.engine.search import PRICE_RESOLUTION, overpriced_limit
 from sim.network.graph import SupplyNetwork
 
 INF = math.inf
@@ -41,6 +42,7 @@ class ReferenceLink:
         "share", "fill_rate", "orders", "pipeline", "waiting",
         "wedge", "route_appeal", "tariff", "blocked", "open", "licensed_share", "licensed_steps",
         "landed", "deliverable", "ordered", "shipped", "arrived", "wanted", "limit", "over_limit", "qualification",
+        "target_share", "new_id", "ready", "entry_weight",
     )
 
     def __init__(self, index: int, supplier: ReferenceFirm, flow0: float, w0: float, lead: int, sigma: float,
@@ -68,6 +70,15 @@ class ReferenceLink:
         self.open = 1.0
         self.licensed_steps = 1
         self.landed = self.deliverable = self.ordered = self.shipped = self.arrived = 0.0
+        self.target_share = w0
+        self.new_id = -1  # links formed by supplier search: their id, the step they enter and their weight then
+        self.ready = -1
+        self.entry_weight = 0.0
+
+    def set_weight(self, w0: float) -> None:
+        """A new taste weight (a link entering or dropped), with the route appeal that carries it."""
+        self.w0 = w0
+        self.route_appeal = w0 * math.pow(self.wedge, -self.sigma)
 
     def read_policy(self, tariff, block, licensing_share, licensing_steps, pass_through: float) -> None:
         """Tariff wedge, CES route appeal, export block and licensing of this link's route."""
@@ -108,7 +119,7 @@ class ReferenceSlot:
     """A buyer's input of one sector: its links, order total, goods in transit and (firms) inventory."""
 
     __slots__ = ("index", "links", "flow0", "in_transit", "orders", "price", "ordered", "shipped", "arrived",
-                 "coef", "essential", "inventory_steps", "inventory", "used", "elasticity")
+                 "coef", "essential", "inventory_steps", "inventory", "used", "elasticity", "buyer", "next_search")
 
     def __init__(self, index: int, links: list[ReferenceLink], flow0: float, in_transit: float):
         self.index = index
@@ -120,6 +131,8 @@ class ReferenceSlot:
         self.ordered = self.shipped = self.arrived = 0.0
         self.coef = self.inventory_steps = self.inventory = self.used = self.elasticity = 0.0
         self.essential = False
+        self.buyer: ReferenceFirm | None = None  # the firm whose input this is (None: final demand)
+        self.next_search = 0  # first step of a supplier search after the last new link
 
 
 class _Buyer(mesa.Agent):
@@ -159,8 +172,11 @@ class _Buyer(mesa.Agent):
             if total > 0:
                 scale = 1.0 / total
                 for link, target in zip(links, targets, strict=True):
+                    link.target_share = target * scale
                     link.share += (target * scale - link.share) / switching_steps
-            # else no supplier of the slot can deliver: the shares stay as they are
+            else:  # no supplier of the slot can deliver: the shares stay as they are
+                for link in links:
+                    link.target_share = 0.0
 
     def receive(self) -> None:
         """Pass 5 (buyer side): shipments leave, arrivals land; the slot's goods in transit follow."""
@@ -386,12 +402,15 @@ class ReferenceEngine:
             if b < n_firms:
                 slot.coef, slot.essential = coef[j], essential[j]
                 slot.inventory_steps, slot.inventory = inventory_steps[j], inventory0[j]
+                slot.buyer = self.firms[b]
                 self.firms[b].slots.append(slot)
             else:
                 slot.elasticity = elasticity[j - st.n_firm_slots]
                 self.consumers[b - n_firms].slots.append(slot)
             self.slots.append(slot)
         self.buyers: list[_Buyer] = [*self.firms, *self.consumers]
+        self.n_formed = 0
+        self._tensors: tuple | None = None
 
     # -- one step -----------------------------------------------------------------------------
     def _read_policy(self, policy: Policy) -> None:
@@ -402,6 +421,7 @@ class ReferenceEngine:
             return
         tensors = (policy.tariff.tolist(), policy.export_block.tolist(), policy.licensing_share.tolist(),
                    policy.licensing_steps.tolist())
+        self._tensors = tensors
         for buyer in self.buyers:
             buyer.read_policy(*tensors, self.params.pass_through)
         self._tariff_rate = np.array([link.tariff for link in self.links], dtype=float)
@@ -410,6 +430,9 @@ class ReferenceEngine:
 
     def step(self, policy: Policy) -> StepFlows:
         p, firms, consumers, buyers = self.params, self.firms, self.consumers, self.buyers
+        for link in self.links[self.structure.n_base_links:]:  # new links whose qualification ends now enter
+            if link.ready == self.step_count:
+                link.set_weight(link.entry_weight)
         self._read_policy(policy)
         capacity = policy.capacity.tolist()
 
@@ -441,6 +464,139 @@ class ReferenceEngine:
             consumer.order()
         self.step_count += 1
         return self._flows()
+
+    # -- supplier search (the rules of sim.engine.search, slot by slot) ----------------------------
+    def search_due(self) -> bool:
+        n = self.params.search_steps
+        return n > 0 and self.step_count > 0 and self.step_count % n == 0
+
+    def revise_suppliers(self) -> None:
+        """Drop dead links, let slots at risk search in market order, form new links, remove dead new ones."""
+        p, st, step = self.params, self.structure, self.step_count
+        firm_slots = self.slots[: st.n_firm_slots]
+        for slot in firm_slots:
+            self._drop(slot)
+        limit = overpriced_limit(p.search_price_rise)
+        searching = []
+        for slot in firm_slots:
+            risk = 0.0
+            for link in slot.links:
+                risk += link.share * (1.0 - link.fill_rate * (1.0 if link.landed <= limit else 0.0))
+            if risk > p.search_threshold and step >= slot.next_search and slot.orders > 0:
+                searching.append((slot.buyer.economy * st.n_sectors + self._sector(slot), slot.index, slot, risk))
+        searching.sort(key=lambda entry: (entry[0], entry[1]))
+        remaining = [max(0.0, firm.capacity - firm.output) for firm in self.firms]
+        cell_start = st.cell_start.tolist()
+        cursor = cell_start[:-1]
+        origins: dict[int, list[tuple[int, float, int]]] = {}
+        for market, _, slot, risk in searching:
+            if market not in origins:
+                origins[market] = self._origins(market)
+            want = risk * slot.orders
+            for cell, is_open, exporter in origins[market]:
+                end = cell_start[cell + 1]
+                f = cursor[cell]
+                while f < end and remaining[f] <= 0.0:
+                    f += 1
+                cursor[cell] = f
+                linked = {link.supplier.index for link in slot.links}
+                while f < end and (remaining[f] <= 0.0 or f == slot.buyer.index or f in linked):
+                    f += 1
+                if f == end:
+                    continue
+                available = remaining[f] * is_open
+                if want < available:
+                    offered = want
+                    remaining[f] -= want / is_open
+                else:
+                    offered = available
+                    remaining[f] = 0.0
+                self._form(slot, self.firms[f], exporter, market % st.n_sectors, offered)
+                break
+        dead = [link for link in self.links[st.n_base_links:]
+                if link.w0 == 0 and link.ready < step and link.in_transit() == 0]
+        if dead:
+            gone = {id(link) for link in dead}
+            self.links = [link for link in self.links if id(link) not in gone]
+            for slot in firm_slots:
+                slot.links = [link for link in slot.links if id(link) not in gone]
+            for firm in self.firms:
+                firm.customers = [link for link in firm.customers if id(link) not in gone]
+        self._policy_key = None
+
+    def _sector(self, slot: ReferenceSlot) -> int:
+        return int(self.structure.slot_sector[slot.index])
+
+    def _drop(self, slot: ReferenceSlot) -> None:
+        """Links whose share and target are below `drop_share` of their normal share leave the slot's orders."""
+        total = 0.0
+        for link in slot.links:
+            total += link.w0
+        dropped, lost = [], 0.0
+        for link in slot.links:
+            floor = self.params.drop_share * (link.w0 / total if total > 0 else 0.0)
+            if link.w0 > 0 and link.share < floor and link.target_share < floor:
+                dropped.append(link)
+                lost += link.share
+        if not dropped:
+            return
+        for link in dropped:
+            link.set_weight(0.0)
+            link.share = 0.0
+        for link in slot.links:  # the orders placed last step are split again over the suppliers kept
+            if lost > 0:
+                link.share /= 1.0 - lost
+            link.place(slot.orders)
+
+    def _origins(self, market: int) -> list[tuple[int, float, int]]:
+        """A market's usable origins in rank order: (cell, open share, exporter)."""
+        st, p = self.structure, self.params
+        n_sec = st.n_sectors
+        importer, sector = divmod(market, n_sec)
+        output0 = st.output0.tolist()
+        value = [0.0] * (st.n_economies * n_sec)
+        size = [0.0] * (st.n_economies * n_sec)
+        for firm in self.firms:
+            cell = firm.economy * n_sec + firm.sector
+            value[cell] += firm.price * output0[firm.index]
+            size[cell] += output0[firm.index]
+        tariff, block = self._tensors[0], self._tensors[1]
+        ranked = []
+        for exporter in range(st.n_economies):
+            cell = exporter * n_sec + sector
+            route = (importer * st.n_economies + exporter) * n_sec + sector
+            wedge = (1.0 + p.pass_through * tariff[importer][exporter][sector]) / (
+                1.0 + p.pass_through * float(st.route_tariff0[route]))
+            landed = value[cell] / (size[cell] if size[cell] > 0 else 1.0) * wedge
+            is_open = 1.0 - block[exporter][importer][sector]
+            flow0 = float(st.route_flow0[route])
+            if flow0 > 0 and is_open > 0 and landed <= overpriced_limit(p.search_price_rise):
+                ranked.append((math.floor(landed / PRICE_RESOLUTION + 0.5), -flow0, exporter, cell, is_open))
+        ranked.sort()
+        return [(cell, is_open, exporter) for _, _, exporter, cell, is_open in ranked]
+
+    def _form(self, slot: ReferenceSlot, supplier: ReferenceFirm, exporter: int, sector: int, offered: float) -> None:
+        """A new link from `supplier` into `slot`: nothing for the sector's qualification time, then its weight."""
+        st, p, step = self.structure, self.params, self.step_count
+        importer = slot.buyer.economy
+        weight = 0.0
+        for link in slot.links:
+            weight += link.w0
+        lead = int(st.pair_lead[exporter, importer])
+        route = (importer * st.n_economies + exporter) * st.n_sectors + sector
+        link = ReferenceLink(len(self.links), supplier, 0.0, 0.0, lead, supplier.sigma, None,
+                             (importer, exporter, sector), (exporter, importer, sector), float(st.route_tariff0[route]),
+                             INF, 1.0)
+        link.read_policy(*self._tensors, p.pass_through)
+        link.new_id, self.n_formed = self.n_formed, self.n_formed + 1
+        link.ready = step + math.ceil(float(st.sector_qualification[sector]))
+        link.entry_weight = offered / slot.orders * weight
+        link.share = 0.0
+        link.target_share = 0.0
+        slot.next_search = link.ready + math.ceil(p.switching_steps)
+        slot.links.append(link)
+        supplier.customers.append(link)
+        self.links.append(link)
 
     # -- arrays for the caller ------------------------------------------------------------------
     def _flows(self) -> StepFlows:

@@ -1,0 +1,233 @@
+"""Supplier search: buyers short of supply, or facing overpriced suppliers, find new ones; dead links are dropped.
+
+Every `engine.search_days` (docs/model.md, 'Supplier search') the engine revises its links between two steps:
+
+1. **Drop.** A firm's link whose order share and whose CES target (reliability-weighted, as of the last step)
+   are both below `drop_share` of its normal share (its weight over its slot's total weight) is dropped: its
+   weight and share become 0 and its slot's other shares are scaled back to a sum of 1. Links of the build stay
+   in the arrays (indices never move); dropped new links are removed once nothing is in transit on them.
+2. **Who searches.** A firm input slot's *volume at risk* is the share of its orders placed with suppliers that
+   do not deliver them (1 - fill rate) or whose landed price is past `1 + search_price_rise` times baseline
+   (prices within 1e-9 of the threshold count as at it). A slot searches when that share exceeds
+   `search_threshold`, it has orders, and no link it formed is still qualifying or ramping up (a slot waits
+   until its last new link's activation plus `switching_days`). It looks for the volume at risk.
+3. **Where.** Searching slots are grouped in markets (buyer economy, input sector) and served in market order,
+   then slot order. A market's origins are the economies that sold it that sector at baseline (the table's
+   routes: no route is created), are not wholly blocked, and whose cell price index times the tariff wedge is
+   within the threshold, ranked by that landed price (to 1e-4), then by baseline volume. Within an origin,
+   firms are taken in index order (random by the network draw), skipping the buyer itself, its current and
+   dropped suppliers, and firms without spare capacity (capacity less output in the last step).
+4. **New link.** A slot gets one new link per search from the first such firm, for the smaller of its volume
+   at risk and the firm's spare capacity (times the route's open share); that spare capacity is then taken. The
+   link carries nothing for the sector's `qualification_days`; then it enters with a weight equal to the share
+   of the slot's orders it was offered (times the slot's total weight), and its order share moves toward its
+   CES target at the pace of `switching_days`, with no volume limit.
+
+The ranking and the matching are deterministic given the state; the per-agent reference
+(`sim.engine.reference`) implements the same rules. The matching is one compiled pass over searching slots.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+THRESHOLD_TOLERANCE = 1e-9  # landed prices within this (relative) of the threshold count as at it
+PRICE_RESOLUTION = 1e-4  # origins whose landed prices differ by less are ranked by baseline volume
+
+
+def price_rank(landed: np.ndarray) -> np.ndarray:
+    """Landed prices as integers at `PRICE_RESOLUTION`, for ranking origins."""
+    return np.floor(landed / PRICE_RESOLUTION + 0.5).astype(np.int64)
+
+
+def overpriced_limit(price_rise: float) -> float:
+    """The landed price (baseline 1) past which a supplier counts as overpriced."""
+    return (1.0 + price_rise) * (1.0 + THRESHOLD_TOLERANCE)
+
+
+@dataclass
+class LinkChanges:
+    """What one search did: links dropped and formed (suppliers, buyers, routes, volumes), and how the link
+    arrays were renumbered (`keep`: the old links kept, in order; the formed links follow them)."""
+
+    step: int
+    keep: np.ndarray
+    formed_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    formed_supplier: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    formed_buyer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    formed_route: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    formed_volume: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    formed_ready: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    dropped_link: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # build link, else -1
+    dropped_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # new link's id, else -1
+    dropped_supplier: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    dropped_buyer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    dropped_route: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    @property
+    def relinked(self) -> bool:
+        """Whether the link arrays changed length or order (links formed or removed)."""
+        return len(self.formed_id) > 0 or len(self.keep) != self.n_before
+
+    n_before: int = 0
+
+
+@njit(cache=True, nogil=True)
+def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open, slot_buyer, slot_start, slot_end,
+                    link_supplier, new_keys, n_firms, cell_start, remaining, cursor, matched, offered):
+    """Greedy matching of searching slots (in order) to firms with spare capacity, as the module says.
+
+    origin_cell[m] lists market m's origin cells in rank order (-1 pads), origin_open[m] their open shares;
+    a slot's links are those of the build in [slot_start, slot_end) and the new ones whose key
+    slot * n_firms + supplier is in the sorted `new_keys`. `remaining` (spare capacity per firm) and `cursor`
+    (per cell, the first firm that may have some) are updated; matched[i] is the firm (-1: none), offered[i]
+    the volume.
+    """
+    for i in range(len(search_slot)):
+        s = search_slot[i]
+        m = search_market[i]
+        buyer = slot_buyer[s]
+        matched[i] = -1
+        offered[i] = 0.0
+        for j in range(origin_cell.shape[1]):
+            c = origin_cell[m, j]
+            if c < 0:
+                break
+            end = cell_start[c + 1]
+            f = cursor[c]
+            while f < end and remaining[f] <= 0.0:
+                f += 1
+            cursor[c] = f
+            while f < end:
+                if remaining[f] > 0.0 and f != buyer:
+                    linked = False
+                    for link in range(slot_start[s], slot_end[s]):
+                        if link_supplier[link] == f:
+                            linked = True
+                            break
+                    if not linked and len(new_keys):
+                        key = s * n_firms + f
+                        at = np.searchsorted(new_keys, key)
+                        linked = at < len(new_keys) and new_keys[at] == key
+                    if not linked:
+                        break
+                f += 1
+            if f < end:
+                is_open = origin_open[m, j]
+                available = remaining[f] * is_open
+                if volume[i] < available:
+                    offered[i] = volume[i]
+                    remaining[f] -= volume[i] / is_open
+                else:
+                    offered[i] = available
+                    remaining[f] = 0.0
+                matched[i] = f
+                break
+
+
+def revise(engine) -> LinkChanges:
+    """Drop dead links, let slots at risk search, form the new links and compact: one search of `engine`."""
+    st, s, p = engine.structure, engine.state, engine.params
+    step, n_fs, n0 = s.step, st.n_firm_slots, st.n_base_links
+    n_econ, n_sec = st.n_economies, st.n_sectors
+    changes = LinkChanges(step=step, keep=np.arange(st.n_links), n_before=st.n_links)
+    firm_link = st.slot < n_fs
+
+    # 1. drop links whose share and target are both gone
+    weight = st.segment_sum(st.w0)
+    normal = np.divide(st.w0, weight[st.slot], out=np.zeros(st.n_links), where=weight[st.slot] > 0)
+    target = engine.target_share()
+    floor = p.drop_share * normal
+    drop = firm_link & (st.w0 > 0) & (s.share < floor) & (target < floor)
+    if drop.any():
+        dropped = np.flatnonzero(drop)
+        is_new = dropped >= n0
+        changes.dropped_link = np.where(is_new, -1, dropped)
+        changes.dropped_id = np.where(is_new, engine.new_id[np.maximum(dropped - n0, 0)], -1)
+        changes.dropped_supplier, changes.dropped_buyer = st.supplier[dropped], st.buyer[dropped]
+        changes.dropped_route = st.tariff_index[dropped]
+        lost = st.segment_sum(np.where(drop, s.share, 0.0))
+        st.w0[dropped] = 0.0
+        s.share[dropped] = 0.0
+        touched = lost[st.slot] > 0
+        s.share[touched] /= 1.0 - lost[st.slot[touched]]
+        weight = st.segment_sum(st.w0)
+
+    # 2. slots at risk
+    ok = engine.landed <= overpriced_limit(p.search_price_rise)
+    at_risk = st.segment_sum(s.share * (1.0 - s.fill_rate * ok))[:n_fs]
+    orders = s.slot_orders[:n_fs]
+    searching = np.flatnonzero((at_risk > p.search_threshold) & (step >= engine.next_search) & (orders > 0))
+
+    if len(searching):
+        economy = st.firm_economy[st.slot_firm[searching]]
+        sector = st.slot_sector[searching]
+        market_key = economy * n_sec + sector
+        order = np.argsort(market_key, kind="stable")
+        searching, market_key = searching[order], market_key[order]
+        markets, search_market = np.unique(market_key, return_inverse=True)
+        origin_cell, origin_open = _origins(engine, markets)
+        volume = at_risk[searching] * orders[searching]
+        remaining = np.maximum(0.0, engine.capacity - engine.output)
+        cursor = st.cell_start[:-1].copy()
+        new_keys = np.sort(st.slot[n0:].astype(np.int64) * st.n_firms + st.supplier[n0:])
+        matched, offered = np.empty(len(searching), dtype=np.int64), np.empty(len(searching))
+        match_suppliers(searching, search_market, volume, origin_cell, origin_open, st.slot_buyer, st.slot_start,
+                        st.slot_end, st.supplier, new_keys, st.n_firms, st.cell_start, remaining, cursor, matched,
+                        offered)
+        got = (matched >= 0) & (offered > 0)
+        slot, supplier, offered = searching[got], matched[got], offered[got]
+        buyer_economy = st.firm_economy[st.slot_firm[slot]]
+        exporter = st.firm_economy[supplier]
+        route = (buyer_economy * n_econ + exporter) * n_sec + st.slot_sector[slot]
+        qualification = np.ceil(st.sector_qualification[st.slot_sector[slot]]).astype(np.int64)
+        ready = step + qualification
+        engine.next_search[slot] = ready + math.ceil(p.switching_steps)
+        ids = engine.n_formed + np.arange(len(slot))
+        engine.n_formed += len(slot)
+        changes.formed_id, changes.formed_supplier, changes.formed_buyer = ids, supplier, st.slot_buyer[slot]
+        changes.formed_route, changes.formed_volume, changes.formed_ready = route, offered, ready
+        formed = {"supplier": supplier, "buyer": st.slot_buyer[slot], "slot": slot, "route": route,
+                  "lead": st.pair_lead[exporter, buyer_economy], "w0": offered / orders[slot] * weight[slot]}
+    else:
+        formed = None
+
+    # 3. compact: dropped new links with nothing in transit leave the arrays
+    new = np.arange(n0, st.n_links)
+    gone = (st.w0[n0:] == 0) & (engine.new_ready < step) & (s.in_transit_by_link()[n0:] == 0)  # entered, then dropped
+    if formed is not None or gone.any():
+        changes.keep = np.concatenate((np.arange(n0), new[~gone]))
+        engine.relink(changes.keep, formed, ids if formed is not None else None,
+                      ready if formed is not None else None)
+    return changes
+
+
+def _origins(engine, markets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each market (buyer economy x n_sectors + sector), its origin cells in rank order (-1 pads) and the
+    open shares of their routes."""
+    st, p = engine.structure, engine.params
+    n_econ, n_sec = st.n_economies, st.n_sectors
+    output0 = st.output0
+    cell_output0 = np.bincount(st.firm_cell, output0, n_econ * n_sec)
+    cell_price = np.bincount(st.firm_cell, engine.state.price * output0, n_econ * n_sec) / np.where(
+        cell_output0 > 0, cell_output0, 1.0)
+    importer, sector = markets // n_sec, markets % n_sec
+    exporter = np.arange(n_econ)
+    route = (importer[:, None] * n_econ + exporter[None, :]) * n_sec + sector[:, None]  # [markets, origins]
+    cell = exporter[None, :] * n_sec + sector[:, None]
+    landed = cell_price[cell] * engine.route_wedge[route]
+    is_open = engine.route_open[route]
+    usable = (st.route_flow0[route] > 0) & (is_open > 0) & (landed <= overpriced_limit(p.search_price_rise))
+    rank = np.where(usable, price_rank(landed), np.iinfo(np.int64).max)
+    origin_cell = np.full(route.shape, -1, dtype=np.int64)
+    origin_open = np.zeros(route.shape)
+    for m in range(len(markets)):  # markets: at most economies x sectors
+        order = np.lexsort((exporter, -st.route_flow0[route[m]], rank[m]))
+        order = order[usable[m, order]]
+        origin_cell[m, : len(order)] = cell[m, order]
+        origin_open[m, : len(order)] = is_open[m, order]
+    return origin_cell, origin_open
