@@ -1,4 +1,5 @@
-"""Firm-level outcomes: how each firm fared, who was single-origin, which suppliers were qualified.
+"""Firm-level outcomes: how each firm fared, who was single-origin, which suppliers were qualified, which links
+supplier search formed and dropped.
 
 The recorder keeps, per firm, its lowest output level (output / its baseline output, at its worst
 step) and its cumulative loss in days of its own baseline output (gains count negative): the
@@ -74,6 +75,58 @@ def qualified_table(network: SupplyNetwork, steps: list[int], links: list[np.nda
     })
 
 
+def link_table(network: SupplyNetwork, changes: list, days_per_step: float) -> pd.DataFrame:
+    """One row per supplier-search event (`sim.engine.search.EVENTS`: a link formed, entered after qualifying,
+    abandoned, dropped): the day of the search, the event, the link (`new_link`: its id among formed links, or
+    -1; `build_link`: its index in the network for a link of the build, or -1), supplier, buyer, route, the
+    volume a formed link was offered (per day, at baseline prices) and the day its qualification ends."""
+    n_econ, n_sec = network.n_economies, network.n_sectors
+    columns: dict[str, list] = {k: [] for k in ("day", "event", "new_link", "build_link", "supplier", "buyer",
+                                                "route", "volume", "ready")}
+    for c in changes:
+        for event, arrays in c.events.items():
+            n = len(arrays["supplier"])
+            columns["day"].append(np.full(n, c.step * days_per_step))
+            columns["event"].append(np.full(n, event, dtype=object))
+            for name in ("new_link", "build_link", "supplier", "buyer", "route", "volume", "ready"):
+                columns[name].append(np.asarray(arrays[name]))
+    flat = {k: np.concatenate(v) if v else np.zeros(0, dtype=object if k == "event" else np.int64)
+            for k, v in columns.items()}
+    route, volume, ready = flat["route"].astype(np.int64), flat["volume"].astype(float), flat["ready"]
+    return pd.DataFrame({
+        "day": flat["day"].astype(float), "event": flat["event"], "new_link": flat["new_link"].astype(np.int64),
+        "build_link": flat["build_link"].astype(np.int64), "supplier": flat["supplier"].astype(np.int64),
+        "buyer": flat["buyer"].astype(np.int64),
+        "exporter": pd.Categorical.from_codes((route // n_sec) % n_econ, network.economies),
+        "importer": pd.Categorical.from_codes(route // (n_sec * n_econ), network.economies),
+        "sector": pd.Categorical.from_codes(route % n_sec, network.sectors),
+        "volume_per_day": np.where(volume >= 0, volume / days_per_step, np.nan),
+        "qualified_day": np.where(ready >= 0, ready * days_per_step, np.nan),
+    })
+
+
+def link_summary(links: pd.DataFrame) -> dict:
+    """Supplier search in numbers: new links formed (by origin and by route), how many entered and were
+    abandoned, the first day, and links dropped (of the build and new ones)."""
+    events = links["event"]
+    formed, dropped = links[events == "formed"], links[events == "dropped"]
+
+    def counts(column: pd.Series) -> dict:
+        return {str(k): int(v) for k, v in column.value_counts().items() if v > 0}
+
+    return {
+        "formed": len(formed),
+        "entered": int((events == "entered").sum()),
+        "abandoned": int((events == "abandoned").sum()),
+        "first_day": float(formed["day"].min()) if len(formed) else None,
+        "by_exporter": counts(formed["exporter"]),
+        "by_route": counts(formed["importer"].astype(str) + " <- " + formed["exporter"].astype(str) + " "
+                           + formed["sector"].astype(str)) if len(formed) else {},
+        "dropped": {"build_links": int((dropped["build_link"] >= 0).sum()),
+                    "new_links": int((dropped["new_link"] >= 0).sum())},
+    }
+
+
 def _fared(table: pd.DataFrame) -> dict:
     worst = table["worst_loss_pct"]
     return {"firms": len(table),
@@ -94,8 +147,9 @@ def by_cell(table: pd.DataFrame) -> pd.DataFrame:
                                            ascending=False, ignore_index=True)
 
 
-def firm_summary(table: pd.DataFrame, qualified: pd.DataFrame) -> dict:
-    """The distribution of firm outcomes, single-origin against diversified firms, and qualified suppliers."""
+def firm_summary(table: pd.DataFrame, qualified: pd.DataFrame, links: pd.DataFrame | None = None) -> dict:
+    """The distribution of firm outcomes, single-origin against diversified firms, qualified suppliers and
+    (with `links`) the links supplier search formed and dropped."""
     worst = table["worst_loss_pct"]
     cells = by_cell(table).head(WORST_CELLS)
     cells = cells.assign(cell=cells["economy"].astype(str) + "." + cells["sector"].astype(str))
@@ -108,4 +162,4 @@ def firm_summary(table: pd.DataFrame, qualified: pd.DataFrame) -> dict:
         "worst_cells": cells.drop(columns=["economy", "sector"]).to_dict("records"),
         "qualified_suppliers": {"links": len(qualified),
                                 "by_exporter": qualified["exporter"].value_counts().loc[lambda c: c > 0].to_dict()},
-    }
+    } | ({} if links is None else {"new_links": link_summary(links)})

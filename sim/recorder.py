@@ -35,7 +35,7 @@ class Recorder:
         self.firm_loss_days = np.zeros(network.n_firms)
         self.qualified_steps: list[int] = []
         self.qualified_links: list[np.ndarray] = []
-        # links formed and dropped by supplier search (`sim.engine.search.LinkChanges`), one per search
+        # what supplier search did (`sim.engine.search.LinkChanges`), one per search that did something
         self.link_changes: list = []
         n_econ, n_sec = network.n_economies, network.n_sectors
         self.n_cells = network.n_cells
@@ -98,7 +98,7 @@ class Recorder:
 
     def relinked(self, changes) -> None:
         """Follow a supplier search: keep its record, and renumber the per-link groups if the links changed."""
-        if len(changes.formed_id) or len(changes.dropped_supplier):
+        if changes.events:
             self.link_changes.append(changes)
         if not changes.relinked:
             return

@@ -95,6 +95,13 @@ def firm_lines(outcomes: dict) -> list[str]:
     if qualified["links"]:
         by = ", ".join(f"{k} {v}" for k, v in qualified["by_exporter"].items())
         lines.append(f"  suppliers qualified for more volume: {qualified['links']} links (by origin: {by})")
+    new = outcomes.get("new_links")
+    if new and (new["formed"] or sum(new["dropped"].values())):
+        by = ", ".join(f"{k} {v}" for k, v in new["by_exporter"].items()) or "none"
+        first = f" from day {new['first_day']:g}" if new["first_day"] is not None else ""
+        lines.append(f"  supplier search: {new['formed']:,} new links{first} (by origin: {by}); {new['entered']:,} "
+                     f"entered after qualifying, {new['abandoned']:,} abandoned; dropped "
+                     f"{new['dropped']['build_links']:,} links of the build and {new['dropped']['new_links']:,} new")
     return lines
 
 

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from sim.firms import firm_summary, firm_table, qualified_table
+from sim.firms import firm_summary, firm_table, link_table, qualified_table
 from sim.metrics import disruption
 from sim.recorder import USES, Recorder
 from sim.scenario import ReportConfig
@@ -51,6 +51,7 @@ class Results:
     capacity_shocks: list[tuple[float, float, float]] | None = None
     firms: pd.DataFrame | None = None  # one row per firm: sim.firms.firm_table
     qualified: pd.DataFrame | None = None  # links whose supplier was qualified for more volume: sim.firms
+    links: pd.DataFrame | None = None  # links formed and dropped by supplier search: sim.firms.link_table
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
@@ -77,6 +78,7 @@ class Results:
             firms=firm_table(recorder.network, recorder.firm_worst_level, recorder.firm_loss_days),
             qualified=qualified_table(recorder.network, recorder.qualified_steps, recorder.qualified_links,
                                       days_per_step),
+            links=link_table(recorder.network, recorder.link_changes, days_per_step),
         )
 
     @property
@@ -216,7 +218,8 @@ class Results:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in
                 ("output", "flows", "prices", "unmet_demand", "tariff_revenue", "inventories", "consumer_prices",
-                 "events", "tariffs", "export_controls", "firms", "qualified") if getattr(self, name) is not None}
+                 "events", "tariffs", "export_controls", "firms", "qualified", "links")
+                if getattr(self, name) is not None}
 
     # -- throughput and disruption --------------------------------------------------------------
     def throughput(self, by: str | None = None, reference: bool = False) -> pd.DataFrame:
@@ -271,10 +274,11 @@ class Results:
 
     def firm_outcomes(self) -> dict | None:
         """Firm-level outcomes (sim.firms.firm_summary): loss quantiles, shares losing > 10% and > 50% at their
-        worst (all firms, single-origin, diversified, worst cells) and qualified suppliers by origin."""
+        worst (all firms, single-origin, diversified, worst cells), qualified suppliers by origin and the links
+        supplier search formed and dropped."""
         if self.firms is None:
             return None
-        return firm_summary(self.firms, self.qualified)
+        return firm_summary(self.firms, self.qualified, self.links)
 
     def warnings(self) -> list[dict]:
         """Instability warnings (sim.stability): undamped oscillation or a shortage spiral in total output

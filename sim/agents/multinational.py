@@ -49,7 +49,7 @@ class Multinational(mesa.Agent):
             return 0.0
         net, st = self.model.network, self.model.engine.structure
         home = net.economies.index(self.home)
-        owned = np.isin(st.supplier, self.plants) & (net.link_buyer_economy == home)
+        owned = np.isin(st.supplier, self.plants) & (st.buyer_economy == home)
         price = self.model.engine.state.price[st.supplier[owned]]
         return float(np.sum(flows.shipped[owned] * price * flows.tariff_rate[owned]))
 

@@ -29,6 +29,7 @@ from sim.network.graph import SupplyNetwork
 from sim.scenario import Scenario
 
 ORDER_RULES = ("ario", "signed_gap", "supply_line")  # `engine.order_rule`; the kernels take the index
+NEW_LINK_STATUS = ("qualifying", "carrying", "closed")  # a new link's life: `Engine.new_status` holds the index
 SUPPLY_LINE = ORDER_RULES.index("supply_line")
 
 
@@ -242,6 +243,11 @@ class Structure:
         self.slot_mixed[added["slot"][other]] = True
         self.slot_lead_uniform[added["slot"][other]] = 0.0
 
+    @property
+    def buyer_economy(self) -> np.ndarray:
+        """[links] the buyer's economy (the importer of the link's route)."""
+        return self.tariff_index // (self.n_economies * self.n_sectors)
+
     def segment_sum(self, link_values: np.ndarray) -> np.ndarray:
         """Sum link values over each slot (bincount beats reduceat on runs of a few links)."""
         return np.bincount(self.slot, link_values, self.n_slots)
@@ -351,8 +357,8 @@ class Engine:
         self.n_arrival_groups = 0
         self.arrival_group_source: np.ndarray | None = None
         # supplier search (sim.engine.search): the lead-time group of every link in the build's pipeline, the
-        # last step's landed prices, capacity, output and CES targets, and per new link its id, the step it
-        # starts carrying orders and the weight it enters with
+        # last step's landed prices, capacity, output and CES targets, and per new link its id, the step its
+        # qualification ends, the weight it enters with and its status (NEW_LINK_STATUS)
         self.link_lead_group = self.state.pipeline.group
         self.landed = np.ones(n_links)
         self.capacity, self.output = self.structure.capacity0.copy(), self.structure.output0.copy()
@@ -360,6 +366,7 @@ class Engine:
         self.new_id = np.zeros(0, dtype=np.int64)
         self.new_ready = np.zeros(0, dtype=np.int64)
         self.new_weight = np.zeros(0)
+        self.new_status = np.zeros(0, dtype=np.int8)
         self.n_formed = 0
         self.next_search = np.zeros(self.structure.n_firm_slots, dtype=np.int64)
 
@@ -386,8 +393,8 @@ class Engine:
 
     def relink(self, keep: np.ndarray, formed: dict[str, np.ndarray] | None, ids: np.ndarray | None,
                ready: np.ndarray | None) -> None:
-        """Renumber the links: keep `keep` (the build's first) and append `formed`, with nothing in transit, no
-        share and no weight until step `ready` (then `formed['w0']`)."""
+        """Renumber the links: keep `keep` (the build's first) and append `formed`, qualifying (status 0) until
+        step `ready`, with nothing in transit and no share or weight (they enter with `formed['w0']`)."""
         st, s = self.structure, self.state
         n0, n_old = st.n_base_links, st.n_links
         if formed is None:
@@ -400,6 +407,7 @@ class Engine:
         self.new_id = np.concatenate((self.new_id[kept_new], ids))
         self.new_ready = np.concatenate((self.new_ready[kept_new], ready))
         self.new_weight = np.concatenate((self.new_weight[kept_new], formed["w0"]))
+        self.new_status = np.concatenate((self.new_status[kept_new], np.zeros(n_new, dtype=np.int8)))
         st.relink(keep, dict(formed, w0=np.zeros(n_new)))
         for name, fill in (("share", 0.0), ("fill_rate", 1.0), ("limit", np.inf), ("over_limit_steps", 0)):
             old = getattr(s, name)
@@ -425,13 +433,6 @@ class Engine:
             self.arrival_group_source = None  # the owner of the groups sets them again (`set_arrival_groups`)
             self.arrival_group = np.zeros(0, dtype=np.uint16)
             self.n_arrival_groups = 0
-
-    def _activate(self) -> None:
-        """New links whose qualification ends this step enter with their weight."""
-        st, step = self.structure, self.state.step
-        due = np.flatnonzero(self.new_ready == step)
-        if len(due):
-            st.w0[st.n_base_links + due] = self.new_weight[due]
 
     def baseline_state(self) -> State:
         """The calibrated steady state: prices 1, inventories at target, pipelines full."""
@@ -477,8 +478,6 @@ class Engine:
     def step(self, policy: Policy) -> StepFlows:
         st, p, s = self.structure, self.params, self.state
         n_fs, supplier, slot, route = st.n_firm_slots, st.supplier_index, st.slot_index, st.route_index
-        if len(self.new_ready):
-            self._activate()
         self._route_factors(policy)
         landed, shipped, arrived = self._link_buffers[s.step % 2]
 

@@ -42,7 +42,7 @@ class ReferenceLink:
         "share", "fill_rate", "orders", "pipeline", "waiting",
         "wedge", "route_appeal", "tariff", "blocked", "open", "licensed_share", "licensed_steps",
         "landed", "deliverable", "ordered", "shipped", "arrived", "wanted", "limit", "over_limit", "qualification",
-        "target_share", "new_id", "ready", "entry_weight",
+        "target_share", "new_id", "ready", "entry_weight", "status",
     )
 
     def __init__(self, index: int, supplier: ReferenceFirm, flow0: float, w0: float, lead: int, sigma: float,
@@ -74,6 +74,7 @@ class ReferenceLink:
         self.new_id = -1  # links formed by supplier search: their id, the step they enter and their weight then
         self.ready = -1
         self.entry_weight = 0.0
+        self.status = ""  # a new link's NEW_LINK_STATUS ("" for links of the build)
 
     def set_weight(self, w0: float) -> None:
         """A new taste weight (a link entering or dropped), with the route appeal that carries it."""
@@ -430,9 +431,6 @@ class ReferenceEngine:
 
     def step(self, policy: Policy) -> StepFlows:
         p, firms, consumers, buyers = self.params, self.firms, self.consumers, self.buyers
-        for link in self.links[self.structure.n_base_links:]:  # new links whose qualification ends now enter
-            if link.ready == self.step_count:
-                link.set_weight(link.entry_weight)
         self._read_policy(policy)
         capacity = policy.capacity.tolist()
 
@@ -477,11 +475,24 @@ class ReferenceEngine:
         for slot in firm_slots:
             self._drop(slot)
         limit = overpriced_limit(p.search_price_rise)
-        searching = []
+        needs = {}
         for slot in firm_slots:
             risk = 0.0
             for link in slot.links:
                 risk += link.share * (1.0 - link.fill_rate * (1.0 if link.landed <= limit else 0.0))
+            needs[slot.index] = risk
+        for slot in firm_slots:  # qualified new links enter where the buyer still needs them, else are abandoned
+            for link in slot.links:
+                if link.status == "qualifying" and link.ready <= step:
+                    if needs[slot.index] > p.search_threshold:
+                        link.status = "carrying"
+                        link.set_weight(link.entry_weight)
+                        slot.next_search = step + math.ceil(p.switching_steps)
+                    else:
+                        link.status = "closed"
+        searching = []
+        for slot in firm_slots:
+            risk = needs[slot.index]
             if risk > p.search_threshold and step >= slot.next_search and slot.orders > 0:
                 searching.append((slot.buyer.economy * st.n_sectors + self._sector(slot), slot.index, slot, risk))
         searching.sort(key=lambda entry: (entry[0], entry[1]))
@@ -513,8 +524,7 @@ class ReferenceEngine:
                     remaining[f] = 0.0
                 self._form(slot, self.firms[f], exporter, market % st.n_sectors, offered)
                 break
-        dead = [link for link in self.links[st.n_base_links:]
-                if link.w0 == 0 and link.ready < step and link.in_transit() == 0]
+        dead = [link for link in self.links[st.n_base_links:] if link.status == "closed" and link.in_transit() == 0]
         if dead:
             gone = {id(link) for link in dead}
             self.links = [link for link in self.links if id(link) not in gone]
@@ -543,6 +553,8 @@ class ReferenceEngine:
         for link in dropped:
             link.set_weight(0.0)
             link.share = 0.0
+            if link.status:
+                link.status = "closed"
         for link in slot.links:  # the orders placed last step are split again over the suppliers kept
             if lost > 0:
                 link.share /= 1.0 - lost
@@ -591,9 +603,10 @@ class ReferenceEngine:
         link.new_id, self.n_formed = self.n_formed, self.n_formed + 1
         link.ready = step + math.ceil(float(st.sector_qualification[sector]))
         link.entry_weight = offered / slot.orders * weight
+        link.status = "qualifying"
         link.share = 0.0
         link.target_share = 0.0
-        slot.next_search = link.ready + math.ceil(p.switching_steps)
+        slot.next_search = link.ready
         slot.links.append(link)
         supplier.customers.append(link)
         self.links.append(link)

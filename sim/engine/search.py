@@ -4,24 +4,27 @@ Every `engine.search_days` (docs/model.md, 'Supplier search') the engine revises
 
 1. **Drop.** A firm's link whose order share and whose CES target (reliability-weighted, as of the last step)
    are both below `drop_share` of its normal share (its weight over its slot's total weight) is dropped: its
-   weight and share become 0 and its slot's other shares are scaled back to a sum of 1. Links of the build stay
-   in the arrays (indices never move); dropped new links are removed once nothing is in transit on them.
-2. **Who searches.** A firm input slot's *volume at risk* is the share of its orders placed with suppliers that
+   weight and share become 0 and its slot's other shares are scaled back to a sum of 1 (the orders placed last
+   step are split again over the suppliers kept). Links of the build stay in the arrays (indices never move);
+   closed new links are removed once nothing is in transit on them.
+2. **Volume at risk.** A firm input slot's volume at risk is the share of its orders placed with suppliers that
    do not deliver them (1 - fill rate) or whose landed price is past `1 + search_price_rise` times baseline
-   (prices within 1e-9 of the threshold count as at it). A slot searches when that share exceeds
-   `search_threshold`, it has orders, and no link it formed is still qualifying or ramping up (a slot waits
-   until its last new link's activation plus `switching_days`). It looks for the volume at risk.
-3. **Where.** Searching slots are grouped in markets (buyer economy, input sector) and served in market order,
-   then slot order. A market's origins are the economies that sold it that sector at baseline (the table's
-   routes: no route is created), are not wholly blocked, and whose cell price index times the tariff wedge is
-   within the threshold, ranked by that landed price (to 1e-4), then by baseline volume. Within an origin,
-   firms are taken in index order (random by the network draw), skipping the buyer itself, its current and
-   dropped suppliers, and firms without spare capacity (capacity less output in the last step).
-4. **New link.** A slot gets one new link per search from the first such firm, for the smaller of its volume
-   at risk and the firm's spare capacity (times the route's open share); that spare capacity is then taken. The
-   link carries nothing for the sector's `qualification_days`; then it enters with a weight equal to the share
-   of the slot's orders it was offered (times the slot's total weight), and its order share moves toward its
-   CES target at the pace of `switching_days`, with no volume limit.
+   (prices within 1e-9 of the threshold count as at it). A slot *needs* suppliers when that share exceeds
+   `search_threshold`.
+3. **Entry.** A new link whose sector's `qualification_days` have passed enters at this search if its buyer
+   still needs suppliers, with a weight equal to the share of the slot's orders it was offered (times the
+   slot's total weight); its order share then moves toward its CES target at the pace of `switching_days`, with
+   no volume limit. If the buyer no longer needs it, the qualification is abandoned.
+4. **Search.** A slot that needs suppliers, has orders, and has no link qualifying and none that entered less
+   than `switching_days` ago, searches for its volume at risk. Searching slots are grouped in markets (buyer
+   economy, input sector) and served in market order, then slot order. A market's origins are the economies
+   that sold it that sector at baseline (the table's routes: no route is created), are not wholly blocked, and
+   whose cell price index times the tariff wedge is within the threshold, ranked by that landed price (to
+   1e-4), then by baseline volume. Within an origin, firms are taken in index order (random by the network
+   draw), skipping the buyer itself, its current and former suppliers, and firms without spare capacity
+   (capacity less output in the last step). A slot gets one new link per search from the first such firm, for
+   the smaller of its volume at risk and the firm's spare capacity (times the route's open share), and that
+   spare capacity is then taken; the link carries nothing while it qualifies.
 
 The ranking and the matching are deterministic given the state; the per-agent reference
 (`sim.engine.reference`) implements the same rules. The matching is one compiled pass over searching slots.
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+QUALIFYING, CARRYING, CLOSED = range(3)  # a new link's status (`sim.engine.core.NEW_LINK_STATUS`)
 THRESHOLD_TOLERANCE = 1e-9  # landed prices within this (relative) of the threshold count as at it
 PRICE_RESOLUTION = 1e-4  # origins whose landed prices differ by less are ranked by baseline volume
 
@@ -49,31 +53,34 @@ def overpriced_limit(price_rise: float) -> float:
     return (1.0 + price_rise) * (1.0 + THRESHOLD_TOLERANCE)
 
 
+EVENTS = ("formed", "entered", "abandoned", "dropped")
+EVENT_FIELDS = ("new_link", "build_link", "supplier", "buyer", "route", "volume", "ready")
+
+
 @dataclass
 class LinkChanges:
-    """What one search did: links dropped and formed (suppliers, buyers, routes, volumes), and how the link
-    arrays were renumbered (`keep`: the old links kept, in order; the formed links follow them)."""
+    """What one search did, as events (`EVENTS`) each with arrays `EVENT_FIELDS`: the new link's id (-1 for a
+    link of the build), the build link's index (-1 for a new link), supplier, buyer, route (importer, exporter,
+    sector), the volume a formed link was offered (per step) and the step its qualification ends; and how the
+    link arrays were renumbered (`keep`: the old links kept, in order; the formed links follow them)."""
 
     step: int
     keep: np.ndarray
-    formed_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    formed_supplier: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    formed_buyer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    formed_route: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    formed_volume: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    formed_ready: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    dropped_link: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # build link, else -1
-    dropped_id: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # new link's id, else -1
-    dropped_supplier: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    dropped_buyer: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    dropped_route: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    n_before: int
+    events: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    def add(self, event: str, **arrays: np.ndarray) -> None:
+        n = len(arrays["supplier"])
+        if n:
+            self.events[event] = {name: np.asarray(arrays.get(name, np.full(n, -1))) for name in EVENT_FIELDS}
+
+    def count(self, event: str) -> int:
+        return len(self.events[event]["supplier"]) if event in self.events else 0
 
     @property
     def relinked(self) -> bool:
         """Whether the link arrays changed length or order (links formed or removed)."""
-        return len(self.formed_id) > 0 or len(self.keep) != self.n_before
-
-    n_before: int = 0
+        return self.count("formed") > 0 or len(self.keep) != self.n_before
 
 
 @njit(cache=True, nogil=True)
@@ -130,7 +137,8 @@ def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open
 
 
 def revise(engine) -> LinkChanges:
-    """Drop dead links, let slots at risk search, form the new links and compact: one search of `engine`."""
+    """One search of `engine`: drop dead links, bring in (or abandon) qualified new links, let slots at risk
+    search and form new links, and compact the new links."""
     st, s, p = engine.structure, engine.state, engine.params
     step, n_fs, n0 = s.step, st.n_firm_slots, st.n_base_links
     n_econ, n_sec = st.n_economies, st.n_sectors
@@ -146,27 +154,43 @@ def revise(engine) -> LinkChanges:
     if drop.any():
         dropped = np.flatnonzero(drop)
         is_new = dropped >= n0
-        changes.dropped_link = np.where(is_new, -1, dropped)
-        changes.dropped_id = np.where(is_new, engine.new_id[np.maximum(dropped - n0, 0)], -1)
-        changes.dropped_supplier, changes.dropped_buyer = st.supplier[dropped], st.buyer[dropped]
-        changes.dropped_route = st.tariff_index[dropped]
+        local = np.maximum(dropped - n0, 0)
+        changes.add("dropped", new_link=np.where(is_new, engine.new_id[local], -1),
+                    build_link=np.where(is_new, -1, dropped), supplier=st.supplier[dropped],
+                    buyer=st.buyer[dropped], route=st.tariff_index[dropped])
+        engine.new_status[local[is_new]] = CLOSED
         lost = st.segment_sum(np.where(drop, s.share, 0.0))
         st.w0[dropped] = 0.0
         s.share[dropped] = 0.0
         touched = lost[st.slot] > 0
         s.share[touched] /= 1.0 - lost[st.slot[touched]]
-        weight = st.segment_sum(st.w0)
 
-    # 2. slots at risk
+    # 2. volume at risk per firm slot
     ok = engine.landed <= overpriced_limit(p.search_price_rise)
     at_risk = st.segment_sum(s.share * (1.0 - s.fill_rate * ok))[:n_fs]
-    orders = s.slot_orders[:n_fs]
-    searching = np.flatnonzero((at_risk > p.search_threshold) & (step >= engine.next_search) & (orders > 0))
+    needs = at_risk > p.search_threshold
 
+    # 3. qualified new links enter where their buyer still needs them, else are abandoned
+    due = np.flatnonzero((engine.new_status == QUALIFYING) & (engine.new_ready <= step))
+    if len(due):
+        link = n0 + due
+        enter = needs[st.slot[link]]
+        for event, pick in (("entered", enter), ("abandoned", ~enter)):
+            chosen = link[pick]
+            changes.add(event, new_link=engine.new_id[due[pick]], supplier=st.supplier[chosen],
+                        buyer=st.buyer[chosen], route=st.tariff_index[chosen])
+        st.w0[link[enter]] = engine.new_weight[due[enter]]
+        engine.new_status[due] = np.where(enter, CARRYING, CLOSED)
+        engine.next_search[st.slot[link[enter]]] = step + math.ceil(p.switching_steps)
+    weight = st.segment_sum(st.w0)
+
+    # 4. slots at risk search, market by market
+    orders = s.slot_orders[:n_fs]
+    searching = np.flatnonzero(needs & (step >= engine.next_search) & (orders > 0))
+    formed = ids = ready = None
     if len(searching):
         economy = st.firm_economy[st.slot_firm[searching]]
-        sector = st.slot_sector[searching]
-        market_key = economy * n_sec + sector
+        market_key = economy * n_sec + st.slot_sector[searching]
         order = np.argsort(market_key, kind="stable")
         searching, market_key = searching[order], market_key[order]
         markets, search_market = np.unique(market_key, return_inverse=True)
@@ -181,28 +205,25 @@ def revise(engine) -> LinkChanges:
                         offered)
         got = (matched >= 0) & (offered > 0)
         slot, supplier, offered = searching[got], matched[got], offered[got]
-        buyer_economy = st.firm_economy[st.slot_firm[slot]]
-        exporter = st.firm_economy[supplier]
-        route = (buyer_economy * n_econ + exporter) * n_sec + st.slot_sector[slot]
-        qualification = np.ceil(st.sector_qualification[st.slot_sector[slot]]).astype(np.int64)
-        ready = step + qualification
-        engine.next_search[slot] = ready + math.ceil(p.switching_steps)
-        ids = engine.n_formed + np.arange(len(slot))
-        engine.n_formed += len(slot)
-        changes.formed_id, changes.formed_supplier, changes.formed_buyer = ids, supplier, st.slot_buyer[slot]
-        changes.formed_route, changes.formed_volume, changes.formed_ready = route, offered, ready
-        formed = {"supplier": supplier, "buyer": st.slot_buyer[slot], "slot": slot, "route": route,
-                  "lead": st.pair_lead[exporter, buyer_economy], "w0": offered / orders[slot] * weight[slot]}
-    else:
-        formed = None
+        if len(slot):
+            buyer_economy = st.firm_economy[st.slot_firm[slot]]
+            exporter = st.firm_economy[supplier]
+            route = (buyer_economy * n_econ + exporter) * n_sec + st.slot_sector[slot]
+            ready = step + np.ceil(st.sector_qualification[st.slot_sector[slot]]).astype(np.int64)
+            engine.next_search[slot] = ready  # no further search while it qualifies
+            ids = engine.n_formed + np.arange(len(slot))
+            engine.n_formed += len(slot)
+            changes.add("formed", new_link=ids, supplier=supplier, buyer=st.slot_buyer[slot], route=route,
+                        volume=offered, ready=ready)
+            formed = {"supplier": supplier, "buyer": st.slot_buyer[slot], "slot": slot, "route": route,
+                      "lead": st.pair_lead[exporter, buyer_economy], "w0": offered / orders[slot] * weight[slot]}
 
-    # 3. compact: dropped new links with nothing in transit leave the arrays
+    # 5. compact: closed new links with nothing in transit leave the arrays
     new = np.arange(n0, st.n_links)
-    gone = (st.w0[n0:] == 0) & (engine.new_ready < step) & (s.in_transit_by_link()[n0:] == 0)  # entered, then dropped
+    gone = (engine.new_status == CLOSED) & (s.in_transit_by_link()[n0:] == 0)
     if formed is not None or gone.any():
         changes.keep = np.concatenate((np.arange(n0), new[~gone]))
-        engine.relink(changes.keep, formed, ids if formed is not None else None,
-                      ready if formed is not None else None)
+        engine.relink(changes.keep, formed, ids, ready)
     return changes
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import reacton.ipywidgets as rw
 import solara
 
-from sim.firms import firm_summary, firm_table, qualified_table, single_origin
+from sim.firms import firm_summary, firm_table, link_table, qualified_table, single_origin
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
@@ -113,7 +113,8 @@ def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
         single = model._single_origin = single_origin(network)
     table = firm_table(network, recorder.firm_worst_level, recorder.firm_loss_days, single)
     qualified = qualified_table(network, recorder.qualified_steps, recorder.qualified_links, model.days_per_step)
-    return firm_lines(firm_summary(table, qualified))
+    links = link_table(network, recorder.link_changes, model.days_per_step)
+    return firm_lines(firm_summary(table, qualified, links))
 
 
 def FirmPanel(model: SupplyChainModel):

@@ -136,7 +136,8 @@ def current_state(model: SupplyChainModel, view: NetworkView) -> tuple[np.ndarra
     output = np.append(unit_output, np.zeros(n_nodes - n_units))
     base = view.node_output0
     lost = np.clip(1.0 - np.divide(output, base, out=np.ones_like(output), where=base > 0), 0.0, 1.0)
-    arrived = st.flow0 if flows is None else flows.arrived
+    # links of the build (links formed by supplier search during the run follow them and are not drawn)
+    arrived = (st.flow0 if flows is None else flows.arrived)[: len(view.link_edge)]
     drawn = view.link_edge >= 0
     edge_flow = np.bincount(view.link_edge[drawn], arrived[drawn], len(view.edge_src))
     edge_tariff = model.policy.tariff.ravel()[view.edge_tariff_index]
