@@ -142,9 +142,11 @@ def test_tariff_shifts_purchases_to_other_origins():
 
 @pytest.mark.parametrize(("sigma", "rate"), [(2.0, 0.25), (4.0, 0.25), (4.0, 0.10), (8.0, 0.5)])
 def test_armington_shares_follow_ces(sigma, rate):
-    """With capacity slack, long-run shares = share0 (1+tau)^-sigma, renormalised, within 1%."""
+    """With capacity slack, long-run shares = share0 (1+tau)^-sigma, renormalised, within 1% (CES over the
+    suppliers there are: no supplier search)."""
     res = sim.run("tiny", steps=700, overrides={
         "network.sourcing": "homogeneous", "engine.volume_flexibility": None, "engine.spare_capacity": 3.0,
+        "engine.search_days": None,
         "sectors.chips.armington_sigma": sigma,
         "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": rate}]})
     share0 = _import_shares(res.baseline, "US", "chips")
@@ -159,7 +161,7 @@ def test_armington_holds_buyer_by_buyer_under_heterogeneous_sourcing():
     """Each buyer's own origin shares move by its CES law: share0_j (1+tau)^-sigma, renormalised per buyer."""
     sigma, rate = 4.0, 0.25
     scenario = tiny(**{"network.firms_per_cell": 20, "engine.spare_capacity": 3.0, "engine.volume_flexibility": None,
-                       "sectors.chips.armington_sigma": sigma,
+                       "engine.search_days": None, "sectors.chips.armington_sigma": sigma,
                        "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "sectors": ["chips"],
                                             "rate": rate}]})
     model = sim.SupplyChainModel(scenario, rng=4)
@@ -182,14 +184,14 @@ def test_export_control_blocks_its_share():
     model = sim.SupplyChainModel(tiny(**{"export_controls": [
         {"exporter": "CN", "importers": ["MY"], "sectors": ["materials"], "share": share, "start_day": 3,
          "end_day": 40}]}), rng=1)
-    net = model.network
-    controlled = (net.firm_economy[net.link_supplier] == 1) & (net.link_buyer_economy == 2) & (
-        net.firm_sector[net.link_supplier] == 0)
-    assert controlled.any()
+    st = model.engine.structure
     for _ in range(60):
         day = model.day
         model.step()
         f = model.last_flows
+        # the links of this step (supplier search may have added some)
+        controlled = (st.firm_economy[st.supplier] == 1) & (st.buyer_economy == 2) & (st.firm_sector[st.supplier] == 0)
+        assert controlled.any()
         expected = share if 3 <= day < 40 else 0.0
         assert np.allclose(f.blocked[controlled], expected)
         assert np.all(f.shipped[controlled] <= (1 - expected) * f.ordered[controlled] * (1 + 1e-12))

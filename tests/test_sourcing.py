@@ -124,9 +124,10 @@ def test_seeds_give_a_spread_only_with_heterogeneous_sourcing():
     assert np.ptp(hetero) > 1e-3 * abs(np.mean(hetero))
 
 
-# the model before firm heterogeneity, the order-rule choice and qualified volumes: us_tariffs_2025 with rng=0
+# the model before firm heterogeneity, the order-rule choice, qualified volumes and supplier search:
+# us_tariffs_2025 with rng=0
 PREVIOUS_MODEL = {"network.sourcing": "homogeneous", "engine.order_rule": "signed_gap",
-                  "engine.volume_flexibility": None}
+                  "engine.volume_flexibility": None, "engine.search_days": None}
 PREVIOUS_THROUGHPUT = {"cumulative_loss_days": 0.7628367457345683, "peak_loss_pct": 0.8596498665957779}
 
 

@@ -244,6 +244,11 @@ class Structure:
         self.slot_lead_uniform[added["slot"][other]] = 0.0
 
     @property
+    def link_is_final(self) -> np.ndarray:
+        """[links] True where the buyer is an economy's final demand."""
+        return self.slot_is_final[self.slot]
+
+    @property
     def buyer_economy(self) -> np.ndarray:
         """[links] the buyer's economy (the importer of the link's route)."""
         return self.tariff_index // (self.n_economies * self.n_sectors)

@@ -154,11 +154,12 @@ def revise(engine) -> LinkChanges:
     if drop.any():
         dropped = np.flatnonzero(drop)
         is_new = dropped >= n0
-        local = np.maximum(dropped - n0, 0)
-        changes.add("dropped", new_link=np.where(is_new, engine.new_id[local], -1),
-                    build_link=np.where(is_new, -1, dropped), supplier=st.supplier[dropped],
-                    buyer=st.buyer[dropped], route=st.tariff_index[dropped])
-        engine.new_status[local[is_new]] = CLOSED
+        local = dropped[is_new] - n0
+        new_link = np.full(len(dropped), -1, dtype=np.int64)
+        new_link[is_new] = engine.new_id[local]
+        changes.add("dropped", new_link=new_link, build_link=np.where(is_new, -1, dropped),
+                    supplier=st.supplier[dropped], buyer=st.buyer[dropped], route=st.tariff_index[dropped])
+        engine.new_status[local] = CLOSED
         lost = st.segment_sum(np.where(drop, s.share, 0.0))
         st.w0[dropped] = 0.0
         s.share[dropped] = 0.0
@@ -220,7 +221,8 @@ def revise(engine) -> LinkChanges:
 
     # 5. compact: closed new links with nothing in transit leave the arrays
     new = np.arange(n0, st.n_links)
-    gone = (engine.new_status == CLOSED) & (s.in_transit_by_link()[n0:] == 0)
+    in_transit = s.new_pipeline.in_transit() + (s.licensing.waiting()[n0:] if s.licensing.batches else 0.0)
+    gone = (engine.new_status == CLOSED) & (in_transit == 0)
     if formed is not None or gone.any():
         changes.keep = np.concatenate((np.arange(n0), new[~gone]))
         engine.relink(changes.keep, formed, ids, ready)

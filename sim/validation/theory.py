@@ -158,8 +158,9 @@ def armington_shares(sigma: float, rate: float, steps: int, overrides: Mapping[s
     """Baseline, simulated and CES-formula shares of the importer's intermediate purchases by origin."""
     # the CES law at sector level is that of buyers sharing the cell's mix: the homogeneous draw (under
     # heterogeneous sourcing it holds buyer by buyer, tests/test_engine.py); slack means spare capacity and no
-    # limit on the volume a buyer moves to a supplier
-    settings = {"network.sourcing": "homogeneous", "engine.volume_flexibility": None, "engine.spare_capacity": 3.0,
+    # limit on the volume a buyer moves to a supplier, and no supplier search (CES within the suppliers there are)
+    settings = {"network.sourcing": "homogeneous", "engine.volume_flexibility": None, "engine.search_days": None,
+                "engine.spare_capacity": 3.0,
                 "engine.switching_days": 20.0,
                 f"sectors.{ARMINGTON_SECTOR}.armington_sigma": sigma,
                 "tariffs.applied": [{"importer": IMPORTER, "exporters": [TAXED_ORIGIN], "sectors": [ARMINGTON_SECTOR],
@@ -230,7 +231,6 @@ def check_ledger(size: Size, scenario: Scenario | None = None) -> CheckResult:
     started = time.perf_counter()
     scenario = scenario or ledger_scenario()
     model = sim.SupplyChainModel(scenario, rng=3, firm_agents=False)
-    final = model.network.link_is_final
     st = model.engine.structure
     scale = st.flow0.sum()
 
@@ -249,7 +249,7 @@ def check_ledger(size: Size, scenario: Scenario | None = None) -> CheckResult:
             break
         f = model.last_flows
         after = stock()
-        expected = f.shipped.sum() - f.used.sum() - f.arrived[final].sum()
+        expected = f.shipped.sum() - f.used.sum() - f.arrived[st.link_is_final].sum()  # links change by search
         residual[t] = max(abs((after - before) - expected), abs(f.output.sum() - f.shipped.sum())) / scale
         before = after
     worst = float(residual.max()) if residual.size else float("nan")
