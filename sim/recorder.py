@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.core import Engine, Policy, StepFlows, index_dtype
+from sim.engine.core import Engine, Policy, StepFlows, index_dtype, relinked
 from sim.engine.kernels import group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
 
@@ -103,13 +103,14 @@ class Recorder:
         if not changes.relinked:
             return
         st = self.engine.structure
-        added = np.arange(len(changes.keep), st.n_links)
+        added = np.arange(changes.n_base + len(changes.kept_new), st.n_links)
         key = self._group_key(added)
         group = np.searchsorted(self._group_codes, key)
         if len(key) and not np.array_equal(self._group_codes[np.minimum(group, self.n_groups - 1)], key):
             raise AssertionError("a new link's trade group has no baseline trade (search forms links on traded routes)")
-        self.link_group = np.concatenate((self.link_group[changes.keep], group))
-        self.link_owner_home = np.concatenate((self.link_owner_home[changes.keep], self._owner_home(added)))
+        self.link_group = relinked(self.link_group, changes.n_base, changes.kept_new, group)
+        self.link_owner_home = relinked(self.link_owner_home, changes.n_base, changes.kept_new,
+                                        self._owner_home(added))
         self.engine.set_arrival_groups(self.link_group, self.n_groups)
         self._tariff_source = None
 

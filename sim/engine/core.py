@@ -114,6 +114,12 @@ class Policy:
         return cls(np.zeros(shape), np.zeros(shape), np.ones(n_firms))
 
 
+def relinked(values: np.ndarray, n_base: int, kept_new: np.ndarray, added: np.ndarray) -> np.ndarray:
+    """A per-link array after a supplier search: the build's `n_base` entries, the new links kept, then `added`
+    (cast to the array's type)."""
+    return np.concatenate((values[:n_base], values[n_base:][kept_new], added.astype(values.dtype, copy=False)))
+
+
 def index_dtype(n: int) -> type:
     """The narrowest unsigned integer type that indexes `n` items."""
     return np.uint16 if n <= 2**16 else np.uint32 if n <= 2**32 else np.uint64
@@ -218,9 +224,9 @@ class Structure:
         self.pair_lead = np.zeros((n_econ, n_econ))  # [exporter, importer] lead time of the build's links
         self.pair_lead[supplier_economy, buyer_economy] = self.lead
 
-    def relink(self, keep: np.ndarray, added: dict[str, np.ndarray]) -> None:
-        """Keep the links `keep` (the build's links first, in order) and append `added` (supplier, buyer, slot,
-        route, lead, w0): the per-link arrays after a supplier search."""
+    def relink(self, kept_new: np.ndarray, added: dict[str, np.ndarray]) -> None:
+        """Keep the build's links and the new links `kept_new` (positions among the new links) and append `added`
+        (supplier, buyer, slot, route, lead, w0): the per-link arrays after a supplier search."""
         n_econ, n_sec = self.n_economies, self.n_sectors
         route = added["route"]
         exporter = (route // n_sec) % n_econ
@@ -231,13 +237,11 @@ class Structure:
             "block_index": (exporter * n_econ + importer) * n_sec + route % n_sec,
             "tariff0": self.route_tariff0[route], "limit0": np.full(len(route), np.inf), "slot": added["slot"],
             "w0": added["w0"], "link_scale": self.slot_flow0[added["slot"]],
+            "supplier_index": added["supplier"], "slot_index": added["slot"], "route_index": route,
         }
         for name, values in new.items():
-            setattr(self, name, np.concatenate((getattr(self, name)[keep], values.astype(getattr(self, name).dtype))))
+            setattr(self, name, relinked(getattr(self, name), self.n_base_links, kept_new, values))
         self.n_links = len(self.supplier)
-        self.supplier_index = self.supplier.astype(self.supplier_index.dtype)
-        self.slot_index = self.slot.astype(self.slot_index.dtype)
-        self.route_index = self.tariff_index.astype(self.route_index.dtype)
         # a slot whose new link has another lead time sums its lead over its links from now on
         other = added["lead"] != self.slot_lead_uniform[added["slot"]]
         self.slot_mixed[added["slot"][other]] = True
@@ -392,14 +396,11 @@ class Engine:
 
         return revise(self)
 
-    def target_share(self) -> np.ndarray:
-        """[links] the CES target of each link's order share as of the last step (0 where its slot had none)."""
-        return self._target * self._inverse_total[self.structure.slot]
-
-    def relink(self, keep: np.ndarray, formed: dict[str, np.ndarray] | None, ids: np.ndarray | None,
+    def relink(self, kept_new: np.ndarray, formed: dict[str, np.ndarray] | None, ids: np.ndarray | None,
                ready: np.ndarray | None) -> None:
-        """Renumber the links: keep `keep` (the build's first) and append `formed`, qualifying (status 0) until
-        step `ready`, with nothing in transit and no share or weight (they enter with `formed['w0']`)."""
+        """Renumber the links: keep the build's and the new links `kept_new`, and append `formed`, qualifying
+        (status 0) until step `ready`, with nothing in transit and no share or weight (they enter with
+        `formed['w0']`)."""
         st, s = self.structure, self.state
         n0, n_old = st.n_base_links, st.n_links
         if formed is None:
@@ -408,29 +409,27 @@ class Engine:
                       "lead": np.zeros(0), "w0": np.zeros(0)}
             ids, ready = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         n_new = len(formed["slot"])
-        kept_new = keep[keep >= n0] - n0
         self.new_id = np.concatenate((self.new_id[kept_new], ids))
         self.new_ready = np.concatenate((self.new_ready[kept_new], ready))
         self.new_weight = np.concatenate((self.new_weight[kept_new], formed["w0"]))
         self.new_status = np.concatenate((self.new_status[kept_new], np.zeros(n_new, dtype=np.int8)))
-        st.relink(keep, dict(formed, w0=np.zeros(n_new)))
+        st.relink(kept_new, dict(formed, w0=np.zeros(n_new)))
         for name, fill in (("share", 0.0), ("fill_rate", 1.0), ("limit", np.inf), ("over_limit_steps", 0)):
-            old = getattr(s, name)
-            setattr(s, name, np.concatenate((old[keep], np.full(n_new, fill, dtype=old.dtype))))
+            setattr(s, name, relinked(getattr(s, name), n0, kept_new, np.full(n_new, fill)))
         s.link_slot = st.slot
-        lead = formed["lead"].astype(np.int64)
-        s.new_pipeline = s.new_pipeline.relinked(kept_new, lead)
+        s.new_pipeline = s.new_pipeline.relinked(kept_new, formed["lead"].astype(np.int64))
         new_index = np.full(n_old, -1, dtype=np.int64)
-        new_index[keep] = np.arange(len(keep))
+        new_index[:n0] = np.arange(n0)
+        new_index[n0 + kept_new] = n0 + np.arange(len(kept_new))
         s.licensing = s.licensing.relinked(new_index, st.n_links)
         pipe = s.pipeline
         new_group = np.searchsorted(pipe.leads, s.new_pipeline.link_leads()).astype(pipe.group.dtype)
         self.link_lead_group = np.concatenate((pipe.group, new_group))
-        self.landed = np.concatenate((self.landed[keep], np.ones(n_new)))
+        self.landed = relinked(self.landed, n0, kept_new, np.ones(n_new))
+        self._target = relinked(self._target, n0, kept_new, np.zeros(n_new))
         n_links = st.n_links
         self._link_buffers = [tuple(np.empty(n_links) for _ in range(3)) for _ in range(2)]
         self._spare_share = np.empty(n_links)
-        self._target = np.concatenate((self._target[keep], np.zeros(n_new)))
         self._qualified = np.empty(n_links, dtype=np.int64)
         self._qualified_from = np.empty(n_links)
         self._policy_key = None  # per-link tariff and block shares are looked up again

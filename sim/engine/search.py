@@ -62,11 +62,13 @@ class LinkChanges:
     """What one search did, as events (`EVENTS`) each with arrays `EVENT_FIELDS`: the new link's id (-1 for a
     link of the build), the build link's index (-1 for a new link), supplier, buyer, route (importer, exporter,
     sector), the volume a formed link was offered (per step) and the step its qualification ends; and how the
-    link arrays were renumbered (`keep`: the old links kept, in order; the formed links follow them)."""
+    link arrays were renumbered: the build's `n_base` links, then the new links kept (`kept_new`, positions
+    among the `n_before - n_base` new links before), then the formed ones."""
 
     step: int
-    keep: np.ndarray
+    n_base: int
     n_before: int
+    kept_new: np.ndarray
     events: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def add(self, event: str, **arrays: np.ndarray) -> None:
@@ -80,7 +82,7 @@ class LinkChanges:
     @property
     def relinked(self) -> bool:
         """Whether the link arrays changed length or order (links formed or removed)."""
-        return self.count("formed") > 0 or len(self.keep) != self.n_before
+        return self.count("formed") > 0 or len(self.kept_new) != self.n_before - self.n_base
 
 
 @njit(cache=True, nogil=True)
@@ -136,39 +138,67 @@ def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open
                 break
 
 
+@njit(cache=True, nogil=True)
+def review_links(slot, w0, share, target, inverse_total, fill_rate, landed, price_limit, drop_share, n_firm_slots,
+                 weight, at_risk, dropped):
+    """Drop dead links and measure each firm slot's volume at risk, in sweeps over the links (steps 1-2 of the
+    module). Drops are written to `dropped` (their count is returned) with their weights and shares set to 0
+    and their slots' other shares scaled back to 1; then `weight` is each slot's total weight and `at_risk`
+    each firm slot's share of orders undelivered or overpriced (past `price_limit`). Sums run in link order."""
+    n_slots = len(weight)
+    weight[:] = 0.0
+    for link in range(len(slot)):
+        weight[slot[link]] += w0[link]
+    lost = np.zeros(n_slots)
+    n_dropped = 0
+    for link in range(len(slot)):
+        s = slot[link]
+        if s < n_firm_slots and w0[link] > 0:
+            floor = drop_share * (w0[link] / weight[s])
+            if share[link] < floor and target[link] * inverse_total[s] < floor:
+                dropped[n_dropped] = link
+                n_dropped += 1
+                lost[s] += share[link]
+    for i in range(n_dropped):
+        w0[dropped[i]] = 0.0
+        share[dropped[i]] = 0.0
+    weight[:] = 0.0
+    at_risk[:] = 0.0
+    for link in range(len(slot)):
+        s = slot[link]
+        if n_dropped and lost[s] > 0:
+            share[link] /= 1.0 - lost[s]
+        weight[s] += w0[link]
+        if s < n_firm_slots:
+            ok = 1.0 if landed[link] <= price_limit else 0.0
+            at_risk[s] += share[link] * (1.0 - fill_rate[link] * ok)
+    return n_dropped
+
+
 def revise(engine) -> LinkChanges:
     """One search of `engine`: drop dead links, bring in (or abandon) qualified new links, let slots at risk
     search and form new links, and compact the new links."""
     st, s, p = engine.structure, engine.state, engine.params
     step, n_fs, n0 = s.step, st.n_firm_slots, st.n_base_links
     n_econ, n_sec = st.n_economies, st.n_sectors
-    changes = LinkChanges(step=step, keep=np.arange(st.n_links), n_before=st.n_links)
-    firm_link = st.slot < n_fs
+    changes = LinkChanges(step=step, n_base=n0, n_before=st.n_links, kept_new=np.arange(st.n_links - n0))
 
-    # 1. drop links whose share and target are both gone
-    weight = st.segment_sum(st.w0)
-    normal = np.divide(st.w0, weight[st.slot], out=np.zeros(st.n_links), where=weight[st.slot] > 0)
-    target = engine.target_share()
-    floor = p.drop_share * normal
-    drop = firm_link & (st.w0 > 0) & (s.share < floor) & (target < floor)
-    if drop.any():
-        dropped = np.flatnonzero(drop)
+    # 1-2. drop links whose share and target are both gone; volume at risk per firm slot
+    weight, risk = np.empty(st.n_slots), np.empty(st.n_slots)
+    dropped = np.empty(st.n_links, dtype=np.int64)
+    n_dropped = review_links(st.slot_index, st.w0, s.share, engine._target, engine._inverse_total, s.fill_rate,
+                             engine.landed, overpriced_limit(p.search_price_rise), p.drop_share, n_fs, weight, risk,
+                             dropped)
+    if n_dropped:
+        dropped = dropped[:n_dropped]
         is_new = dropped >= n0
         local = dropped[is_new] - n0
-        new_link = np.full(len(dropped), -1, dtype=np.int64)
+        new_link = np.full(n_dropped, -1, dtype=np.int64)
         new_link[is_new] = engine.new_id[local]
         changes.add("dropped", new_link=new_link, build_link=np.where(is_new, -1, dropped),
                     supplier=st.supplier[dropped], buyer=st.buyer[dropped], route=st.tariff_index[dropped])
         engine.new_status[local] = CLOSED
-        lost = st.segment_sum(np.where(drop, s.share, 0.0))
-        st.w0[dropped] = 0.0
-        s.share[dropped] = 0.0
-        touched = lost[st.slot] > 0
-        s.share[touched] /= 1.0 - lost[st.slot[touched]]
-
-    # 2. volume at risk per firm slot
-    ok = engine.landed <= overpriced_limit(p.search_price_rise)
-    at_risk = st.segment_sum(s.share * (1.0 - s.fill_rate * ok))[:n_fs]
+    at_risk = risk[:n_fs]
     needs = at_risk > p.search_threshold
 
     # 3. qualified new links enter where their buyer still needs them, else are abandoned
@@ -183,7 +213,8 @@ def revise(engine) -> LinkChanges:
         st.w0[link[enter]] = engine.new_weight[due[enter]]
         engine.new_status[due] = np.where(enter, CARRYING, CLOSED)
         engine.next_search[st.slot[link[enter]]] = step + math.ceil(p.switching_steps)
-    weight = st.segment_sum(st.w0)
+        if enter.any():
+            weight = st.segment_sum(st.w0)
 
     # 4. slots at risk search, market by market
     orders = s.slot_orders[:n_fs]
@@ -220,12 +251,11 @@ def revise(engine) -> LinkChanges:
                       "lead": st.pair_lead[exporter, buyer_economy], "w0": offered / orders[slot] * weight[slot]}
 
     # 5. compact: closed new links with nothing in transit leave the arrays
-    new = np.arange(n0, st.n_links)
     in_transit = s.new_pipeline.in_transit() + (s.licensing.waiting()[n0:] if s.licensing.batches else 0.0)
     gone = (engine.new_status == CLOSED) & (in_transit == 0)
     if formed is not None or gone.any():
-        changes.keep = np.concatenate((np.arange(n0), new[~gone]))
-        engine.relink(changes.keep, formed, ids, ready)
+        changes.kept_new = np.flatnonzero(~gone)
+        engine.relink(changes.kept_new, formed, ids, ready)
     return changes
 
 
