@@ -61,8 +61,9 @@ def measure(firms: int, links_per_firm: float, steps: int, seed: int) -> dict:
     started = time.perf_counter()
     model = sim.SupplyChainModel(scenario, rng=seed, network=network, firm_agents=False)
     construct = time.perf_counter() - started
-    times, cpu_times = [], []
+    times, cpu_times, search_days = [], [], []
     for _ in range(steps):
+        search_days.append(model.engine.search_due())
         started, cpu_started = time.perf_counter(), time.process_time()
         model.step()
         times.append(time.perf_counter() - started)
@@ -78,6 +79,10 @@ def measure(firms: int, links_per_firm: float, steps: int, seed: int) -> dict:
         "step_median_s": step,
         "step_p90_s": float(np.percentile(times, 90)),
         "step_cpu_median_s": float(np.median(cpu_times)),
+        "step_mean_s": float(np.mean(times)),  # every step, supplier-search days included
+        "search_steps": int(np.sum(search_days)),
+        "search_step_median_s": float(np.median(np.array(times)[search_days])) if any(search_days) else None,
+        "links_formed": sum(c.count("formed") for c in model.recorder.link_changes),
         "run_s": float(np.sum(times)),
         "steps_per_s": 1.0 / step,
         "firm_steps_per_s": network.n_firms / step,
@@ -87,13 +92,20 @@ def measure(firms: int, links_per_firm: float, steps: int, seed: int) -> dict:
 
 def table(rows: list[dict]) -> str:
     header = (f"{'firms':>10} {'links':>11} {'build s':>8} {'model s':>8} {'ms/step':>9} {'p90 ms':>8} {'cpu ms':>7} "
-              f"{'steps/s':>8} {'firm-steps/s':>13} {'peak MiB':>9} {'run s':>7}")
+              f"{'mean ms':>8} {'search ms':>9} {'steps/s':>8} {'firm-steps/s':>13} {'peak MiB':>9} {'run s':>7}")
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(f"{r['firms']:>10,} {r['links']:>11,} {r['build_s']:>8.2f} {r['construct_s']:>8.2f} "
                      f"{1e3 * r['step_median_s']:>9.1f} {1e3 * r['step_p90_s']:>8.1f} "
-                     f"{1e3 * r['step_cpu_median_s']:>7.1f} {r['steps_per_s']:>8.1f} "
+                     f"{1e3 * r['step_cpu_median_s']:>7.1f} {1e3 * r['step_mean_s']:>8.1f} "
+                     f"{1e3 * (r['search_step_median_s'] or 0):>9.1f} {r['steps_per_s']:>8.1f} "
                      f"{r['firm_steps_per_s']:>13,.0f} {r['peak_rss_mib']:>9.0f} {r['run_s']:>7.1f}")
+    lines.append("ms/step, p90, cpu: medians and 90th percentile over the steps; mean: over every step, supplier-search"
+                 " days included; search: median of the search days' steps")
+    for r in rows:
+        if r.get("links_formed"):
+            lines.append(f"at {r['firms']:,} firms supplier search ran on {r['search_steps']} days and formed "
+                         f"{r['links_formed']:,} links")
     for r in rows:
         if "speedup" in r:
             lines.append(f"at {r['firms']:,} firms the per-agent reference takes {1e3 * r['reference_step_s']:.0f} ms "
