@@ -120,6 +120,7 @@ def link_summary(links: pd.DataFrame) -> dict:
         "abandoned": int((events == "abandoned").sum()),
         "first_day": float(formed["day"].min()) if len(formed) else None,
         "by_exporter": counts(formed["exporter"]),
+        "by_day": {f"{day:g}": int(n) for day, n in formed.groupby("day").size().items()},
         "by_route": counts(formed["importer"].astype(str) + " <- " + formed["exporter"].astype(str) + " "
                            + formed["sector"].astype(str)) if len(formed) else {},
         "dropped": {"build_links": int((dropped["build_link"] >= 0).sum()),

@@ -157,7 +157,8 @@ def write_library(path: Path, names: tuple[str, ...] = LIBRARY, steps: int | Non
                   "cut-off, against the baseline run. A US buyer takes at most 1 + `engine.volume_flexibility` "
                   "times its usual volume from a supplier it already buys from until it has qualified that "
                   "supplier for more (`qualification_days`: 365 for rare earths, 270 for magnets), and the "
-                  "suppliers' spare capacity bounds the rest.", ""]
+                  "suppliers' spare capacity bounds the rest. A new supplier found by supplier search carries "
+                  "orders only once the same qualification time has passed, so none does within the window.", ""]
         lines += resourcing_lines(resourcing(cutoff))
     if default is not None:
         lines += ["", f"## The story of the default run ({DEFAULT_SCENARIO}), from its event log", ""]

@@ -2,7 +2,8 @@
 
 `write_report` writes every tidy table as Parquet, the summary as JSON and PNG plots (throughput
 against the reference by origin economy; loss by sector over time; the scenario's headline
-indicators, with their table and the diversion table as CSV) into one folder.
+indicators, with their table and the diversion table as CSV; the links supplier search formed and
+dropped, when it did) into one folder.
 """
 
 from __future__ import annotations
@@ -154,6 +155,34 @@ def plot_disruption(results: Results, path: Path) -> Path:
     return _plot_by(results, "sector", True, path, "disruption by sector", total=False)
 
 
+def plot_links(results: Results, path: Path) -> Path:
+    """Supplier search over the run: new links formed per search day by origin (stacked bars), and the links that
+    entered after qualifying, were abandoned or dropped (lines)."""
+    links = results.links
+    formed = links[links["event"] == "formed"]
+    by_day = formed.groupby(["day", "exporter"], observed=True).size().unstack(fill_value=0)
+    fig, ax = plt.subplots(figsize=(9, 5))
+    days = np.unique(links["day"].to_numpy())
+    width = 0.8 * (float(np.diff(days).min()) if len(days) > 1 else 30.0)  # searches are evenly spaced
+    bottom = np.zeros(len(by_day))
+    for origin in by_day.columns:
+        ax.bar(by_day.index, by_day[origin], width=width, bottom=bottom, label=f"formed from {origin}")
+        bottom += by_day[origin].to_numpy()
+    for event, style in (("entered", "-"), ("abandoned", ":"), ("dropped", "--")):
+        counts = links[links["event"] == event].groupby("day").size()
+        if len(counts):
+            ax.plot(counts.index, counts.to_numpy(), style, color="black", marker="o", markersize=3,
+                    label=f"{event}")
+    ax.set(xlabel="day (supplier searches)", ylabel="links",
+           title=f"{results.name}: supplier search, links per search")
+    ax.set_xlim(0, results.steps * results.days_per_step)
+    ax.legend(ncol=3, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def write_report(results: Results, out: str | Path) -> dict[str, Path]:
     """Write Parquet tables, summary.json and PNG plots to `out`; return the paths written."""
     out = Path(out)
@@ -169,6 +198,8 @@ def write_report(results: Results, out: str | Path) -> dict[str, Path]:
     written["summary"].write_text(json.dumps(results.summary(), indent=2, default=str))
     written["throughput_plot"] = plot_throughput(results, out / "throughput.png")
     written["disruption_plot"] = plot_disruption(results, out / "disruption.png")
+    if results.links is not None and len(results.links):
+        written["links_plot"] = plot_links(results, out / "links.png")
     if results.report.indicators:
         written["headline"] = out / "headline.csv"
         indicator_table(results, results.report).to_csv(written["headline"], index_label="indicator")
