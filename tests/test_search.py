@@ -55,10 +55,30 @@ def test_new_links_follow_traded_routes_qualify_and_stay_within_spare_capacity()
     search = engine.revise_suppliers
     spare_seen = []
 
+    handed_over = []
+
     def observed_search():
         spare = np.maximum(0.0, engine.capacity - engine.output)
+        w0, slot_weight = st.w0.copy(), st.segment_sum(st.w0)
+        ok = engine.landed <= 1.0 + scenario.engine.search_price_rise
+        at_risk_weight = w0 * (1.0 - engine.state.fill_rate * ok)  # the most a link can hand over
         changes = search()
         spare_seen.append((spare, changes))
+        if "entered" in changes.events:  # the new link takes over the business at risk, nothing else
+            entered = np.isin(st.supplier, changes.events["entered"]["supplier"]) & np.isin(
+                st.buyer, changes.events["entered"]["buyer"])
+            slots = np.unique(st.slot[entered])
+            if "dropped" in changes.events:  # (a drop in the same search takes its weight away)
+                d = changes.events["dropped"]
+                slots = slots[~np.isin(st.slot_buyer[slots], d["buyer"])]
+            # (compaction removes only closed links, which carry no weight)
+            handed_over.append(rel(st.segment_sum(st.w0)[slots], slot_weight[slots]))
+            mine = np.isin(st.slot[:n0], slots)  # the build's links in those slots (they keep their indices) ...
+            if "dropped" in changes.events:  # ... that were not dropped in the same search
+                mine[changes.events["dropped"]["build_link"][changes.events["dropped"]["build_link"] >= 0]] = False
+            given = w0[:n0][mine] - st.w0[:n0][mine]
+            assert (given >= 0).all() and (given <= at_risk_weight[:n0][mine] * (1 + 1e-12)).all()
+            assert given.sum() > 0
         return changes
 
     engine.revise_suppliers = observed_search
@@ -81,6 +101,7 @@ def test_new_links_follow_traded_routes_qualify_and_stay_within_spare_capacity()
         assert (offered <= spare * (1 + 1e-12)).all()  # never more than the supplier's spare capacity
         assert (f["ready"] - changes.step == np.ceil(st.sector_qualification[f["route"] % st.n_sectors])).all()
     assert formed > 0
+    assert handed_over and max(handed_over) < 1e-12  # a slot's total weight is unchanged by an entry
     results = model.results()
     table = results.links
     assert set(table["event"]) == {"formed", "entered", "abandoned", "dropped"} & set(table["event"])

@@ -214,6 +214,7 @@ class Structure:
         self.n_base_links = self.n_links
         self.buyer = buyer
         self.link_scale = self.flow0.copy()  # a link's size for relative checks (new links: their slot's flow)
+        self.reference_weight = self.w0.copy()  # what a link's share is judged against when dropping it
         self.slot_end = np.append(self.slot_start[1:], self.n_links)  # slot s's links of the build: [start, end)
         self.firm_economy = network.firm_economy.astype(np.intp)
         self.firm_sector = network.firm_sector.astype(np.intp)
@@ -226,7 +227,7 @@ class Structure:
 
     def relink(self, kept_new: np.ndarray, added: dict[str, np.ndarray]) -> None:
         """Keep the build's links and the new links `kept_new` (positions among the new links) and append `added`
-        (supplier, buyer, slot, route, lead, w0): the per-link arrays after a supplier search."""
+        (supplier, buyer, slot, route, lead), with no weight yet: the per-link arrays after a supplier search."""
         n_econ, n_sec = self.n_economies, self.n_sectors
         route = added["route"]
         exporter = (route // n_sec) % n_econ
@@ -236,7 +237,8 @@ class Structure:
             "lead": added["lead"], "tariff_index": route,
             "block_index": (exporter * n_econ + importer) * n_sec + route % n_sec,
             "tariff0": self.route_tariff0[route], "limit0": np.full(len(route), np.inf), "slot": added["slot"],
-            "w0": added["w0"], "link_scale": self.slot_flow0[added["slot"]],
+            "w0": np.zeros(len(route)), "reference_weight": np.zeros(len(route)),
+            "link_scale": self.slot_flow0[added["slot"]],
             "supplier_index": added["supplier"], "slot_index": added["slot"], "route_index": route,
         }
         for name, values in new.items():
@@ -367,14 +369,14 @@ class Engine:
         self.arrival_group_source: np.ndarray | None = None
         # supplier search (sim.engine.search): the lead-time group of every link in the build's pipeline, the
         # last step's landed prices, capacity, output and CES targets, and per new link its id, the step its
-        # qualification ends, the weight it enters with and its status (NEW_LINK_STATUS)
+        # qualification ends, the share of its slot's orders it was offered and its status (NEW_LINK_STATUS)
         self.link_lead_group = self.state.pipeline.group
         self.landed = np.ones(n_links)
         self.capacity, self.output = self.structure.capacity0.copy(), self.structure.output0.copy()
         self._inverse_total = np.zeros(self.structure.n_slots)
         self.new_id = np.zeros(0, dtype=np.int64)
         self.new_ready = np.zeros(0, dtype=np.int64)
-        self.new_weight = np.zeros(0)
+        self.new_offer = np.zeros(0)
         self.new_status = np.zeros(0, dtype=np.int8)
         self.n_formed = 0
         self.next_search = np.zeros(self.structure.n_firm_slots, dtype=np.int64)
@@ -399,21 +401,21 @@ class Engine:
     def relink(self, kept_new: np.ndarray, formed: dict[str, np.ndarray] | None, ids: np.ndarray | None,
                ready: np.ndarray | None) -> None:
         """Renumber the links: keep the build's and the new links `kept_new`, and append `formed`, qualifying
-        (status 0) until step `ready`, with nothing in transit and no share or weight (they enter with
-        `formed['w0']`)."""
+        (status 0) until step `ready`, with nothing in transit and no share or weight (`formed['offer']` is
+        the share of its slot's orders each was offered)."""
         st, s = self.structure, self.state
         n0, n_old = st.n_base_links, st.n_links
         if formed is None:
             formed = {"supplier": np.zeros(0, dtype=np.intp), "buyer": np.zeros(0, dtype=np.intp),
                       "slot": np.zeros(0, dtype=np.intp), "route": np.zeros(0, dtype=np.intp),
-                      "lead": np.zeros(0), "w0": np.zeros(0)}
+                      "lead": np.zeros(0), "offer": np.zeros(0)}
             ids, ready = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         n_new = len(formed["slot"])
         self.new_id = np.concatenate((self.new_id[kept_new], ids))
         self.new_ready = np.concatenate((self.new_ready[kept_new], ready))
-        self.new_weight = np.concatenate((self.new_weight[kept_new], formed["w0"]))
+        self.new_offer = np.concatenate((self.new_offer[kept_new], formed["offer"]))
         self.new_status = np.concatenate((self.new_status[kept_new], np.zeros(n_new, dtype=np.int8)))
-        st.relink(kept_new, dict(formed, w0=np.zeros(n_new)))
+        st.relink(kept_new, formed)
         for name, fill in (("share", 0.0), ("fill_rate", 1.0), ("limit", np.inf), ("over_limit_steps", 0)):
             setattr(s, name, relinked(getattr(s, name), n0, kept_new, np.full(n_new, fill)))
         s.link_slot = st.slot

@@ -42,7 +42,7 @@ class ReferenceLink:
         "share", "fill_rate", "orders", "pipeline", "waiting",
         "wedge", "route_appeal", "tariff", "blocked", "open", "licensed_share", "licensed_steps",
         "landed", "deliverable", "ordered", "shipped", "arrived", "wanted", "limit", "over_limit", "qualification",
-        "target_share", "new_id", "ready", "entry_weight", "status",
+        "target_share", "new_id", "ready", "offer", "status", "reference_weight",
     )
 
     def __init__(self, index: int, supplier: ReferenceFirm, flow0: float, w0: float, lead: int, sigma: float,
@@ -73,7 +73,8 @@ class ReferenceLink:
         self.target_share = w0
         self.new_id = -1  # links formed by supplier search: their id, the step they enter and their weight then
         self.ready = -1
-        self.entry_weight = 0.0
+        self.offer = 0.0
+        self.reference_weight = w0  # what its share is judged against when dropping it
         self.status = ""  # a new link's NEW_LINK_STATUS ("" for links of the build)
 
     def set_weight(self, w0: float) -> None:
@@ -486,7 +487,7 @@ class ReferenceEngine:
                 if link.status == "qualifying" and link.ready <= step:
                     if needs[slot.index] > p.search_threshold:
                         link.status = "carrying"
-                        link.set_weight(link.entry_weight)
+                        self._hand_over(slot, link, min(1.0, link.offer / needs[slot.index]), limit)
                         slot.next_search = step + math.ceil(p.switching_steps)
                     else:
                         link.status = "closed"
@@ -538,14 +539,12 @@ class ReferenceEngine:
         return int(self.structure.slot_sector[slot.index])
 
     def _drop(self, slot: ReferenceSlot) -> None:
-        """Links whose share and target are below `drop_share` of their normal share leave the slot's orders."""
-        total = 0.0
-        for link in slot.links:
-            total += link.w0
+        """Live links whose share and target are below `drop_share` of their reference weight leave the slot's
+        orders."""
         dropped, lost = [], 0.0
         for link in slot.links:
-            floor = self.params.drop_share * (link.w0 / total if total > 0 else 0.0)
-            if link.w0 > 0 and link.share < floor and link.target_share < floor:
+            floor = self.params.drop_share * link.reference_weight
+            if (link.w0 > 0 or link.share > 0) and link.share < floor and link.target_share < floor:
                 dropped.append(link)
                 lost += link.share
         if not dropped:
@@ -559,6 +558,17 @@ class ReferenceEngine:
             if lost > 0:
                 link.share /= 1.0 - lost
             link.place(slot.orders)
+
+    def _hand_over(self, slot: ReferenceSlot, entering: ReferenceLink, take: float, limit: float) -> None:
+        """Each link of the slot hands `take` x the at-risk part of its weight to the entering link."""
+        moved = 0.0
+        for link in slot.links:
+            ok = 1.0 if link.landed <= limit else 0.0
+            given = link.w0 * (1.0 - link.fill_rate * ok) * take
+            link.set_weight(link.w0 - given)
+            moved += given
+        entering.set_weight(moved)
+        entering.reference_weight = moved
 
     def _origins(self, market: int) -> list[tuple[int, float, int]]:
         """A market's usable origins in rank order: (cell, open share, exporter)."""
@@ -591,9 +601,6 @@ class ReferenceEngine:
         """A new link from `supplier` into `slot`: nothing for the sector's qualification time, then its weight."""
         st, p, step = self.structure, self.params, self.step_count
         importer = slot.buyer.economy
-        weight = 0.0
-        for link in slot.links:
-            weight += link.w0
         lead = int(st.pair_lead[exporter, importer])
         route = (importer * st.n_economies + exporter) * st.n_sectors + sector
         link = ReferenceLink(len(self.links), supplier, 0.0, 0.0, lead, supplier.sigma, None,
@@ -602,7 +609,8 @@ class ReferenceEngine:
         link.read_policy(*self._tensors, p.pass_through)
         link.new_id, self.n_formed = self.n_formed, self.n_formed + 1
         link.ready = step + math.ceil(float(st.sector_qualification[sector]))
-        link.entry_weight = offered / slot.orders * weight
+        link.offer = offered / slot.orders
+        link.reference_weight = 0.0
         link.status = "qualifying"
         link.share = 0.0
         link.target_share = 0.0

@@ -3,18 +3,20 @@
 Every `engine.search_days` (docs/model.md, 'Supplier search') the engine revises its links between two steps:
 
 1. **Drop.** A firm's link whose order share and whose CES target (reliability-weighted, as of the last step)
-   are both below `drop_share` of its normal share (its weight over its slot's total weight) is dropped: its
-   weight and share become 0 and its slot's other shares are scaled back to a sum of 1 (the orders placed last
-   step are split again over the suppliers kept). Links of the build stay in the arrays (indices never move);
-   closed new links are removed once nothing is in transit on them.
+   are both below `drop_share` of its reference weight (its baseline weight; for a new link, the weight it
+   entered with) is dropped: its weight and share become 0 and its slot's other shares are scaled back to a
+   sum of 1 (the orders placed last step are split again over the suppliers kept). Links of the build stay in
+   the arrays (indices never move); closed new links are removed once nothing is in transit on them.
 2. **Volume at risk.** A firm input slot's volume at risk is the share of its orders placed with suppliers that
    do not deliver them (1 - fill rate) or whose landed price is past `1 + search_price_rise` times baseline
    (prices within 1e-9 of the threshold count as at it). A slot *needs* suppliers when that share exceeds
    `search_threshold`.
 3. **Entry.** A new link whose sector's `qualification_days` have passed enters at this search if its buyer
-   still needs suppliers, with a weight equal to the share of the slot's orders it was offered (times the
-   slot's total weight); its order share then moves toward its CES target at the pace of `switching_days`, with
-   no volume limit. If the buyer no longer needs it, the qualification is abandoned.
+   still needs suppliers, taking over the business at risk: each of the slot's links hands over the at-risk
+   part of its weight (1 - fill rate, or all of it if overpriced) times min(1, offered share / share at risk),
+   so suppliers that deliver at a normal price keep their weight, and the new link's weight is what was handed
+   over. Its order share then moves toward its CES target at the pace of `switching_days`, with no volume
+   limit. If the buyer no longer needs it, the qualification is abandoned.
 4. **Search.** A slot that needs suppliers, has orders, and has no link qualifying and none that entered less
    than `switching_days` ago, searches for its volume at risk. Searching slots are grouped in markets (buyer
    economy, input sector) and served in market order, then slot order. A market's origins are the economies
@@ -139,22 +141,20 @@ def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open
 
 
 @njit(cache=True, nogil=True)
-def review_links(slot, w0, share, target, inverse_total, fill_rate, landed, price_limit, drop_share, n_firm_slots,
-                 weight, at_risk, dropped):
+def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_rate, landed, price_limit, drop_share,
+                 n_firm_slots, at_risk, dropped):
     """Drop dead links and measure each firm slot's volume at risk, in sweeps over the links (steps 1-2 of the
-    module). Drops are written to `dropped` (their count is returned) with their weights and shares set to 0
-    and their slots' other shares scaled back to 1; then `weight` is each slot's total weight and `at_risk`
-    each firm slot's share of orders undelivered or overpriced (past `price_limit`). Sums run in link order."""
-    n_slots = len(weight)
-    weight[:] = 0.0
-    for link in range(len(slot)):
-        weight[slot[link]] += w0[link]
-    lost = np.zeros(n_slots)
+    module). A live link (weight or share above 0) of a firm slot is dropped when its share and its target
+    share are both below `drop_share` x its reference weight; drops are written to `dropped` (their count is
+    returned) with their weights and shares set to 0 and their slots' other shares scaled back to 1. Then
+    `at_risk` is each firm slot's share of orders undelivered or overpriced (past `price_limit`), summed in
+    link order."""
+    lost = np.zeros(len(at_risk))
     n_dropped = 0
     for link in range(len(slot)):
         s = slot[link]
-        if s < n_firm_slots and w0[link] > 0:
-            floor = drop_share * (w0[link] / weight[s])
+        if s < n_firm_slots and (w0[link] > 0 or share[link] > 0):
+            floor = drop_share * reference_weight[link]
             if share[link] < floor and target[link] * inverse_total[s] < floor:
                 dropped[n_dropped] = link
                 n_dropped += 1
@@ -162,17 +162,28 @@ def review_links(slot, w0, share, target, inverse_total, fill_rate, landed, pric
     for i in range(n_dropped):
         w0[dropped[i]] = 0.0
         share[dropped[i]] = 0.0
-    weight[:] = 0.0
     at_risk[:] = 0.0
     for link in range(len(slot)):
         s = slot[link]
         if n_dropped and lost[s] > 0:
             share[link] /= 1.0 - lost[s]
-        weight[s] += w0[link]
         if s < n_firm_slots:
-            ok = 1.0 if landed[link] <= price_limit else 0.0
-            at_risk[s] += share[link] * (1.0 - fill_rate[link] * ok)
+            at_risk[s] += share[link] * (1.0 - fill_rate[link] * (1.0 if landed[link] <= price_limit else 0.0))
     return n_dropped
+
+
+@njit(cache=True, nogil=True)
+def hand_over(slot, w0, fill_rate, landed, price_limit, take, moved):
+    """Each link of a slot with take[s] > 0 hands over take[s] x the at-risk part of its weight (1 - fill rate,
+    or all of it if overpriced); moved[s] sums what its slot's links handed over (zeroed first), in link order."""
+    moved[:] = 0.0
+    for link in range(len(slot)):
+        s = slot[link]
+        c = take[s]
+        if c > 0:
+            given = w0[link] * (1.0 - fill_rate[link] * (1.0 if landed[link] <= price_limit else 0.0)) * c
+            w0[link] -= given
+            moved[s] += given
 
 
 def revise(engine) -> LinkChanges:
@@ -184,10 +195,11 @@ def revise(engine) -> LinkChanges:
     changes = LinkChanges(step=step, n_base=n0, n_before=st.n_links, kept_new=np.arange(st.n_links - n0))
 
     # 1-2. drop links whose share and target are both gone; volume at risk per firm slot
-    weight, risk = np.empty(st.n_slots), np.empty(st.n_slots)
+    limit = overpriced_limit(p.search_price_rise)
+    risk = np.empty(st.n_slots)
     dropped = np.empty(st.n_links, dtype=np.int64)
-    n_dropped = review_links(st.slot_index, st.w0, s.share, engine._target, engine._inverse_total, s.fill_rate,
-                             engine.landed, overpriced_limit(p.search_price_rise), p.drop_share, n_fs, weight, risk,
+    n_dropped = review_links(st.slot_index, st.w0, st.reference_weight, s.share, engine._target,
+                             engine._inverse_total, s.fill_rate, engine.landed, limit, p.drop_share, n_fs, risk,
                              dropped)
     if n_dropped:
         dropped = dropped[:n_dropped]
@@ -201,7 +213,8 @@ def revise(engine) -> LinkChanges:
     at_risk = risk[:n_fs]
     needs = at_risk > p.search_threshold
 
-    # 3. qualified new links enter where their buyer still needs them, else are abandoned
+    # 3. qualified new links enter where their buyer still needs them, taking over the business at risk; the
+    # others are abandoned
     due = np.flatnonzero((engine.new_status == QUALIFYING) & (engine.new_ready <= step))
     if len(due):
         link = n0 + due
@@ -210,11 +223,15 @@ def revise(engine) -> LinkChanges:
             chosen = link[pick]
             changes.add(event, new_link=engine.new_id[due[pick]], supplier=st.supplier[chosen],
                         buyer=st.buyer[chosen], route=st.tariff_index[chosen])
-        st.w0[link[enter]] = engine.new_weight[due[enter]]
+        entering, slot = link[enter], st.slot[link[enter]]
+        if len(entering):
+            take = np.zeros(st.n_slots)
+            take[slot] = np.minimum(1.0, engine.new_offer[due[enter]] / at_risk[slot])
+            moved = np.empty(st.n_slots)
+            hand_over(st.slot_index, st.w0, s.fill_rate, engine.landed, limit, take, moved)
+            st.w0[entering] = st.reference_weight[entering] = moved[slot]
+            engine.next_search[slot] = step + math.ceil(p.switching_steps)
         engine.new_status[due] = np.where(enter, CARRYING, CLOSED)
-        engine.next_search[st.slot[link[enter]]] = step + math.ceil(p.switching_steps)
-        if enter.any():
-            weight = st.segment_sum(st.w0)
 
     # 4. slots at risk search, market by market
     orders = s.slot_orders[:n_fs]
@@ -248,7 +265,7 @@ def revise(engine) -> LinkChanges:
             changes.add("formed", new_link=ids, supplier=supplier, buyer=st.slot_buyer[slot], route=route,
                         volume=offered, ready=ready)
             formed = {"supplier": supplier, "buyer": st.slot_buyer[slot], "slot": slot, "route": route,
-                      "lead": st.pair_lead[exporter, buyer_economy], "w0": offered / orders[slot] * weight[slot]}
+                      "lead": st.pair_lead[exporter, buyer_economy], "offer": offered / orders[slot]}
 
     # 5. compact: closed new links with nothing in transit leave the arrays
     in_transit = s.new_pipeline.in_transit() + (s.licensing.waiting()[n0:] if s.licensing.batches else 0.0)
