@@ -6,6 +6,7 @@ import pytest
 
 import sim
 from sim.engine.core import NEW_LINK_STATUS
+from sim.viz.network_view import current_state, view_for
 from test_reference import rel, run_both  # pytest puts tests/ on the path (rootdir-relative imports)
 
 # short qualification and switching times, so that links are formed, enter, and are dropped within the run:
@@ -102,6 +103,18 @@ def test_new_links_follow_traded_routes_qualify_and_stay_within_spare_capacity()
         assert (f["ready"] - changes.step == np.ceil(st.sector_qualification[f["route"] % st.n_sectors])).all()
     assert formed > 0
     assert handed_over and max(handed_over) < 1e-12  # a slot's total weight is unchanged by an entry
+    carrying = n0 + np.flatnonzero(engine.new_status == NEW_LINK_STATUS.index("carrying"))
+    assert len(carrying)
+    for link in carrying:  # the Mesa agents see their new suppliers and customers
+        assert st.supplier[link] in model.firm(int(st.buyer[link])).suppliers
+        assert st.buyer[link] in model.firm(int(st.supplier[link])).customers
+    view = view_for(model)
+    _, _, edge_flow, _ = current_state(model, view)
+    drawn = view.link_edges(model)
+    assert len(drawn) == st.n_links  # new links are drawn where the build has their edge (firm pairs: rarely)
+    on = carrying[drawn[carrying] >= 0]
+    assert (view.edge_src[drawn[on]] == view.unit_of_firm[st.supplier[on]]).all()
+    assert edge_flow.sum() == pytest.approx(model.last_flows.arrived[drawn >= 0].sum())
     results = model.results()
     table = results.links
     assert set(table["event"]) == {"formed", "entered", "abandoned", "dropped"} & set(table["event"])

@@ -67,14 +67,19 @@ class Firm(mesa.Agent):
 
     @property
     def suppliers(self) -> list[int]:
-        net = self.model.network
-        lo, hi = np.searchsorted(net.link_buyer, [self.index, self.index + 1])
-        return net.link_supplier[lo:hi].tolist()
+        """Firms it buys from now: the build's links and those supplier search formed, less dropped ones."""
+        st = self.model.engine.structure
+        return st.supplier[(st.buyer == self.index) & self._live()].tolist()
 
     @property
     def customers(self) -> list[int]:
-        """Buyer nodes (firms, or n_firms + economy for final demand)."""
-        return self.model.network.link_buyer[self.model.network.link_supplier == self.index].tolist()
+        """Buyer nodes it sells to now (firms, or n_firms + economy for final demand)."""
+        st = self.model.engine.structure
+        return st.buyer[(st.supplier == self.index) & self._live()].tolist()
+
+    def _live(self) -> np.ndarray:
+        """[links] links with a weight or an order share (dropped links and qualifying new links have neither)."""
+        return (self.model.engine.structure.w0 > 0) | (self.model.engine.state.share > 0)
 
     def __repr__(self) -> str:
         return f"Firm({self.index}, {self.economy}.{self.sector})"

@@ -126,7 +126,8 @@ def index_dtype(n: int) -> type:
 
 
 class Structure:
-    """Static arrays derived from the network: indices, baseline flows and coefficients."""
+    """Arrays derived from the network: indices, baseline flows and coefficients, fixed during a run except where
+    supplier search changes the links (`relink`: new links after the build's) and their weights (`w0`)."""
 
     def __init__(self, network: SupplyNetwork, params: EngineParams, baseline_tariff: np.ndarray):
         n_firms, n_econ, n_sec = network.n_firms, network.n_economies, network.n_sectors

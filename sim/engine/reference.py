@@ -480,7 +480,8 @@ class ReferenceEngine:
         for slot in firm_slots:
             risk = 0.0
             for link in slot.links:
-                risk += link.share * (1.0 - link.fill_rate * (1.0 if link.landed <= limit else 0.0))
+                if link.w0 > 0:
+                    risk += link.share * (1.0 - link.fill_rate * (1.0 if link.landed <= limit else 0.0))
             needs[slot.index] = risk
         for slot in firm_slots:  # qualified new links enter where the buyer still needs them, else are abandoned
             for link in slot.links:

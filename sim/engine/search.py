@@ -9,22 +9,26 @@ Every `engine.search_days` (docs/model.md, 'Supplier search') the engine revises
    the arrays (indices never move); closed new links are removed once nothing is in transit on them.
 2. **Volume at risk.** A firm input slot's volume at risk is the share of its orders placed with suppliers that
    do not deliver them (1 - fill rate) or whose landed price is past `1 + search_price_rise` times baseline
-   (prices within 1e-9 of the threshold count as at it). A slot *needs* suppliers when that share exceeds
+   (prices within 1e-9 of the threshold count as at it), counting only links that still have weight (a
+   supplier whose weight was handed over is being replaced already). A slot *needs* suppliers when that share exceeds
    `search_threshold`.
 3. **Entry.** A new link whose sector's `qualification_days` have passed enters at this search if its buyer
    still needs suppliers, taking over the business at risk: each of the slot's links hands over the at-risk
    part of its weight (1 - fill rate, or all of it if overpriced) times min(1, offered share / share at risk),
    so suppliers that deliver at a normal price keep their weight, and the new link's weight is what was handed
    over. Its order share then moves toward its CES target at the pace of `switching_days`, with no volume
-   limit. If the buyer no longer needs it, the qualification is abandoned.
+   limit (and with the supplier sector's elasticity, even from a multinational's own plant). The hand-over is
+   for good: a supplier that recovers keeps only the weight it had left. If the buyer no longer needs the new
+   link, the qualification is abandoned.
 4. **Search.** A slot that needs suppliers, has orders, and has no link qualifying and none that entered less
    than `switching_days` ago, searches for its volume at risk. Searching slots are grouped in markets (buyer
    economy, input sector) and served in market order, then slot order. A market's origins are the economies
    that sold it that sector at baseline (the table's routes: no route is created), are not wholly blocked, and
    whose cell price index times the tariff wedge is within the threshold, ranked by that landed price (to
    1e-4), then by baseline volume. Within an origin, firms are taken in index order (random by the network
-   draw), skipping the buyer itself, its current and former suppliers, and firms without spare capacity
-   (capacity less output in the last step). A slot gets one new link per search from the first such firm, for
+   draw), skipping the buyer itself, the firms it has a link with (the build's links it dropped included;
+   a new link removed after it closed no longer counts), and firms without spare capacity (capacity less
+   output in the last step). A slot gets one new link per search from the first such firm, for
    the smaller of its volume at risk and the firm's spare capacity (times the route's open share), and that
    spare capacity is then taken; the link carries nothing while it qualifies.
 
@@ -147,8 +151,8 @@ def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_
     module). A live link (weight or share above 0) of a firm slot is dropped when its share and its target
     share are both below `drop_share` x its reference weight; drops are written to `dropped` (their count is
     returned) with their weights and shares set to 0 and their slots' other shares scaled back to 1. Then
-    `at_risk` is each firm slot's share of orders undelivered or overpriced (past `price_limit`), summed in
-    link order."""
+    `at_risk` is each firm slot's share of orders undelivered or overpriced (past `price_limit`) on links that
+    still have weight, summed in link order."""
     lost = np.zeros(len(at_risk))
     n_dropped = 0
     for link in range(len(slot)):
@@ -167,7 +171,7 @@ def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_
         s = slot[link]
         if n_dropped and lost[s] > 0:
             share[link] /= 1.0 - lost[s]
-        if s < n_firm_slots:
+        if s < n_firm_slots and w0[link] > 0:  # a link whose weight was handed over is being replaced already
             at_risk[s] += share[link] * (1.0 - fill_rate[link] * (1.0 if landed[link] <= price_limit else 0.0))
     return n_dropped
 
@@ -231,7 +235,8 @@ def revise(engine) -> LinkChanges:
             hand_over(st.slot_index, st.w0, s.fill_rate, engine.landed, limit, take, moved)
             st.w0[entering] = st.reference_weight[entering] = moved[slot]
             engine.next_search[slot] = step + math.ceil(p.switching_steps)
-        engine.new_status[due] = np.where(enter, CARRYING, CLOSED)
+        engine.new_status[due] = np.where(enter, CARRYING, CLOSED)  # (an entering link got weight: its slot
+        # needs suppliers, so some link of it with weight is at risk)
 
     # 4. slots at risk search, market by market
     orders = s.slot_orders[:n_fs]

@@ -56,7 +56,7 @@ class OwnPlantsRule:
     def _owned_share(self, model: SupplyChainModel) -> np.ndarray:
         """[partner, sector]: share of baseline imports from the partner made by our multinationals' plants."""
         net, st = model.network, model.engine.structure
-        into_us = net.link_buyer_economy == self.economy
+        into_us = st.buyer_economy == self.economy
         owner = net.firm_owner[st.supplier]
         homes = np.array([net.economies.index(h) for h in net.multinational_home] + [-1])
         ours = homes[owner] == self.economy  # owner -1 picks the sentinel -1

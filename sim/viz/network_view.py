@@ -43,6 +43,23 @@ class NetworkView:
     edge_tariff_index: np.ndarray  # [edges] index into the flattened tariff tensor [importer, exporter, sector]
     node_output0: np.ndarray  # [nodes] baseline output per step (0 for final demand)
     economy_centres: np.ndarray  # [economies, 2]
+    unit_of_firm: np.ndarray  # [firms] node of each firm (its cell when aggregated)
+    edge_keys: np.ndarray  # [all edges, sorted] source node x nodes + destination node, drawn or not
+    edge_number: np.ndarray  # [all edges] index of the drawn edge, -1 if not drawn
+
+    def link_edges(self, model: SupplyChainModel) -> np.ndarray:
+        """[links] the drawn edge of each of the engine's links now, -1 if none: the build's links by the fixed
+        map, links formed by supplier search by their endpoints (not drawn if the build had no such edge)."""
+        st = model.engine.structure
+        n_built = len(self.link_edge)
+        if st.n_links == n_built:
+            return self.link_edge
+        n_nodes = len(self.positions)
+        new = slice(n_built, st.n_links)  # firm-to-firm links, after the build's
+        key = self.unit_of_firm[st.supplier[new]] * n_nodes + self.unit_of_firm[st.buyer[new]]
+        at = np.minimum(np.searchsorted(self.edge_keys, key), len(self.edge_keys) - 1)
+        edge = np.where(self.edge_keys[at] == key, self.edge_number[at], -1)
+        return np.concatenate((self.link_edge, edge))
 
 
 def _economy_centres(n_econ: int) -> np.ndarray:
@@ -92,7 +109,7 @@ def build_view(model: SupplyChainModel) -> NetworkView:
     src = unit_of_firm[supplier]
     dst = np.where(final, n_units + (buyer - n_firms), unit_of_firm[np.minimum(buyer, n_firms - 1)])
     keys, link_edge = np.unique(src * n_nodes + dst, return_inverse=True)
-    flow0 = np.bincount(link_edge, st.flow0, len(keys))
+    flow0 = np.bincount(link_edge, st.flow0[: st.n_base_links], len(keys))
     e_src, e_dst = keys // n_nodes, keys % n_nodes
     keep = e_src != e_dst
     if aggregated:
@@ -108,7 +125,7 @@ def build_view(model: SupplyChainModel) -> NetworkView:
     tariff_index = (dst_economy * n_econ + src_firm_cell // n_sec) * n_sec + src_firm_cell % n_sec
     return NetworkView(aggregated, positions, np.arange(n_nodes) >= n_units, renumber[link_edge], e_src[kept],
                        dst_node, flow0[kept], tariff_index.astype(np.intp), np.append(output0, np.zeros(n_econ)),
-                       centres)
+                       centres, unit_of_firm, keys, renumber)
 
 
 _views: weakref.WeakKeyDictionary[SupplyChainModel, NetworkView] = weakref.WeakKeyDictionary()
@@ -136,10 +153,10 @@ def current_state(model: SupplyChainModel, view: NetworkView) -> tuple[np.ndarra
     output = np.append(unit_output, np.zeros(n_nodes - n_units))
     base = view.node_output0
     lost = np.clip(1.0 - np.divide(output, base, out=np.ones_like(output), where=base > 0), 0.0, 1.0)
-    # links of the build (links formed by supplier search during the run follow them and are not drawn)
-    arrived = (st.flow0 if flows is None else flows.arrived)[: len(view.link_edge)]
-    drawn = view.link_edge >= 0
-    edge_flow = np.bincount(view.link_edge[drawn], arrived[drawn], len(view.edge_src))
+    arrived = st.flow0 if flows is None else flows.arrived
+    link_edge = view.link_edges(model)
+    drawn = link_edge >= 0
+    edge_flow = np.bincount(link_edge[drawn], arrived[drawn], len(view.edge_src))
     edge_tariff = model.policy.tariff.ravel()[view.edge_tariff_index]
     return output, lost, edge_flow, edge_tariff
 
