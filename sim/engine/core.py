@@ -216,6 +216,8 @@ class Structure:
         self.buyer = buyer
         self.link_scale = self.flow0.copy()  # a link's size for relative checks (new links: their slot's flow)
         self.reference_weight = self.w0.copy()  # what a link's share is judged against when dropping it
+        self.own_sourcing = np.zeros(self.n_links, dtype=bool)  # a multinational's own-plant link, own elasticity:
+        self.own_sourcing[self.intra_links] = True  # its price is never a reason to look elsewhere
         self.slot_end = np.append(self.slot_start[1:], self.n_links)  # slot s's links of the build: [start, end)
         self.firm_economy = network.firm_economy.astype(np.intp)
         self.firm_sector = network.firm_sector.astype(np.intp)
@@ -239,6 +241,7 @@ class Structure:
             "block_index": (exporter * n_econ + importer) * n_sec + route % n_sec,
             "tariff0": self.route_tariff0[route], "limit0": np.full(len(route), np.inf), "slot": added["slot"],
             "w0": np.zeros(len(route)), "reference_weight": np.zeros(len(route)),
+            "own_sourcing": np.zeros(len(route), dtype=bool),
             "link_scale": self.slot_flow0[added["slot"]],
             "supplier_index": added["supplier"], "slot_index": added["slot"], "route_index": route,
         }

@@ -481,7 +481,7 @@ class ReferenceEngine:
             risk = 0.0
             for link in slot.links:
                 if link.w0 > 0:
-                    risk += link.share * (1.0 - link.fill_rate * (1.0 if link.landed <= limit else 0.0))
+                    risk += link.share * (1.0 - link.fill_rate * self._priced_ok(link, limit))
             needs[slot.index] = risk
         for slot in firm_slots:  # qualified new links enter where the buyer still needs them, else are abandoned
             for link in slot.links:
@@ -560,12 +560,16 @@ class ReferenceEngine:
                 link.share /= 1.0 - lost
             link.place(slot.orders)
 
+    @staticmethod
+    def _priced_ok(link: ReferenceLink, limit: float) -> float:
+        """1 if the link's landed price is within the search threshold or it is a multinational's own sourcing."""
+        return 1.0 if link.intra_sigma is not None or link.landed <= limit else 0.0
+
     def _hand_over(self, slot: ReferenceSlot, entering: ReferenceLink, take: float, limit: float) -> None:
         """Each link of the slot hands `take` x the at-risk part of its weight to the entering link."""
         moved = 0.0
         for link in slot.links:
-            ok = 1.0 if link.landed <= limit else 0.0
-            given = link.w0 * (1.0 - link.fill_rate * ok) * take
+            given = link.w0 * (1.0 - link.fill_rate * self._priced_ok(link, limit)) * take
             link.set_weight(link.w0 - given)
             moved += given
         entering.set_weight(moved)

@@ -10,7 +10,8 @@ Every `engine.search_days` (docs/model.md, 'Supplier search') the engine revises
 2. **Volume at risk.** A firm input slot's volume at risk is the share of its orders placed with suppliers that
    do not deliver them (1 - fill rate) or whose landed price is past `1 + search_price_rise` times baseline
    (prices within 1e-9 of the threshold count as at it), counting only links that still have weight (a
-   supplier whose weight was handed over is being replaced already). A slot *needs* suppliers when that share exceeds
+   supplier whose weight was handed over is being replaced already). A multinational's links from its own
+   plants, where it sources with its own elasticity, are never overpriced: it keeps its plants. A slot *needs* suppliers when that share exceeds
    `search_threshold`.
 3. **Entry.** A new link whose sector's `qualification_days` have passed enters at this search if its buyer
    still needs suppliers, taking over the business at risk: each of the slot's links hands over the at-risk
@@ -145,14 +146,14 @@ def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open
 
 
 @njit(cache=True, nogil=True)
-def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_rate, landed, price_limit, drop_share,
-                 n_firm_slots, at_risk, dropped):
+def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_rate, landed, own_sourcing,
+                 price_limit, drop_share, n_firm_slots, at_risk, dropped):
     """Drop dead links and measure each firm slot's volume at risk, in sweeps over the links (steps 1-2 of the
     module). A live link (weight or share above 0) of a firm slot is dropped when its share and its target
     share are both below `drop_share` x its reference weight; drops are written to `dropped` (their count is
     returned) with their weights and shares set to 0 and their slots' other shares scaled back to 1. Then
-    `at_risk` is each firm slot's share of orders undelivered or overpriced (past `price_limit`) on links that
-    still have weight, summed in link order."""
+    `at_risk` is each firm slot's share of orders undelivered or overpriced (past `price_limit`, except on a
+    multinational's own-sourcing links) on links that still have weight, summed in link order."""
     lost = np.zeros(len(at_risk))
     n_dropped = 0
     for link in range(len(slot)):
@@ -172,12 +173,13 @@ def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_
         if n_dropped and lost[s] > 0:
             share[link] /= 1.0 - lost[s]
         if s < n_firm_slots and w0[link] > 0:  # a link whose weight was handed over is being replaced already
-            at_risk[s] += share[link] * (1.0 - fill_rate[link] * (1.0 if landed[link] <= price_limit else 0.0))
+            ok = 1.0 if own_sourcing[link] or landed[link] <= price_limit else 0.0
+            at_risk[s] += share[link] * (1.0 - fill_rate[link] * ok)
     return n_dropped
 
 
 @njit(cache=True, nogil=True)
-def hand_over(slot, w0, fill_rate, landed, price_limit, take, moved):
+def hand_over(slot, w0, fill_rate, landed, own_sourcing, price_limit, take, moved):
     """Each link of a slot with take[s] > 0 hands over take[s] x the at-risk part of its weight (1 - fill rate,
     or all of it if overpriced); moved[s] sums what its slot's links handed over (zeroed first), in link order."""
     moved[:] = 0.0
@@ -185,7 +187,8 @@ def hand_over(slot, w0, fill_rate, landed, price_limit, take, moved):
         s = slot[link]
         c = take[s]
         if c > 0:
-            given = w0[link] * (1.0 - fill_rate[link] * (1.0 if landed[link] <= price_limit else 0.0)) * c
+            ok = 1.0 if own_sourcing[link] or landed[link] <= price_limit else 0.0
+            given = w0[link] * (1.0 - fill_rate[link] * ok) * c
             w0[link] -= given
             moved[s] += given
 
@@ -203,8 +206,8 @@ def revise(engine) -> LinkChanges:
     risk = np.empty(st.n_slots)
     dropped = np.empty(st.n_links, dtype=np.int64)
     n_dropped = review_links(st.slot_index, st.w0, st.reference_weight, s.share, engine._target,
-                             engine._inverse_total, s.fill_rate, engine.landed, limit, p.drop_share, n_fs, risk,
-                             dropped)
+                             engine._inverse_total, s.fill_rate, engine.landed, st.own_sourcing, limit, p.drop_share,
+                             n_fs, risk, dropped)
     if n_dropped:
         dropped = dropped[:n_dropped]
         is_new = dropped >= n0
@@ -232,7 +235,7 @@ def revise(engine) -> LinkChanges:
             take = np.zeros(st.n_slots)
             take[slot] = np.minimum(1.0, engine.new_offer[due[enter]] / at_risk[slot])
             moved = np.empty(st.n_slots)
-            hand_over(st.slot_index, st.w0, s.fill_rate, engine.landed, limit, take, moved)
+            hand_over(st.slot_index, st.w0, s.fill_rate, engine.landed, st.own_sourcing, limit, take, moved)
             st.w0[entering] = st.reference_weight[entering] = moved[slot]
             engine.next_search[slot] = step + math.ceil(p.switching_steps)
         engine.new_status[due] = np.where(enter, CARRYING, CLOSED)  # (an entering link got weight: its slot
