@@ -3,11 +3,11 @@ dead links dropped; the per-agent reference agrees; the ledger and the steady st
 
 import numpy as np
 import pytest
+from test_reference import rel, run_both  # pytest puts tests/ on the path (rootdir-relative imports)
 
 import sim
 from sim.engine.core import NEW_LINK_STATUS
 from sim.viz.network_view import current_state, view_for
-from test_reference import rel, run_both  # pytest puts tests/ on the path (rootdir-relative imports)
 
 # short qualification and switching times, so that links are formed, enter, and are dropped within the run:
 # China stops shipping chips to the US, then Malaysia does too (links formed to Malaysia are dropped again)

@@ -11,8 +11,8 @@ Every `engine.search_days` (docs/model.md, 'Supplier search') the engine revises
    do not deliver them (1 - fill rate) or whose landed price is past `1 + search_price_rise` times baseline
    (prices within 1e-9 of the threshold count as at it), counting only links that still have weight (a
    supplier whose weight was handed over is being replaced already). A multinational's links from its own
-   plants, where it sources with its own elasticity, are never overpriced: it keeps its plants. A slot *needs* suppliers when that share exceeds
-   `search_threshold`.
+   plants, where it sources with its own elasticity, are never overpriced: it keeps its plants. A slot
+   *needs* suppliers when that share exceeds `search_threshold`.
 3. **Entry.** A new link whose sector's `qualification_days` have passed enters at this search if its buyer
    still needs suppliers, taking over the business at risk: each of the slot's links hands over the at-risk
    part of its weight (1 - fill rate, or all of it if overpriced) times min(1, offered share / share at risk),
