@@ -112,8 +112,8 @@ def test_reference_matches_engine_with_own_plant_sourcing():
     assert all(link.intra_sigma == 0.5 for link in ref.links if link.intra_sigma is not None)
     bad = {name: value for name, value in worst.items() if value > 1e-9}
     assert not bad, bad
-    share = ref.state.share / model.engine.structure.w0
-    assert abs(share[intra] - 1).max() > 1e-3  # the intra-firm shares did move
+    share = ref.state.share[intra] / model.engine.structure.reference_weight[intra]  # against the baseline weights
+    assert abs(share - 1).max() > 1e-3  # the intra-firm shares did move
 
 
 def test_reference_keeps_the_ledger_and_the_steady_state():

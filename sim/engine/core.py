@@ -25,6 +25,7 @@ import numpy as np
 from sim.engine import kernels
 from sim.engine.licensing import LicensingQueue
 from sim.engine.pipeline import TransitPipeline
+from sim.engine.search import LinkChanges, revise
 from sim.network.graph import SupplyNetwork
 from sim.scenario import Scenario
 
@@ -396,10 +397,8 @@ class Engine:
         n = self.params.search_steps
         return n > 0 and self.state.step > 0 and self.state.step % n == 0
 
-    def revise_suppliers(self):
-        """One supplier search between steps (`sim.engine.search.revise`); returns its `LinkChanges`."""
-        from sim.engine.search import revise
-
+    def revise_suppliers(self) -> LinkChanges:
+        """One supplier search between steps (`sim.engine.search.revise`)."""
         return revise(self)
 
     def relink(self, kept_new: np.ndarray, formed: dict[str, np.ndarray] | None, ids: np.ndarray | None,
