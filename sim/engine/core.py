@@ -401,28 +401,21 @@ class Engine:
         """One supplier search between steps (`sim.engine.search.revise`)."""
         return revise(self)
 
-    def relink(self, kept_new: np.ndarray, formed: dict[str, np.ndarray] | None, ids: np.ndarray | None,
-               ready: np.ndarray | None) -> None:
-        """Renumber the links: keep the build's and the new links `kept_new`, and append `formed`, qualifying
-        (status 0) until step `ready`, with nothing in transit and no share or weight (`formed['offer']` is
-        the share of its slot's orders each was offered)."""
+    def relink(self, kept_new: np.ndarray, formed: dict[str, np.ndarray]) -> None:
+        """Renumber the links: keep the build's and the new links `kept_new`, and append `formed` (supplier,
+        buyer, slot, route, lead, and per link its id, the step `ready` its qualification ends and the share
+        of its slot's orders it was `offer`ed), qualifying, with nothing in transit and no share or weight."""
         st, s = self.structure, self.state
         n0, n_old = st.n_base_links, st.n_links
-        if formed is None:
-            formed = {"supplier": np.zeros(0, dtype=np.intp), "buyer": np.zeros(0, dtype=np.intp),
-                      "slot": np.zeros(0, dtype=np.intp), "route": np.zeros(0, dtype=np.intp),
-                      "lead": np.zeros(0), "offer": np.zeros(0)}
-            ids, ready = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         n_new = len(formed["slot"])
-        self.new_id = np.concatenate((self.new_id[kept_new], ids))
-        self.new_ready = np.concatenate((self.new_ready[kept_new], ready))
-        self.new_offer = np.concatenate((self.new_offer[kept_new], formed["offer"]))
+        for name, key in (("new_id", "id"), ("new_ready", "ready"), ("new_offer", "offer")):
+            setattr(self, name, np.concatenate((getattr(self, name)[kept_new], formed[key])))
         self.new_status = np.concatenate((self.new_status[kept_new], np.zeros(n_new, dtype=np.int8)))
         st.relink(kept_new, formed)
         for name, fill in (("share", 0.0), ("fill_rate", 1.0), ("limit", np.inf), ("over_limit_steps", 0)):
             setattr(s, name, relinked(getattr(s, name), n0, kept_new, np.full(n_new, fill)))
         s.link_slot = st.slot
-        s.new_pipeline = s.new_pipeline.relinked(kept_new, formed["lead"].astype(np.int64))
+        s.new_pipeline = s.new_pipeline.relinked(kept_new, formed["lead"])
         new_index = np.full(n_old, -1, dtype=np.int64)
         new_index[:n0] = np.arange(n0)
         new_index[n0 + kept_new] = n0 + np.arange(len(kept_new))
@@ -529,14 +522,12 @@ class Engine:
             pipe.lead_values, st.slot_lead_uniform, ordered_share, new_share, slot_lead, fused, pipe.n_links,
             pipe.row_start(), pipe.buffer, arrived, arrived_slot, self.arrival_group, arrived_group)
         s.share, self._spare_share = new_share, ordered_share
-        n0, newer = st.n_base_links, s.new_pipeline
+        n0, groups = st.n_base_links, self.arrival_group
+        built_groups, new_groups = (groups[:n0], groups[n0:]) if self.n_arrival_groups else (groups, groups)
+        into_transit = shipped
         if fused:
             pipe.turn()
-            if newer.n_links:  # links formed by search have their own pipeline
-                groups = self.arrival_group[n0:] if self.n_arrival_groups else self.arrival_group
-                newer.advance(shipped[n0:], arrived[n0:], slot[n0:], arrived_slot, groups, arrived_group, True)
         else:
-            into_transit = shipped
             if len(self.licensed_links):  # held for a licence, released into transit after the lag
                 held = shipped[self.licensed_links] * self.licensed_share
                 s.licensing.hold(s.step, self.licensed_links, held, self.licensed_steps)
@@ -544,12 +535,10 @@ class Engine:
                 into_transit[self.licensed_links] -= held
             if s.licensing.batches:
                 into_transit = into_transit + s.licensing.release(s.step)
-            groups = self.arrival_group
-            pipe.advance(into_transit[:n0], arrived[:n0], slot[:n0], arrived_slot,
-                         groups[:n0] if self.n_arrival_groups else groups, arrived_group)
-            if newer.n_links:
-                newer.advance(into_transit[n0:], arrived[n0:], slot[n0:], arrived_slot,
-                              groups[n0:] if self.n_arrival_groups else groups, arrived_group, True)
+            pipe.advance(into_transit[:n0], arrived[:n0], slot[:n0], arrived_slot, built_groups, arrived_group)
+        if s.new_pipeline.n_links:  # links formed by search have their own pipeline, after the build's
+            s.new_pipeline.advance(into_transit[n0:], arrived[n0:], slot[n0:], arrived_slot, new_groups,
+                                   arrived_group, True)
         s.in_transit += shipped_slot
         s.in_transit -= arrived_slot
 

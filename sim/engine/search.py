@@ -145,6 +145,12 @@ def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open
                 break
 
 
+@njit(cache=True, nogil=True, inline="always")
+def at_risk_part(fill_rate, landed, own_sourcing, price_limit):
+    """The part of a link's orders at risk: 1 - fill rate, or all of it if overpriced (never for own sourcing)."""
+    return 1.0 - fill_rate * (1.0 if own_sourcing or landed <= price_limit else 0.0)
+
+
 @njit(cache=True, nogil=True)
 def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_rate, landed, own_sourcing,
                  price_limit, drop_share, n_firm_slots, at_risk, dropped):
@@ -173,8 +179,7 @@ def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_
         if n_dropped and lost[s] > 0:
             share[link] /= 1.0 - lost[s]
         if s < n_firm_slots and w0[link] > 0:  # a link whose weight was handed over is being replaced already
-            ok = 1.0 if own_sourcing[link] or landed[link] <= price_limit else 0.0
-            at_risk[s] += share[link] * (1.0 - fill_rate[link] * ok)
+            at_risk[s] += share[link] * at_risk_part(fill_rate[link], landed[link], own_sourcing[link], price_limit)
     return n_dropped
 
 
@@ -187,8 +192,7 @@ def hand_over(slot, w0, fill_rate, landed, own_sourcing, price_limit, take, move
         s = slot[link]
         c = take[s]
         if c > 0:
-            ok = 1.0 if own_sourcing[link] or landed[link] <= price_limit else 0.0
-            given = w0[link] * (1.0 - fill_rate[link] * ok) * c
+            given = w0[link] * at_risk_part(fill_rate[link], landed[link], own_sourcing[link], price_limit) * c
             w0[link] -= given
             moved[s] += given
 
@@ -244,7 +248,7 @@ def revise(engine) -> LinkChanges:
     # 4. slots at risk search, market by market
     orders = s.slot_orders[:n_fs]
     searching = np.flatnonzero(needs & (step >= engine.next_search) & (orders > 0))
-    formed = ids = ready = None
+    formed = no_links()
     if len(searching):
         economy = st.firm_economy[st.slot_firm[searching]]
         market_key = economy * n_sec + st.slot_sector[searching]
@@ -273,15 +277,22 @@ def revise(engine) -> LinkChanges:
             changes.add("formed", new_link=ids, supplier=supplier, buyer=st.slot_buyer[slot], route=route,
                         volume=offered, ready=ready)
             formed = {"supplier": supplier, "buyer": st.slot_buyer[slot], "slot": slot, "route": route,
-                      "lead": st.pair_lead[exporter, buyer_economy], "offer": offered / orders[slot]}
+                      "lead": st.pair_lead[exporter, buyer_economy].astype(np.int64), "offer": offered / orders[slot],
+                      "id": ids, "ready": ready}
 
     # 5. compact: closed new links with nothing in transit leave the arrays
     in_transit = s.new_pipeline.in_transit() + (s.licensing.waiting()[n0:] if s.licensing.batches else 0.0)
     gone = (engine.new_status == CLOSED) & (in_transit == 0)
-    if formed is not None or gone.any():
+    if len(formed["slot"]) or gone.any():
         changes.kept_new = np.flatnonzero(~gone)
-        engine.relink(changes.kept_new, formed, ids, ready)
+        engine.relink(changes.kept_new, formed)
     return changes
+
+
+def no_links() -> dict[str, np.ndarray]:
+    """The links a search forms, as `Engine.relink` takes them, when it forms none."""
+    ints = ("supplier", "buyer", "slot", "route", "lead", "id", "ready")
+    return {name: np.zeros(0, dtype=np.int64) for name in ints} | {"offer": np.zeros(0)}
 
 
 def _origins(engine, markets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
