@@ -1,9 +1,9 @@
-"""Calibration targets: the reported shares a scenario's IO table must reproduce, and the check.
+"""Calibration targets: the reported figures a scenario's IO table and baseline tariffs must reproduce.
 
-Each `targets:` entry of a scenario names a share (import, output or export share), the
-reported value, a tolerance and its source. `check_targets` computes each share from the IO table
-(which the network reproduces exactly, block by block) and returns one row per target with the
-model's value, the difference and whether it is within tolerance.
+Each `targets:` entry of a scenario names a share (import, output or export share) or a
+trade-weighted baseline tariff, the reported value, a tolerance and its source. `check_targets`
+computes each from the IO table (which the network reproduces exactly, block by block) and returns
+one row per target with the model's value, the difference and whether it is within tolerance.
 """
 
 from __future__ import annotations
@@ -28,7 +28,15 @@ def target_value(scenario: Scenario, target: CalibrationTarget, flows: np.ndarra
     """The model's value of one target, from the IO table."""
     flows = trade_matrix(scenario) if flows is None else flows
     e_index = {name: i for i, name in enumerate(scenario.economy_names)}
-    cols = [scenario.sector_names.index(s) for s in target.sectors]
+    names = scenario.sector_names
+    cols = list(range(len(names))) if target.sectors == "*" else [names.index(s) for s in target.sectors]
+    if target.kind == "average_tariff":
+        from sim.model import Names, tariff_tensor
+
+        imp, exp = e_index[target.importer], e_index[target.exporter]
+        rates = tariff_tensor(scenario, scenario.tariffs.baseline, Names(scenario.economy_names, names))
+        weight = flows[exp, imp, cols]
+        return float(rates[imp, exp, cols] @ weight / weight.sum())
     block = flows[:, :, cols].sum(axis=2)  # [exporter, importer]
     foreign = block * (1 - np.eye(len(block)))
     if target.kind == "import_share":

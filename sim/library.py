@@ -3,8 +3,9 @@
 `python -m sim.library [docs/scenarios.md]` (`make scenarios-doc`) runs each scenario of the library
 against its no-policy baseline on the same network, and writes a Markdown page: a table with one
 row per scenario (its headline indicators and trade diversion, from the scenario's own `report:`
-block), one figure of the headline indicators per scenario, and the default run's event log told
-as a dated story. Nothing in the page is typed by hand.
+block), one figure of the headline indicators per scenario, the default run's tariffs both ways with
+the response of US exports to Malaysia's concessions, and its event log told as a dated story.
+Nothing in the page is typed by hand.
 """
 
 from __future__ import annotations
@@ -66,9 +67,59 @@ def story(results: Results, limit: int = 60) -> list[str]:
         parts = {}
         for r in group.itertuples():  # partners sharing sectors and value on one line
             parts.setdefault((_sectors(r.sectors), r.value), []).append(str(r.partner))
-        detail = "; ".join(f"{','.join(who)} [{sectors}] {value:g}" for (sectors, value), who in parts.items())
+        sign = "+" if action.startswith("add tariff") and not action.endswith("ends") else ""
+        detail = "; ".join(f"{','.join(who)} [{sectors}] {sign}{value:g}" for (sectors, value), who in parts.items())
         lines.append(f"- **{date}** {actor} {action}: {detail} ({group['rule'].iloc[0]})")
     return lines[:limit]
+
+
+TARIFF_PAIRS = (("US", "CN"), ("CN", "US"), ("US", "MY"), ("MY", "US"))
+DEAL_OFFERER, DEAL_PARTNER = "MY", "US"
+
+
+def without_concessions(name: str) -> dict:
+    """Overrides that keep the scenario's offer of `DEAL_OFFERER` to `DEAL_PARTNER` but cut no tariffs."""
+    offers = load_scenario(name).negotiation.offers
+    index = next(i for i, o in enumerate(offers) if (o.offerer, o.partner) == (DEAL_OFFERER, DEAL_PARTNER))
+    return {f"negotiation.offers.{index}.concessions": [{"sectors": "*", "cut": 0.0}]}
+
+
+def both_sides(results: Results, no_cuts: Results) -> list[str]:
+    """Trade-weighted tariffs both ways at the dates that matter, and how US exports to the offerer respond
+    to its concessions (the run against the same run with an offer that cuts nothing)."""
+    scenario = load_scenario(results.name)
+    start = pd.Timestamp(scenario.time.start_date)
+    deal_day = next(o.day for o in scenario.negotiation.offers if (o.offerer, o.partner) == (DEAL_OFFERER,
+                                                                                              DEAL_PARTNER))
+    paths = {pair: results.average_tariff(*pair) for pair in TARIFF_PAIRS}
+    peak = int(max(paths.values(), key=lambda p: p.max()).idxmax())
+    steps = {f"{(start + pd.Timedelta(days=peak - 1)).date()} (peak)": peak,
+             f"{(start + pd.Timedelta(days=deal_day - 1)).date()} (day before the deal)": int(deal_day),
+             f"{(start + pd.Timedelta(days=results.steps - 1)).date()} (end)": results.steps}
+    lines = ["| trade-weighted tariff | 2024 (baseline) | " + " | ".join(steps) + " |",
+             "|---|" + "---:|" * (len(steps) + 1)]
+    for (importer, exporter), path in paths.items():
+        baseline = results.average_tariff(importer, exporter, reference=True).iloc[0]
+        cells = [f"{100 * baseline:.1f}%"] + [f"{100 * path.loc[step]:.1f}%" for step in steps.values()]
+        lines.append(f"| {importer} on goods from {exporter} | " + " | ".join(cells) + " |")
+    economies = results.economies
+    g = results.groups
+    route = (g["exporter"] == economies.index(DEAL_PARTNER)) & (g["importer"] == economies.index(DEAL_OFFERER))
+    after = slice(int(deal_day), results.steps)
+    with_cuts = results.arrays["delivered"][after, route].sum()
+    without = no_cuts.arrays["delivered"][after, route].sum()
+    reference = results.reference("delivered")[after, route].sum()
+    by_sector = pd.Series(results.arrays["delivered"][after, route].sum(axis=0)
+                          - no_cuts.arrays["delivered"][after, route].sum(axis=0),
+                          index=[results.sectors[s] for s in g["sector"][route]]).groupby(level=0).sum()
+    top = by_sector.sort_values(ascending=False).head(3)
+    lines += ["", f"From the deal to the end of the run, {DEAL_PARTNER} exports to {DEAL_OFFERER} are "
+              f"{100 * (with_cuts / without - 1):+.2f}% against the same run with an offer that cuts no "
+              f"{DEAL_OFFERER} tariff ({100 * with_cuts / reference:.1f}% and {100 * without / reference:.1f}% of the "
+              "no-policy baseline), most in " + ", ".join(f"{name} ({value:+,.0f} "
+                                                         f"{results.units.split('_per_')[0]})"
+                                                         for name, value in top.items()) + "."]
+    return lines
 
 
 def _sectors(names: str) -> str:
@@ -161,6 +212,12 @@ def write_library(path: Path, names: tuple[str, ...] = LIBRARY, steps: int | Non
                   "orders only once the same qualification time has passed, so none does within the window.", ""]
         lines += resourcing_lines(resourcing(cutoff))
     if default is not None:
+        no_cuts = run(DEFAULT_SCENARIO, steps=steps, overrides=without_concessions(DEFAULT_SCENARIO))
+        lines += ["", f"## Both sides of the tariff table ({DEFAULT_SCENARIO})", "",
+                  "Every economy's 2024 tariffs are in the baseline (MFN rates, preferences and the 2018-19 "
+                  "trade war, `configs/data/tariffs_2024.csv`); the 2025 tariffs come on top of them. Averages "
+                  "are weighted by the baseline trade on each route, all sectors.", ""]
+        lines += both_sides(default, no_cuts)
         lines += ["", f"## The story of the default run ({DEFAULT_SCENARIO}), from its event log", ""]
         lines += story(default)
     path.write_text("\n".join(lines) + "\n")

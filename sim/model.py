@@ -56,7 +56,8 @@ def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:
     n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
     tensor = np.zeros((n_econ, n_econ, n_sec))
     for entry in entries:
-        tensor[names.lines(entry.importer, entry.exporters, entry.sectors)] = entry.rate
+        lines = names.lines(entry.importer, entry.exporters, entry.sectors)
+        tensor[lines] = entry.on(tensor[lines])
     return tensor
 
 

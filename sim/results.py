@@ -181,6 +181,21 @@ class Results:
         """Bilateral tariff paths: step, importer, exporter, sector, rate."""
         return self._policy_paths("tariff", "importer", "exporter", "rate")
 
+    def average_tariff(self, importer: str, exporter: str, reference: bool = False) -> pd.Series:
+        """`importer`'s tariff on `exporter`'s goods per step (of the reference run if `reference`: the
+        calibration year's), averaged over sectors with the reference's first-step deliveries on the route
+        as weights (the trade-weighted tariff)."""
+        e, n_sec = self.economies, len(self.sectors)
+        i, x = e.index(importer), e.index(exporter)
+        g = self.groups
+        route = (g["importer"] == i) & (g["exporter"] == x)
+        weight = np.bincount(g["sector"][route], self.reference("delivered")[0, route], n_sec)
+        rates = (self.reference("tariff") if reference else self.arrays["tariff"]).reshape(-1, len(e), len(e),
+                                                                                            n_sec)[:, i, x]
+        total = weight.sum()
+        return pd.Series(rates @ weight / total if total > 0 else np.zeros(len(rates)),
+                         index=np.arange(1, len(rates) + 1), name=f"{importer} on {exporter}")
+
     @cached_property
     def export_controls(self) -> pd.DataFrame:
         """Export-control paths: step, exporter, importer, sector, share blocked."""

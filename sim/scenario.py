@@ -157,13 +157,36 @@ class Dated(Strict):
 
 
 class TariffEntry(Dated):
+    """A duty on some of one importer's lines: `rate` sets the rate in force on them; `increase` is an
+    additional duty on top of each line's calibration-year rate (as the 2025 US reciprocal tariffs came on
+    top of MFN and Section 301 duties). Exactly one of the two is given; baseline entries give a rate."""
+
     importer: Name
     exporters: Targets = "*"
     sectors: Targets = "*"
-    rate: float = Field(ge=0, description="ad-valorem rate as a fraction (0.25 = 25%)")
+    rate: float | None = Field(None, ge=0, allow_inf_nan=False,
+                               description="ad-valorem rate in force, as a fraction (0.25 = 25%)")
+    increase: float | None = Field(None, ge=0, allow_inf_nan=False,
+                                   description="additional duty over the calibration-year rate, as a fraction")
     source: str | None = None
 
     _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> TariffEntry:
+        if (self.rate is None) == (self.increase is None):
+            raise ValueError("give exactly one of rate (the rate in force) and increase (an additional duty over "
+                             "the calibration-year rate)")
+        return self
+
+    def on(self, baseline: Any) -> Any:
+        """The rate this entry puts in force on lines whose calibration-year rate is `baseline`."""
+        return self.rate if self.rate is not None else baseline + self.increase
+
+    @property
+    def amount(self) -> str:
+        """'0.19' for a rate, '+0.1' for an increase (messages and the event log)."""
+        return f"{self.rate:g}" if self.rate is not None else f"+{self.increase:g}"
 
 
 class Exemption(Dated):
@@ -286,13 +309,29 @@ class Acceptance(Strict):
     requires_no_retaliation: bool = Field(True, description="reject an offerer that retaliates against us")
 
 
+class Concession(Strict):
+    """Part of an offer: the offerer cuts its tariffs on the partner's goods of some sectors by a share of
+    the rate in force (1 = to zero), e.g. 61% of a sector's lines to zero and the rest halved: cut 0.8."""
+
+    sectors: Targets
+    cut: float = Field(ge=0, le=1, description="share of the rate in force removed (1: duty-free)")
+    source: str | None = None
+
+    _lists = field_validator("sectors", mode="before")(_as_list)
+
+
 class Offer(Strict):
-    """A concession (cut own tariffs on a share of the partner's lines) for an exemption or a lower rate."""
+    """A concession (cut own tariffs on the partner's goods) for an exemption or a lower rate.
+
+    `cut_share` is the share of the partner's tariff lines the offer covers, which the acceptance rule
+    weighs; `concessions` say by how much each sector's tariffs fall. Without concessions every sector's
+    rate is cut by `cut_share` (all covered lines to zero, spread evenly over sectors)."""
 
     offerer: Name
     partner: Name
     day: float = Field(0.0, ge=0)
-    cut_share: float = Field(ge=0, le=1, description="share by which the offerer cuts its tariffs on the partner")
+    cut_share: float = Field(ge=0, le=1, description="share of the partner's tariff lines the offer cuts")
+    concessions: list[Concession] = Field(default_factory=list, description="cuts by sector (later ones win)")
     exemption_sectors: Targets = Field(description="the offerer's sectors the partner is asked to exempt")
     exemption_rate: float | None = Field(None, ge=0, description="rate asked for (None: calibration-year rate)")
     acceptance: Acceptance = Acceptance()
@@ -358,12 +397,13 @@ class CalibrationTarget(Strict):
 
     `import_share`: the share of `exporter` in `importer`'s imports of `sectors` (domestic supply
     excluded); `output_share`: `economy`'s share of world output of `sectors`; `export_share`:
-    `economy`'s share of world exports of `sectors`.
+    `economy`'s share of world exports of `sectors`; `average_tariff`: `importer`'s baseline tariff on
+    `exporter`'s goods of `sectors`, weighted by the table's flows on the route.
     """
 
     name: str
-    kind: Literal["import_share", "output_share", "export_share"]
-    sectors: list[Name] = Field(min_length=1)
+    kind: Literal["import_share", "output_share", "export_share", "average_tariff"]
+    sectors: list[Name] | Literal["*"] = Field(min_length=1)
     economy: Name | None = None
     exporter: Name | None = None
     importer: Name | None = None
@@ -373,7 +413,7 @@ class CalibrationTarget(Strict):
 
     @model_validator(mode="after")
     def _needs(self) -> CalibrationTarget:
-        needed = ("exporter", "importer") if self.kind == "import_share" else ("economy",)
+        needed = ("exporter", "importer") if self.kind in ("import_share", "average_tariff") else ("economy",)
         missing = [f for f in needed if getattr(self, f) is None]
         if missing:
             raise ValueError(f"a {self.kind} target needs {' and '.join(needed)}")
@@ -584,6 +624,16 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
                 _resolve_dates(item, s.time.start_date, f"{prefix}[{i}]", file)
                 _check_window(item.start_day, item.end_day, f"{prefix}[{i}]", file)
 
+    for i, entry in enumerate(s.tariffs.baseline):
+        if entry.increase is not None:
+            raise ScenarioError("a baseline entry defines the calibration-year rate, so it cannot add to it; "
+                                "allowed: rate", file=file, field=f"tariffs.baseline[{i}].increase")
+    for i, offer in enumerate(s.negotiation.offers):
+        for j, concession in enumerate(offer.concessions):
+            if concession.sectors != "*":
+                _check_targets(concession.sectors, sects, "sector",
+                               f"negotiation.offers[{i}].concessions[{j}].sectors", file)
+
     sup, buy, val, fsup, _, fval = s.io_blocks()
     n_cells = len(econs) * len(sects)
     output = np.bincount(sup, val, n_cells) + np.bincount(fsup, fval, n_cells)
@@ -700,7 +750,7 @@ def _check_contradictions(s: Scenario, file: str | None) -> None:
     for i, a in enumerate(entries):
         for j in range(i + 1, len(entries)):
             b = entries[j]
-            if a.importer != b.importer or a.start_day != b.start_day or a.rate == b.rate:
+            if a.importer != b.importer or a.start_day != b.start_day or a.amount == b.amount:
                 continue
             la = _lines(a.exporters, a.sectors, econs, sects)
             lb = _lines(b.exporters, b.sectors, econs, sects)
@@ -708,7 +758,7 @@ def _check_contradictions(s: Scenario, file: str | None) -> None:
             if common and not (la < lb or lb < la):
                 example = sorted(common)[0]
                 raise ScenarioError(
-                    f"contradictory events: tariffs.applied[{i}] ({a.rate:g}) and tariffs.applied[{j}] ({b.rate:g}) "
+                    f"contradictory events: tariffs.applied[{i}] ({a.amount}) and tariffs.applied[{j}] ({b.amount}) "
                     f"both set {a.importer}'s tariff on {example[0]} {example[1]} from day {a.start_day:g}; "
                     "allowed: one rate per line and start day, or an exemption on a subset of the lines",
                     file=file, field=f"tariffs.applied[{j}]")
@@ -840,6 +890,7 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError("'extends' forms a cycle", file=str(path), field="extends")
     raw = read_yaml(path)
     _read_io_tables(raw, path)
+    _read_tariff_table(raw, path)
     parent = raw.pop("extends", None)
     if parent is None:
         return raw
@@ -853,6 +904,8 @@ IO_TABLE_COLUMNS = {
     "intermediate": ["exporter", "sector", "importer", "buyer_sector", "value"],
     "final_demand": ["exporter", "sector", "importer", "value"],
 }
+TARIFF_TABLE_COLUMNS = ["importer", "exporter", "sector", "rate", "flag", "source"]
+FLAGS = ("V", "S", "D", "U")  # read in a named source, secondary, derived, unverified (docs/calibration.md)
 
 
 def _read_io_tables(raw: dict, path: Path) -> None:
@@ -866,28 +919,51 @@ def _read_io_tables(raw: dict, path: Path) -> None:
         return
     for key, required in IO_TABLE_COLUMNS.items():
         table = io.get(key)
-        if not isinstance(table, str):
-            continue
-        csv_path = (path.parent / table).resolve()
-        try:
-            with open(csv_path, newline="") as handle:
-                reader = csv.DictReader(handle)
-                missing = [c for c in required if c not in (reader.fieldnames or [])]
-                if missing:
-                    raise ScenarioError(f"missing column(s) {', '.join(missing)}; required: {', '.join(required)} "
-                                        "(and optionally source)", file=str(csv_path), field=f"io.{key}")
-                rows = []
-                for line, row in enumerate(reader, start=2):
-                    try:
-                        row["value"] = float(row["value"])
-                    except (TypeError, ValueError):
-                        raise ScenarioError(f"row {line}: value {row['value']!r} is not a number",
-                                            file=str(csv_path), field="value") from None
-                    rows.append({k: v for k, v in row.items() if k in (*required, "source")})
-        except OSError as exc:
-            raise ScenarioError(f"cannot read the {key} table {csv_path}: {exc.strerror}",
-                                file=str(path), field=f"io.{key}") from None
-        io[key] = rows
+        if isinstance(table, str):
+            io[key] = _read_table(path, table, required, "value", ("source",), f"io.{key}")
+
+
+def _read_tariff_table(raw: dict, path: Path) -> None:
+    """Replace `tariffs.baseline` given as a CSV path by one entry per row (importer, exporter, sector, rate,
+    flag, source); the flag (V, S, D or U) leads the entry's source, as in the YAML entries."""
+    tariffs = raw.get("tariffs")
+    if not isinstance(tariffs, dict) or not isinstance(tariffs.get("baseline"), str):
+        return
+    rows = _read_table(path, tariffs["baseline"], TARIFF_TABLE_COLUMNS, "rate", (), "tariffs.baseline")
+    entries = []
+    for line, row in enumerate(rows, start=2):
+        if row["flag"] not in FLAGS:
+            raise ScenarioError(f"row {line}: flag {row['flag']!r}; allowed: {', '.join(FLAGS)}",
+                                file=str((path.parent / tariffs["baseline"]).resolve()), field="flag")
+        entries.append({"importer": row["importer"], "exporters": [row["exporter"]], "sectors": [row["sector"]],
+                        "rate": row["rate"], "source": f"{row['flag']}: {row['source']}"})
+    tariffs["baseline"] = entries
+
+
+def _read_table(path: Path, table: str, required: list[str], numeric: str, optional: tuple[str, ...],
+                field: str) -> list[dict]:
+    """The rows of the CSV file `table` (relative to the scenario file `path`), with `numeric` as a float."""
+    csv_path = (path.parent / table).resolve()
+    try:
+        with open(csv_path, newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                also = f" (and optionally {', '.join(optional)})" if optional else ""
+                raise ScenarioError(f"missing column(s) {', '.join(missing)}; required: {', '.join(required)}{also}",
+                                    file=str(csv_path), field=field)
+            rows = []
+            for line, row in enumerate(reader, start=2):
+                try:
+                    row[numeric] = float(row[numeric])
+                except (TypeError, ValueError):
+                    raise ScenarioError(f"row {line}: {numeric} {row[numeric]!r} is not a number",
+                                        file=str(csv_path), field=numeric) from None
+                rows.append({k: v for k, v in row.items() if k in (*required, *optional)})
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the {field} table {csv_path}: {exc.strerror}",
+                            file=str(path), field=field) from None
+    return rows
 
 
 def deep_merge(base: dict, update: Mapping) -> dict:

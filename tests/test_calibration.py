@@ -151,7 +151,7 @@ def test_library_page_is_generated(tmp_path):
     text = page.read_text()
     assert "| chips to US final demand: cum. loss (days) |" in text
     assert "us_tariffs_2025 | malaysia_retaliates" in text
-    assert "## The story of the default run" in text and "**2025-04-05** US set tariff" in text
+    assert "## The story of the default run" in text and "**2025-04-05** US add tariff" in text
     assert (tmp_path / "figures" / "scenario_malaysia_retaliates.png").stat().st_size > 10_000
 
 

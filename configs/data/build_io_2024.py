@@ -137,11 +137,11 @@ MARKETS = {
     "wafer_fab": dict(
         label="fabricated wafers and dies, sold to assembly/test",
         world=400_000, world_source="U: wafer value ≈2/3 of finished-chip value",
-        producers={"TW": .28, "KR": .19, "CN": .14, "US": .12, "JP": .09, "EU": .07, "SG": .05, "MY": .015,
+        producers={"TW": .29, "KR": .19, "CN": .15, "US": .10, "JP": .09, "EU": .07, "SG": .05, "MY": .015,
                    "ROW": .045},
-        producers_source=("V: US 10% of world fab capacity (SIA/BCG 2024); S: China 24%, Taiwan/Korea lead "
-                          "<10 nm (SIA/BCG 2024 via thincb2b); S: Singapore 4.7% (eeNews/SEMI 2020); U: shares "
-                          "by value (leading-edge Taiwan weighted up)"),
+        producers_source=("V: US 10% of world fab capacity (SIA/BCG 2024), taken as its share of value; S: China "
+                          "24%, Taiwan/Korea lead <10 nm (SIA/BCG 2024 via thincb2b); S: Singapore 4.7% (eeNews/SEMI "
+                          "2020); U: other shares by value (leading-edge Taiwan weighted up, China down)"),
         buyers="chips",  # buyers in proportion to assembly/test output
         home_bias=3.0,
         anchors={("US", "MY"): (7_900, "S: US semiconductor exports to Malaysia 7.9 bn (Motley Fool Research "
@@ -219,8 +219,9 @@ MARKETS = {
                 "VN": .01, "ID": .01, "PH": .01, "SG": .01, "ROW": .19},
         buyers_source="U: the US the largest importer (USITC 'Glove Story', Jun 2021, V)", home_bias=1.0,
         anchors={
-            ("MY", "US"): (1_760, "D: Malaysian rubber products to the US RM7.41 bn (MITI via The Sun, 5 Jun 2025, V) "
-                                  "/ RM4.21 per US$ (Bernama, Sep 2025)"),
+            ("MY", "US"): (1_645, "D: 47% of US glove imports 3,500 in 2024 (Tengku Zafrul, MITI 1Q2025 briefing, The "
+                                  "Sun 5 Jun 2025, V); below the bound of all Malaysian rubber products to the US, "
+                                  "RM7.41 bn / RM4.21 per US$ = 1,760 (MITI; Bernama, V)"),
             ("CN", "US"): (690, "D: China 19.7% of US glove imports (sharetisfy, USITC DataWeb 2020, S) x 3,500"),
         },
         uses={DEFAULT: {"final": 1.0}},

@@ -3,9 +3,10 @@
 For now a government follows the scenario's schedule: the tariffs it imposes on imports
 (`tariffs.applied` entries with it as importer) and the export controls it sets on its exports
 (`export_controls` with it as exporter), each active from its start day until its end day.
-An active entry *sets* the rate of its lines. Where active entries overlap, the one that started
-last wins; at the same start, the one on fewer lines wins. Exemptions (`tariffs.exemptions`) keep
-their lines at the calibration-year rate while active, whatever rate entries start later. Rules that
+An active entry *sets* the rate of its lines, or adds its `increase` to their calibration-year rate.
+Where active entries overlap, the one that started last wins; at the same start, the one on fewer
+lines wins. Exemptions (`tariffs.exemptions`) keep their lines at the calibration-year rate while
+active, whatever rate entries start later. Rules that
 react to other governments (retaliation, negotiation) build on this schedule.
 """
 
@@ -56,7 +57,8 @@ class Government(mesa.Agent):
         active_now = set()
         for i, entry in self.tariff_schedule:  # in order of precedence (see __init__)
             if active(entry, day):
-                policy.tariff[lines(self.economy, entry.exporters, entry.sectors)] = entry.rate
+                taxed = lines(self.economy, entry.exporters, entry.sectors)
+                policy.tariff[taxed] = entry.on(self.model.baseline_tariff[taxed])
                 active_now.add(f"tariffs.applied[{i}]")
         for i, entry in self.exemptions:
             if active(entry, day):
@@ -82,7 +84,8 @@ class Government(mesa.Agent):
         for key in sorted(active_now ^ self._active):
             entry, starts = entries[key], key in active_now
             if key.startswith("tariffs.applied"):
-                action, partners, value = "set tariff", entry.exporters, entry.rate
+                action = "set tariff" if entry.rate is not None else "add tariff"
+                partners, value = entry.exporters, entry.rate if entry.rate is not None else entry.increase
             elif key.startswith("tariffs.exemptions"):
                 action, partners, value = "exempt", entry.exporters, 0.0
             else:

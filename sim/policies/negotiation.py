@@ -4,10 +4,10 @@
   of a partner is exempted (kept at its calibration-year rate) when the partner does not retaliate
   and the plants of this economy's multinationals make more than `threshold` of this economy's
   imports of that sector from the partner; the exemption is revoked if the partner retaliates.
-* `OfferRule`: on its day, an offerer proposes to cut its own tariffs on the partner by
-  `cut_share` (e.g. 98.4% of lines) in exchange for an exemption of some of its sectors; the
-  partner accepts by its acceptance rule (a minimum cut; no retaliation from the offerer). Once
-  accepted, both sides apply the deal every step.
+* `OfferRule`: on its day, an offerer proposes to cut its own tariffs on the partner, on
+  `cut_share` of the partner's lines (e.g. 98.4%) and by sector as its `concessions` say, in
+  exchange for an exemption of some of its sectors; the partner accepts by its acceptance rule (a
+  minimum cut; no retaliation from the offerer). Once accepted, both sides apply the deal every step.
 
 Each rule writes its effect into the policy tensors after the schedules, and logs what it did
 and why in the event log.
@@ -104,6 +104,10 @@ class OfferRule:
         self.offerer = model.index.economy(config.offerer)
         self.partner = model.index.economy(config.partner)
         self.sectors = model.index.sectors(config.exemption_sectors)
+        # share of the offerer's rate on the partner removed, by sector (later concessions win)
+        self.cut = np.full(len(model.config.sectors), 0.0 if config.concessions else config.cut_share)
+        for concession in config.concessions:
+            self.cut[model.index.sectors(concession.sectors)] = concession.cut
         self.state = "pending"  # -> accepted | rejected
 
     def act(self, model: SupplyChainModel, policy: Policy) -> None:
@@ -112,7 +116,7 @@ class OfferRule:
             self.decide(model)
         if self.state != "accepted":
             return
-        policy.tariff[self.offerer, self.partner] *= 1.0 - cfg.cut_share
+        policy.tariff[self.offerer, self.partner] *= 1.0 - self.cut
         rate = model.baseline_tariff[self.partner, self.offerer, self.sectors] if cfg.exemption_rate is None \
             else cfg.exemption_rate
         policy.tariff[self.partner, self.offerer, self.sectors] = rate
@@ -127,7 +131,10 @@ class OfferRule:
         self.state = "rejected" if reasons else "accepted"
         model.log_event(actor=cfg.offerer, action="offer", partner=cfg.partner, sectors=cfg.exemption_sectors,
                         value=cfg.cut_share, rule="offer",
-                        reason=f"cut own tariffs by {100 * cfg.cut_share:.1f}% for an exemption",
+                        reason=f"cut own tariffs on {100 * cfg.cut_share:.1f}% of lines for an exemption"
+                               + (" (" + ", ".join(f"{s} -{100 * c:.0f}%" for s, c in
+                                                   zip(model.network.sectors, self.cut, strict=True) if c > 0) + ")"
+                                  if cfg.concessions else ""),
                         source=cfg.source or "")
         model.log_event(actor=cfg.partner, action="accept" if not reasons else "reject", partner=cfg.offerer,
                         sectors=cfg.exemption_sectors,

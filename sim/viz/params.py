@@ -43,7 +43,7 @@ def scenario_overrides(
 ) -> dict[str, Any]:
     """Dotted-path overrides that apply the page's controls to `scenario` (as loaded from its file).
 
-    Tariff scale multiplies every applied tariff rate; the elasticity and inventory scales multiply
+    Tariff scale multiplies every applied tariff rate (or increase); the elasticity and inventory scales multiply
     each sector's Armington elasticity and inventory days; a retaliation rule other than
     `KEEP_RULE` replaces that government's rule (keeping its other settings) or adds one.
     """
@@ -54,7 +54,8 @@ def scenario_overrides(
     overrides: dict[str, Any] = {}
     if tariff_scale != 1.0:
         for i, entry in enumerate(scenario.tariffs.applied):
-            overrides[f"tariffs.applied.{i}.rate"] = entry.rate * tariff_scale
+            kind = "rate" if entry.rate is not None else "increase"
+            overrides[f"tariffs.applied.{i}.{kind}"] = getattr(entry, kind) * tariff_scale
     for sector in scenario.sectors:
         if elasticity_scale != 1.0:
             overrides[f"sectors.{sector.name}.armington_sigma"] = sector.armington_sigma * elasticity_scale
