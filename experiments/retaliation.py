@@ -1,8 +1,8 @@
 """Retaliation or not: how do the US tariff level on Malaysia and Malaysia's answer to it change
 Malaysia's export loss and the chips reaching US buyers?
 
-Base: the calibrated 2025 scenario, with the US tariff schedule on Malaysia replaced by one rate
-from 9 Apr 2025 (chips stay exempt as in the scenario) and Malaysia's retaliation rule varied
+Base: the calibrated 2025 scenario, with the US tariff schedule on Malaysia replaced by one duty
+on top of the 2024 rates from 9 Apr 2025 (chips stay exempt as in the scenario) and Malaysia's retaliation rule varied
 (none, tit for tat, proportional at half, escalation). China, the rest of the schedule, the
 export controls and the US–Malaysia offer stay as calibrated; the offer is accepted only from a
 partner that does not retaliate. Writes heatmaps of both metrics over tariff x rule, a fan chart of
@@ -39,8 +39,8 @@ def spec(quick: bool) -> dict:
     base = base_mapping(SCENARIO)
     applied = [e for e in base["tariffs"]["applied"]
                if not (e["importer"] == "US" and targets(e, "exporters") == ["MY"])]
-    applied.append({"importer": "US", "exporters": ["MY"], "sectors": "*", "rate": 0.19, "start_date": "2025-04-09",
-                    "source": "experiment: one US rate on Malaysia from 9 Apr 2025"})
+    applied.append({"importer": "US", "exporters": ["MY"], "sectors": "*", "increase": 0.19,
+                    "start_date": "2025-04-09", "source": "experiment: one US duty on Malaysia from 9 Apr 2025"})
     others = [r for r in base.get("retaliation", []) if r["economy"] != "MY"]
     rules = {label: [*others, {"economy": "MY", **rule}] for label, rule in RULES.items()
              if not quick or label in ("none", "tit_for_tat")}
@@ -52,7 +52,7 @@ def spec(quick: bool) -> dict:
         "design": {"type": "grid"},
         "replicates": 1 if quick else 2,
         "parameters": [
-            {"name": "us_tariff_on_my", "path": f"tariffs.applied.{len(applied) - 1}.rate",
+            {"name": "us_tariff_on_my", "path": f"tariffs.applied.{len(applied) - 1}.increase",
              "values": [0.19, 0.5] if quick else [0.0, 0.1, 0.19, 0.3, 0.5]},
             {"name": "my_rule", "path": "retaliation", "levels": rules},
         ],

@@ -119,7 +119,7 @@ def test_report_and_command(tmp_path):
     text = page.read_text()
     assert "2 of 2 checks pass" in text and "Criterion:" in text
     assert (tmp_path / "figures" / "validation_theory_leontief.png").stat().st_size > 1000
-    assert "Nikkei/Reuters" in text  # the reported figure names its source
+    assert "China customs" in text  # the reported figure names its source
 
 
 def test_validate_subcommand_is_wired():
