@@ -93,15 +93,19 @@ def both_sides(results: Results, no_cuts: Results) -> list[str]:
                                                                                               DEAL_PARTNER))
     paths = {pair: results.average_tariff(*pair) for pair in TARIFF_PAIRS}
     peak = int(max(paths.values(), key=lambda p: p.max()).idxmax())
-    steps = {f"{(start + pd.Timedelta(days=peak - 1)).date()} (peak)": peak,
-             f"{(start + pd.Timedelta(days=deal_day - 1)).date()} (day before the deal)": int(deal_day),
-             f"{(start + pd.Timedelta(days=results.steps - 1)).date()} (end)": results.steps}
+    reached = deal_day < results.steps
+    steps = {f"{(start + pd.Timedelta(days=peak - 1)).date()} (peak)": peak}
+    if reached:
+        steps[f"{(start + pd.Timedelta(days=deal_day - 1)).date()} (day before the deal)"] = int(deal_day)
+    steps[f"{(start + pd.Timedelta(days=results.steps - 1)).date()} (end)"] = results.steps
     lines = ["| trade-weighted tariff | 2024 (baseline) | " + " | ".join(steps) + " |",
              "|---|" + "---:|" * (len(steps) + 1)]
     for (importer, exporter), path in paths.items():
         baseline = results.average_tariff(importer, exporter, reference=True).iloc[0]
         cells = [f"{100 * baseline:.1f}%"] + [f"{100 * path.loc[step]:.1f}%" for step in steps.values()]
         lines.append(f"| {importer} on goods from {exporter} | " + " | ".join(cells) + " |")
+    if not reached:
+        return [*lines, "", f"The run ends before {DEAL_OFFERER}'s offer to {DEAL_PARTNER} (day {deal_day:g})."]
     economies = results.economies
     g = results.groups
     route = (g["exporter"] == economies.index(DEAL_PARTNER)) & (g["importer"] == economies.index(DEAL_OFFERER))

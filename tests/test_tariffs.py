@@ -1,0 +1,170 @@
+"""Tariffs both ways: the sourced 2024 table, duties added to it, offers that cut by sector, and the
+US-Malaysia agreement changing US exports to Malaysia."""
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.errors import ScenarioError
+from sim.model import Names, tariff_tensor
+from sim.scenario import FLAGS, resolve_path
+
+DATA = Path(__file__).parent.parent / "configs" / "data"
+US, CN, MY = 0, 1, 2
+MATERIALS, CHIPS, ELECTRONICS = 0, 1, 2
+
+
+def builder():
+    spec = importlib.util.spec_from_file_location("build_tariffs_2024", DATA / "build_tariffs_2024.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_is_up_to_date_and_covers_every_cross_border_line_once():
+    with open(DATA / "tariffs_2024.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows == builder().table(), "configs/data/tariffs_2024.csv is stale: run configs/data/build_tariffs_2024.py"
+    scenario = sim.load_scenario("baseline_2024")
+    n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
+    lines = {(r["importer"], r["exporter"], r["sector"]) for r in rows}
+    assert len(rows) == len(lines) == n_econ * (n_econ - 1) * n_sec
+    assert all(i != e for i, e, _ in lines)
+    assert all(r["flag"] in FLAGS and r["source"] for r in rows)
+
+
+def test_baseline_tensor_is_the_table_and_untaxed_at_home():
+    scenario = sim.load_scenario("baseline_2024")
+    names = Names(scenario.economy_names, scenario.sector_names)
+    tensor = tariff_tensor(scenario, scenario.tariffs.baseline, names)
+    assert np.all(np.diagonal(tensor, axis1=0, axis2=1) == 0)
+    with open(DATA / "tariffs_2024.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            i, e = names.economy(row["importer"]), names.economy(row["exporter"])
+            assert tensor[i, e, scenario.sector_names.index(row["sector"])] == float(row["rate"])
+    # both sides carry duties: Malaysia taxes US cars, China keeps its 2018-19 retaliation
+    e = scenario.economy_names.index
+    autos = scenario.sector_names.index("autos")
+    assert tensor[e("MY"), e("US"), autos] > 0.2 and tensor[e("CN"), e("US")].max() > 0.2
+
+
+@pytest.mark.parametrize(("header", "row", "message"), [
+    ("importer,exporter,sector,rate,source", "US,CN,chips,0.1,x", "missing column(s) flag"),
+    ("importer,exporter,sector,rate,flag,source", "US,CN,chips,a lot,V,x", "row 2: rate 'a lot' is not a number"),
+    ("importer,exporter,sector,rate,flag,source", "US,CN,chips,0.1,maybe,x", "row 2: flag 'maybe'; allowed: V"),
+    ("importer,exporter,sector,rate,flag,source", "US,XX,chips,0.1,V,x", "unknown economy 'XX'"),
+    ("importer,exporter,sector,rate,flag,source", "US,CN,chips,-0.1,V,x", "tariffs.baseline[0].rate"),
+])
+def test_bad_tariff_table_names_file_and_field(tmp_path, header, row, message):
+    (tmp_path / "tariffs.csv").write_text(f"{header}\n{row}\n")
+    tiny = resolve_path("tiny")
+    (tmp_path / "s.yaml").write_text(f"extends: {tiny}\ntariffs:\n  baseline: tariffs.csv\n")
+    with pytest.raises(ScenarioError) as error:
+        sim.load_scenario(tmp_path / "s.yaml")
+    assert message in str(error.value)
+    assert "tariffs.csv" in str(error.value) or "s.yaml" in str(error.value)
+
+
+BASELINE = [{"importer": "US", "exporters": ["CN"], "rate": 0.25},
+            {"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": 0.05}]
+
+
+def tariff_path(applied, steps=20):
+    scenario = sim.load_scenario("tiny", overrides={"tariffs.baseline": BASELINE, "tariffs.applied": applied})
+    model = sim.SupplyChainModel(scenario, rng=1)
+    model.run(steps)
+    return np.array(model.tariff_history)
+
+
+def test_an_increase_adds_to_each_lines_calibration_year_rate_and_a_rate_sets_it():
+    path = tariff_path([{"importer": "US", "exporters": ["CN"], "increase": 0.1, "start_day": 5},
+                        {"importer": "US", "exporters": ["CN"], "sectors": ["electronics"], "rate": 0.6,
+                         "start_day": 10}])
+    assert np.allclose(path[:5, US, CN], [0.25, 0.05, 0.25])
+    assert np.allclose(path[5:10, US, CN], [0.35, 0.15, 0.35])
+    assert np.allclose(path[10:, US, CN], [0.35, 0.15, 0.6])
+    assert np.all(path[:, US, MY] == 0)
+
+
+def test_retaliation_counts_only_the_increase_over_the_calibration_year():
+    scenario = sim.load_scenario("tiny", overrides={
+        "tariffs.baseline": BASELINE + [{"importer": "CN", "exporters": ["US"], "rate": 0.2}],
+        "tariffs.applied": [{"importer": "US", "exporters": ["CN"], "increase": 0.1, "start_day": 5}],
+        "retaliation": [{"economy": "CN", "rule": "tit_for_tat", "delay_days": 1}]})
+    model = sim.SupplyChainModel(scenario, rng=1)
+    model.run(20)
+    path = np.array(model.tariff_history)
+    assert np.allclose(path[:5, CN, US], 0.2)  # a 2024 base is not a provocation
+    assert np.allclose(path[-1, CN, US], 0.3)  # the 10-point US increase is answered on top of it
+
+
+@pytest.mark.parametrize(("entry", "where", "message"), [
+    ({"importer": "US", "rate": 0.1, "increase": 0.1}, "applied", "exactly one of rate"),
+    ({"importer": "US"}, "applied", "exactly one of rate"),
+    ({"importer": "US", "rate": float("inf")}, "applied", "tariffs.applied[0].rate"),
+    ({"importer": "US", "increase": 0.1}, "baseline", "tariffs.baseline[0].increase"),
+])
+def test_bad_tariff_entries_are_refused(entry, where, message):
+    with pytest.raises(ScenarioError) as error:
+        sim.load_scenario("tiny", overrides={f"tariffs.{where}": [entry]})
+    assert message in str(error.value)
+
+
+def offer_path(concessions, cut_share=0.984):
+    scenario = sim.load_scenario("tiny", overrides={
+        "tariffs.baseline": [{"importer": "MY", "exporters": ["US"], "rate": 0.1},
+                             {"importer": "MY", "exporters": ["US"], "sectors": ["electronics"], "rate": 0.3}],
+        "negotiation": {"offers": [{"offerer": "MY", "partner": "US", "day": 10, "cut_share": cut_share,
+                                    "exemption_sectors": ["chips"], "concessions": concessions}]}})
+    model = sim.SupplyChainModel(scenario, rng=1)
+    model.run(20)
+    return np.array(model.tariff_history), model
+
+
+def test_concessions_cut_the_offerers_tariffs_sector_by_sector():
+    path, model = offer_path([{"sectors": "*", "cut": 0.6}, {"sectors": ["electronics"], "cut": 0.5},
+                              {"sectors": ["chips"], "cut": 1.0}])
+    assert np.allclose(path[:10, MY, US], [0.1, 0.1, 0.3])
+    assert np.allclose(path[10:, MY, US], [0.04, 0.0, 0.15])  # later concessions win on their sectors
+    reason = model.results().events.query("action == 'offer'")["reason"].iloc[0]
+    assert "electronics -50%" in reason and "materials -60%" in reason
+
+
+def test_an_offer_without_concessions_cuts_every_sector_by_its_share_of_lines():
+    path, _ = offer_path([], cut_share=0.5)
+    assert np.allclose(path[10:, MY, US], [0.05, 0.05, 0.15])
+
+
+def test_bad_concession_sector_is_named():
+    with pytest.raises(ScenarioError) as error:
+        offer_path([{"sectors": ["chipz"], "cut": 0.5}])
+    assert "negotiation.offers[0].concessions[0].sectors" in str(error.value) and "chips" in str(error.value)
+
+
+def test_the_us_malaysia_agreement_cuts_malaysias_tariff_and_us_exports_respond():
+    scenario = sim.load_scenario("us_tariffs_2025")
+    deal = next(o for o in scenario.negotiation.offers if (o.offerer, o.partner) == ("MY", "US"))
+    day = int(deal.day)
+    runs = {}
+    for label, overrides in (("deal", {}), ("no cuts", {"negotiation.offers.0.concessions": [
+            {"sectors": "*", "cut": 0.0}]})):
+        runs[label] = sim.run("us_tariffs_2025", overrides=overrides, rng=scenario.seed)
+    results = runs["deal"]
+    path = results.average_tariff("MY", "US")
+    baseline = results.average_tariff("MY", "US", reference=True).iloc[0]
+    assert baseline > 0.02  # Malaysia taxes US goods in 2024
+    assert path.iloc[day - 1] == pytest.approx(baseline) and path.iloc[day] < 0.6 * baseline
+    # China's 2024 base is its 2018-19 retaliation, about 21%; its 2025 counter-tariffs come on top
+    assert results.average_tariff("CN", "US", reference=True).iloc[0] == pytest.approx(0.211, abs=0.01)
+    g, e = results.groups, results.economies
+    route = (g["exporter"] == e.index("US")) & (g["importer"] == e.index("MY"))
+    after = slice(day, results.steps)
+    with_cuts = results.arrays["delivered"][after, route].sum()
+    without = runs["no cuts"].arrays["delivered"][after, route].sum()
+    before = results.arrays["delivered"][:day, route].sum() / runs["no cuts"].arrays["delivered"][:day, route].sum()
+    assert before == pytest.approx(1.0, abs=1e-12)  # identical until the deal
+    assert with_cuts > 1.004 * without  # US exports to Malaysia rise with its concessions
