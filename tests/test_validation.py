@@ -113,6 +113,11 @@ def test_magnets_fail_without_export_controls():
     assert not record.check_magnets(QUICK, overrides={"export_controls": []}).passed
 
 
+def test_exports_2025_fail_without_the_2025_tariffs():
+    check = record.check_exports_2025(QUICK, overrides={"tariffs.applied": []})
+    assert not check.passed and check.figures["China: mean absolute error (points, worst seed)"] > 15
+
+
 def test_report_and_command(tmp_path):
     results = [theory.check_leontief(QUICK), record.check_magnets(QUICK)]
     page = write_report(results, tmp_path, quick=True)

@@ -29,6 +29,7 @@ CHECKS: tuple[Check, ...] = (
     record.check_diversion_2018,
     record.check_diversion_2025,
     record.check_magnets,
+    record.check_exports_2025,
 )
 
 
