@@ -5,10 +5,10 @@ shape US electronics supply and the shift of output from China to Vietnam?
 Base: the calibrated friend-shoring scenario (three years; US electronics multinationals move 40%
 of their Chinese capacity to Vietnam and 20% to Malaysia once the US tariff on China exceeds that
 on the destination by 10 points for 90 days). The US tariff schedule on Chinese electronics is
-replaced by one rate from 5 Apr 2025 (the wedge is that rate minus the 4-8% on Vietnam and
-Malaysia); the lag from decision to first capacity is varied for both moves. Writes heatmaps over
-lag x tariff, a fan chart of Vietnam's electronics output by tariff, and a table
-(results/friendshoring/).
+replaced by one duty on top of the 2024 rate from 5 Apr 2025 (the wedge is that duty minus the
+4-8% added on Vietnam and Malaysia); the lag from decision to first capacity is varied for both
+moves. Writes heatmaps over lag x tariff, a fan chart of Vietnam's electronics output by tariff, and
+a table (results/friendshoring/).
 
     python experiments/friendshoring.py [--quick] [--workers N]
 """
@@ -32,8 +32,8 @@ def spec(quick: bool) -> dict:
     base = base_mapping(SCENARIO)
     applied = [e for e in base["tariffs"]["applied"]
                if not (e["importer"] == "US" and e.get("exporters") == ["CN"] and e.get("sectors") == ["electronics"])]
-    applied.append({"importer": "US", "exporters": ["CN"], "sectors": ["electronics"], "rate": 0.5,
-                    "start_date": "2025-04-05", "source": "experiment: one US rate on Chinese electronics"})
+    applied.append({"importer": "US", "exporters": ["CN"], "sectors": ["electronics"], "increase": 0.5,
+                    "start_date": "2025-04-05", "source": "experiment: one US duty on Chinese electronics"})
     mover = next(m for m in base["multinationals"] if m["name"] == MOVER)
     lags = [f"multinationals.{MOVER}.relocations.{i}.lag_days" for i in range(len(mover["relocations"]))]
     return {
@@ -45,7 +45,7 @@ def spec(quick: bool) -> dict:
         "replicates": 1,
         "parameters": [
             {"name": "lag_days", "paths": lags, "values": [30, 90] if quick else [90, 180, 365, 730]},
-            {"name": "us_tariff_on_cn_electronics", "path": f"tariffs.applied.{len(applied) - 1}.rate",
+            {"name": "us_tariff_on_cn_electronics", "path": f"tariffs.applied.{len(applied) - 1}.increase",
              "values": [0.1, 0.5] if quick else [0.1, 0.3, 0.5, 0.8]},
         ],
         "outputs": {"metrics": METRICS, "timeseries": ["purchases.US.electronics", "output.VN.electronics"]},

@@ -117,7 +117,9 @@ def both_sides(results: Results, no_cuts: Results) -> list[str]:
                           - no_cuts.arrays["delivered"][after, route].sum(axis=0),
                           index=[results.sectors[s] for s in g["sector"][route]]).groupby(level=0).sum()
     top = by_sector.sort_values(ascending=False).head(3)
-    lines += ["", f"From the deal to the end of the run, {DEAL_PARTNER} exports to {DEAL_OFFERER} are "
+    lead = scenario.lead_times.days(DEAL_PARTNER, DEAL_OFFERER)
+    lines += ["", f"From the deal to the end of the run, {DEAL_PARTNER} exports reaching {DEAL_OFFERER} ({lead:g} "
+              "days on the way, so the first orders placed at the new rates arrive a month later) are "
               f"{100 * (with_cuts / without - 1):+.2f}% against the same run with an offer that cuts no "
               f"{DEAL_OFFERER} tariff ({100 * with_cuts / reference:.1f}% and {100 * without / reference:.1f}% of the "
               "no-policy baseline), most in " + ", ".join(f"{name} ({value:+,.0f} "

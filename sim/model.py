@@ -47,8 +47,11 @@ class Names:
         return np.arange(len(lookup)) if names == "*" else np.array([lookup[n] for n in names], dtype=np.intp)
 
     def lines(self, economy: str, partners: list[str] | str, sectors: list[str] | str) -> tuple:
-        """Index of every (economy, partner, sector) combination in a policy tensor."""
-        return np.ix_([self.economy(economy)], self.economies(partners), self.sectors(sectors))
+        """Index of every (economy, partner, sector) combination in a policy tensor, the economy itself never
+        among its partners: tariffs and export controls fall on cross-border trade only."""
+        me = self.economy(economy)
+        others = self.economies(partners)
+        return np.ix_([me], others[others != me], self.sectors(sectors))
 
 
 def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:

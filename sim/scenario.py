@@ -110,6 +110,13 @@ class LeadTimes(Strict):
     international_days: float = Field(20.0, gt=0)
     routes: list[LeadTimeRoute] = []
 
+    def days(self, exporter: str, importer: str) -> float:
+        """Door-to-door days from `exporter` to `importer`: the route's entry, else the default."""
+        for route in self.routes:
+            if (route.exporter, route.importer) == (exporter, importer):
+                return route.days
+        return self.domestic_days if exporter == importer else self.international_days
+
 
 class EngineConfig(Strict):
     restoration_days: float = Field(10.0, gt=0, description="time to close an inventory gap")
@@ -324,14 +331,15 @@ class Offer(Strict):
     """A concession (cut own tariffs on the partner's goods) for an exemption or a lower rate.
 
     `cut_share` is the share of the partner's tariff lines the offer covers, which the acceptance rule
-    weighs; `concessions` say by how much each sector's tariffs fall. Without concessions every sector's
-    rate is cut by `cut_share` (all covered lines to zero, spread evenly over sectors)."""
+    weighs; `concessions` say by how much the named sectors' tariffs fall. Every other sector's rate is
+    cut by `cut_share` (all covered lines to zero, spread evenly over sectors)."""
 
     offerer: Name
     partner: Name
     day: float = Field(0.0, ge=0)
     cut_share: float = Field(ge=0, le=1, description="share of the partner's tariff lines the offer cuts")
-    concessions: list[Concession] = Field(default_factory=list, description="cuts by sector (later ones win)")
+    concessions: list[Concession] = Field(default_factory=list,
+                                          description="cuts by sector (later ones win; others: cut_share)")
     exemption_sectors: Targets = Field(description="the offerer's sectors the partner is asked to exempt")
     exemption_rate: float | None = Field(None, ge=0, description="rate asked for (None: calibration-year rate)")
     acceptance: Acceptance = Acceptance()
@@ -930,11 +938,30 @@ def _read_tariff_table(raw: dict, path: Path) -> None:
     if not isinstance(tariffs, dict) or not isinstance(tariffs.get("baseline"), str):
         return
     rows = _read_table(path, tariffs["baseline"], TARIFF_TABLE_COLUMNS, "rate", (), "tariffs.baseline")
-    entries = []
+    table = str((path.parent / tariffs["baseline"]).resolve())
+    # names are checked here when this file declares them, so that errors name the table's row
+    names = {key: {item.get("name") for item in raw.get(key) or [] if isinstance(item, dict)} or None
+             for key in ("economies", "sectors")}
+    kinds = (("importer", "economies", "economy"), ("exporter", "economies", "economy"),
+             ("sector", "sectors", "sector"))
+    entries, seen = [], {}
     for line, row in enumerate(rows, start=2):
-        if row["flag"] not in FLAGS:
-            raise ScenarioError(f"row {line}: flag {row['flag']!r}; allowed: {', '.join(FLAGS)}",
-                                file=str((path.parent / tariffs["baseline"]).resolve()), field="flag")
+        problem = None
+        if not (np.isfinite(row["rate"]) and row["rate"] >= 0):
+            problem = "rate", f"rate {row['rate']:g}; allowed: a finite number >= 0"
+        elif row["flag"] not in FLAGS:
+            problem = "flag", f"flag {row['flag']!r}; allowed: {', '.join(FLAGS)}"
+        elif row["importer"] == row["exporter"]:
+            problem = "exporter", f"{row['importer']} on its own goods; allowed: cross-border lines only"
+        elif (row["importer"], row["exporter"], row["sector"]) in seen:
+            problem = "sector", (f"{row['importer']}/{row['exporter']}/{row['sector']} is also on row "
+                                 f"{seen[row['importer'], row['exporter'], row['sector']]}; allowed: one row per line")
+        for field, key, what in kinds:
+            if problem is None and names[key] is not None and row[field] not in names[key]:
+                problem = field, f"unknown {what} {row[field]!r}; allowed: {', '.join(sorted(names[key]))}"
+        if problem is not None:
+            raise ScenarioError(f"row {line}: {problem[1]}", file=table, field=f"tariffs.baseline.{problem[0]}")
+        seen[row["importer"], row["exporter"], row["sector"]] = line
         entries.append({"importer": row["importer"], "exporters": [row["exporter"]], "sectors": [row["sector"]],
                         "rate": row["rate"], "source": f"{row['flag']}: {row['source']}"})
     tariffs["baseline"] = entries

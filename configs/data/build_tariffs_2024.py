@@ -15,7 +15,7 @@ overriding the earlier on its lines:
 Status flags follow ../shared/CALIBRATION.md: V read in a named source, S secondary source, D derived
 (formula given), U unverified (an assumption: a sweep range, not a fact). `UNCERTAIN` lists the U
 figures that matter most for the scenarios, with the range docs/calibration.md suggests sweeping.
-Two averages are solved, not read: the trade-war increases that make the trade-weighted US tariff on
+Two increases are solved, not read: those on `other` goods that make the trade-weighted US tariff on
 China and China's on the US equal PIIE's averages, weighted by the calibration table's flows (so run
 `build_io_2024.py` first). Run `python configs/data/build_tariffs_2024.py` after changing a figure;
 `tests/test_tariffs.py` checks the CSV is up to date.
@@ -139,14 +139,14 @@ ZERO = {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 2. Preferential agreements: (name, importers, exporters, share of MFN kept, sectors or None for all, flag, source).
-#    Applied both ways unless one_way. Later agreements override earlier ones on common lines.
+# 2. Preferential agreements: (name, importers, exporters, share of MFN kept or ("cap", highest rate), sectors or
+#    None for all, flag, source), applied both ways. Later agreements override earlier ones on common lines.
 AGREEMENTS = [
     ("ACFTA", ["CN"], ASEAN, 0.1, None, "S",
      "ASEAN-China FTA: duties eliminated on over 90% of tariff lines from 1 Jan 2012; sensitive lines 0-5% by 2018 "
      "(Malaysian Timber Industry Board, V); U: 10% of the MFN rate kept"),
-    ("ACFTA, highly sensitive cars", ["CN"], ASEAN, 0.5, ["autos"], "U",
-     "highly sensitive lines capped at 50% from 2015 (Malaysian Timber Industry Board, V); U: cars among them"),
+    ("ACFTA, highly sensitive cars", ["CN"], ASEAN, ("cap", 0.5), ["autos"], "U",
+     "highly sensitive lines at most 50% from 2015 (Malaysian Timber Industry Board, V); U: cars among them"),
     ("AKFTA", ["KR"], ASEAN, 0.2, None, "U", "ASEAN-Korea FTA (2007): most lines duty-free (Korea Customs Service)"),
     ("AJCEP and bilateral EPAs", ["JP"], ASEAN, 0.2, None, "U", "ASEAN-Japan CEP (2008) and bilateral EPAs"),
     ("China-Korea FTA", ["CN"], ["KR"], 0.5, None, "U", "China-Korea FTA (2015), phasing over 10-20 years"),
@@ -185,23 +185,31 @@ TRADE_WAR = [
      "Sec 301 7.5% on Chinese rubber medical gloves in 2024 (USTR four-year review, 13 Sep 2024)"),
     ("US", "CN", ["magnets"], 0.0, "S",
      "Sec 301 on permanent magnets 0% until 25% from 1 Jan 2026 (USTR four-year review via Mondaq)"),
-    ("US", "CN", ["electronics", "autos", "other"], AVERAGE_US_ON_CN, "D",
+    ("US", "CN", ["electronics"], 0.10, "U",
+     "0.4 x Sec 301 25%: phones and laptops (list 4B) never taxed, about 60% of the sector's value (as the 0.4 "
+     "factor of the 2025 reciprocal tariff on electronics in us_tariffs_2025)"),
+    ("US", "CN", ["autos"], 0.25, "S", "Sec 301 list 1 at 25% on cars and parts (Reuters; EVs 100% from 27 Sep 2024 "
+                                       "left out)"),
+    ("US", "CN", ["other"], AVERAGE_US_ON_CN, "D",
      f"set so that the trade-weighted US tariff on China is 19.3%, its level from the Feb 2020 phase-one deal to the "
-     f"2024 review ({PIIE}, V): Sec 301 lists 1-3 at 25%, list 4A at 7.5%, phones and laptops (list 4B) untaxed"),
+     f"2024 review ({PIIE}, V): Sec 301 lists 1-3 at 25%, list 4A at 7.5%; U: weighted by the 2024 table's flows, "
+     "not PIIE's pre-war trade weights"),
     ("CN", "US", ["rare_earth_mining"], 0.25, "U", "China's 25% on US rare-earth concentrate (2019 list)"),
     ("CN", "US", ["autos"], 0.0, "U",
      "China's extra 25% on US cars (40% in Jul 2018, S: Automotive News via eworksglobal) suspended since 1 Jan 2019"),
-    ("CN", "US", ["rare_earth_processing", "magnets", "wafers_materials", "electronics", "gloves", "other"],
-     AVERAGE_CN_ON_US, "D",
+    ("CN", "US", ["rare_earth_processing", "magnets", "wafers_materials", "electronics", "gloves"], 0.05, "U",
+     "China's retaliation on US manufactures after exclusions; chips and tools left off the lists"),
+    ("CN", "US", ["other"], AVERAGE_CN_ON_US, "D",
      f"set so that China's trade-weighted tariff on US goods is 21.1% after the Feb 2020 halving, with 58.3% of "
-     f"imports from the US covered ({PIIE}, V; 6.7% on the rest of the world in 2019, PIIE blog, V); U: the same "
-     "increase on every covered sector, chips and tools left off the lists"),
+     f"imports from the US covered ({PIIE}, V; 6.7% on the rest of the world in 2019, PIIE blog, V): farm goods, "
+     "energy and chemicals carry China's lists; U: weighted by the 2024 table's flows, not PIIE's trade weights"),
 ]
 
 # The unverified figures that move the scenarios most, with a range to sweep (docs/calibration.md).
 UNCERTAIN = [
     ("MY autos (cars and parts)", "0.24", "0.15-0.30"),
-    ("CN on US manufactures and other: retaliation on top of MFN", "+0.144", "+0.10-+0.25"),
+    ("CN retaliation on US manufactures (the rest of the 21.1% average falls on other goods)", "+0.05", "0-+0.15"),
+    ("US Sec 301 on Chinese electronics (list 4B untaxed)", "+0.10", "+0.05-+0.25"),
     ("electronics share outside the ITA", "0.4", "0.2-0.6"),
     ("ACFTA share of MFN kept", "0.1", "0-0.3"),
 ]
@@ -257,9 +265,12 @@ def table() -> list[dict]:
                     for s in sectors or SECTORS:
                         rate, mfn_flag, mfn_source = _mfn(i, s)
                         worst = max(flag, mfn_flag, key="VSDU".index)
-                        lines[i, e, s] = (kept * rate, worst,
-                                          f"{name}: {kept:g} x MFN ({flag}: {source}); MFN {100 * rate:.1f}% "
-                                          f"({mfn_flag}: {mfn_source})")
+                        if isinstance(kept, tuple):  # a ceiling on the rate
+                            preferential, rule = min(rate, kept[1]), f"at most {100 * kept[1]:g}%"
+                        else:
+                            preferential, rule = kept * rate, f"{kept:g} x MFN"
+                        lines[i, e, s] = (preferential, worst, f"{name}: {rule} ({flag}: {source}); MFN "
+                                                               f"{100 * rate:.1f}% ({mfn_flag}: {mfn_source})")
     weights = route_weights()
     for importer, exporter, sectors, increase, flag, source in TRADE_WAR:
         if isinstance(increase, tuple):  # solve for the increase that gives the reported average

@@ -104,8 +104,9 @@ class OfferRule:
         self.offerer = model.index.economy(config.offerer)
         self.partner = model.index.economy(config.partner)
         self.sectors = model.index.sectors(config.exemption_sectors)
-        # share of the offerer's rate on the partner removed, by sector (later concessions win)
-        self.cut = np.full(len(model.config.sectors), 0.0 if config.concessions else config.cut_share)
+        # share of the offerer's rate on the partner removed, by sector: cut_share unless a concession (the
+        # last one naming the sector) says otherwise
+        self.cut = np.full(len(model.config.sectors), config.cut_share)
         for concession in config.concessions:
             self.cut[model.index.sectors(concession.sectors)] = concession.cut
         self.state = "pending"  # -> accepted | rejected

@@ -78,7 +78,7 @@ EXPORTS_RECORD = {
 }
 EXPORTS_SOURCE = ("China customs (GACC), Malaysia's DOSM (in ringgit) and Vietnam's customs, as reported in the "
                   "press; months not found are left out")
-EXPORTS_FROM = 4  # the month from which the 2025 US tariffs on China were in force all month (10% from 4 Feb)
+EXPORTS_FROM = 4  # April: the reciprocal tariffs from 5 Apr, China's 84-145% from 9-10 Apr
 CHINA_MAE = 0.15  # mean absolute error of China's months, in shares of the 2024 level
 EXPORTS_REPLICATES = 3
 CN_GLOVE_DUTY = "falls (Section 301 duty 7.5% -> 50% from 1 Jan 2025, USTR review of 13 Sep 2024)"
@@ -259,14 +259,6 @@ def check_diversion_2025(size: Size, overrides: Mapping[str, Any] | None = None)
 # -- magnets under licensing -----------------------------------------------------------------------
 
 
-def route_lead_days(scenario: Scenario, exporter: str, importer: str) -> float:
-    """Door-to-door days on a route: the scenario's route entry, else its international default."""
-    for route in scenario.lead_times.routes:
-        if route.exporter == exporter and route.importer == importer:
-            return route.days
-    return scenario.lead_times.international_days
-
-
 def monthly_exports(results: sim.Results, scenario: Scenario, exporter: str, importer: str, sector: str | None
                     ) -> pd.Series:
     """Shipments from exporter to importer of one sector (None: all) per calendar month, relative to the
@@ -276,7 +268,7 @@ def monthly_exports(results: sim.Results, scenario: Scenario, exporter: str, imp
     mask = (g["exporter"] == e.index(exporter)) & (g["importer"] == e.index(importer))
     if sector is not None:
         mask &= g["sector"] == s.index(sector)
-    lead = int(round(scenario.steps(route_lead_days(scenario, exporter, importer))))
+    lead = int(round(scenario.steps(scenario.lead_times.days(exporter, importer))))
     run = results.arrays["delivered"][lead:, mask].sum(axis=1)
     ref = results.reference("delivered")[lead:, mask].sum(axis=1)
     start = scenario.time.start_date or datetime.date.fromisoformat(RECORD_START_DATE)
@@ -338,16 +330,18 @@ def check_magnets(size: Size, overrides: Mapping[str, Any] | None = None) -> Che
         notes=f"Reported: {MAGNET_SOURCE}; by month: " + "; ".join(
             f"{datetime.date(2025, m, 1):%b} {src}" for m, (_, _, src) in MAGNET_RECORD.items()) +
               f". Scenario `{RECORD_SCENARIO}`, {size.record_steps} days; shipments are arrivals moved back by the "
-              f"route's lead time ({route_lead_days(scenario, TAXED_ORIGIN, IMPORTER):g} days), complete calendar "
+              f"route's lead time ({scenario.lead_times.days(TAXED_ORIGIN, IMPORTER):g} days), complete calendar "
               "months only. In sample: the scenario blocks 1 minus the reported ratio of ordered flows in April, "
               "May and June, so those months test only that the engine ships what the control lets through (US "
               "tariffs of 30-145% on Chinese magnets lower the orders a little further). Out of sample: from July "
-              "licences flow and no control is in force, so the model alone sets the level. It returns to the "
-              "baseline in July as reported, then settles near 80%: US buyers pay 30% (20% from 10 Nov) on Chinese "
-              "magnets and have moved some orders to US, Japanese and EU magnet makers. The record's dip in "
-              "September (-29.5%) and rebound in October (+4.5%) follow no policy in the scenario (a tightening of "
-              "licence approvals before the 9 Oct controls and restocking ahead of them and of the 25% Section 301 "
-              "duty on magnets from 1 Jan 2026 are plausible causes, not modelled), so October is the largest miss.")
+              "licences flow and no control is in force, so the model alone sets the level: "
+              + ", ".join(f"{datetime.date(2025, m, 1):%b} {100 * runs[0][m]:.0f}%" for m in months if m >= 7)
+              + f" of baseline (seed {scenario.seed}): US buyers pay the 2025 duties on Chinese magnets (30% above "
+              "the 2024 rate, 20% from 10 Nov) and have moved some orders to US, Japanese and EU magnet makers. "
+              "The record's dip in September (-29.5%) and rebound in October (+4.5%) follow no policy in the "
+              "scenario (a tightening of licence approvals before the 9 Oct controls, and restocking ahead of them "
+              "and of the 25% Section 301 duty on magnets from 1 Jan 2026, are plausible causes, not modelled); "
+              + (f"the largest miss is in {datetime.date(2025, worst_month, 1):%B}." if worst_month > 0 else ""))
 
 
 # -- exports to the US by month ------------------------------------------------------------------
@@ -375,6 +369,9 @@ def check_exports_2025(size: Size, overrides: Mapping[str, Any] | None = None) -
     passed = bool(scored and mae <= CHINA_MAE and simulated_above)
     errors = {x: max(abs(run[x][m] - EXPORTS_RECORD[x][m][0]) for run in runs for m in months
                      if m in EXPORTS_RECORD[x]) for x in exporters}
+    late = [m for m in scored if 6 <= m <= 10]
+    china_late = 100 * float(np.mean([runs[0][TAXED_ORIGIN][m] for m in late])) if late else np.nan
+    china_late_reported = 100 * float(np.mean([china[m][0] for m in late])) if late else np.nan
     figure, (ax,) = new_figure(width=7.5)
     for i, x in enumerate(exporters):
         run = runs[0][x]
@@ -408,8 +405,10 @@ def check_exports_2025(size: Size, overrides: Mapping[str, Any] | None = None) -
             f"{x} " + ", ".join(f"{datetime.date(2025, m, 1):%b} {src}" for m, (_, src) in EXPORTS_RECORD[x].items())
             for x in exporters) + f". Scenario `{RECORD_SCENARIO}`, {size.record_steps} days; shipments are arrivals "
               "moved back by each route's lead time, complete calendar months only, against the no-policy run "
-              "(the 2024 level). None of these series was used to calibrate the scenario. China's exports fall "
-              "further in the model from June (to about 60%, against 67-84% reported): its buyers move to other "
+              "(the 2024 level). None of these series was used to calibrate the scenario; Malaysia's are y/y "
+              "changes in ringgit, so they carry the ringgit's moves against the dollar. China's exports fall "
+              f"further in the model from June (to {china_late:.0f}% on average Jun-Oct, against "
+              f"{china_late_reported:.0f}% reported): its buyers move to other "
               "origins at the Armington elasticities within weeks, while the record also carries contracts, "
               "exemptions of phones and laptops and goods rerouted through third countries. The levels of "
               "Malaysia and Vietnam are missed by the most: the record's +46-51% in March-April is shipments "
