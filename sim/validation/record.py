@@ -372,17 +372,17 @@ def check_exports_2025(size: Size, overrides: Mapping[str, Any] | None = None) -
     late = [m for m in scored if 6 <= m <= 10]
     china_late = 100 * float(np.mean([runs[0][TAXED_ORIGIN][m] for m in late])) if late else np.nan
     china_late_reported = 100 * float(np.mean([china[m][0] for m in late])) if late else np.nan
-    figure, (ax,) = new_figure(width=7.5)
+    figure, (ax,) = new_figure(width=7.5, height=4.4)
     for i, x in enumerate(exporters):
         run = runs[0][x]
-        ax.plot(run.index, 100 * run.to_numpy(), "o-", color=f"C{i}", ms=4, label=f"{x}: simulated")
+        ax.plot(run.index, 100 * run.to_numpy(), "o-", color=f"C{i}", ms=4, label=f"{x} simulated")
         record = EXPORTS_RECORD[x]
         ax.plot(list(record), [100 * v for v, _ in record.values()], "s", mfc="none", color=f"C{i}", ms=8,
-                label=f"{x}: reported (% of the same month of 2024)")
+                label=f"{x} reported")
     ax.axhline(100, color="grey", lw=0.6)
     ax.set_xlabel("month of 2025")
-    ax.set_ylabel(f"exports to {IMPORTER}, % of 2024")
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_ylabel(f"exports to {IMPORTER}, % of the same month of 2024")
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.15))
     all_months = runs[0][TAXED_ORIGIN].index
     table = pd.DataFrame({"month": all_months, **{
         column: values for x in exporters for column, values in (
