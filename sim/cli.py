@@ -54,6 +54,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(text: str) -> int:
+    """A random seed: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; allowed: an integer >= 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; allowed: an integer >= 0")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     """Every subcommand: its arguments and, via `set_defaults(handler=...)`, the function that runs it."""
     parser = argparse.ArgumentParser(
@@ -76,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUE",
         help="override a field by dotted path, e.g. --set engine.restoration_days=30 (repeatable)",
     )
-    run.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's seed)")
+    run.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's seed)")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=cmd_run)

@@ -163,6 +163,9 @@ class Dated(Strict):
     end_date: datetime.date | None = None
 
 
+MAX_RATE = 10.0  # 1,000%: above any tariff on record (the 2025 peak was 145% plus earlier duties)
+
+
 class TariffEntry(Dated):
     """A duty on some of one importer's lines: `rate` sets the rate in force on them; `increase` is an
     additional duty on top of each line's calibration-year rate (as the 2025 US reciprocal tariffs came on
@@ -171,9 +174,9 @@ class TariffEntry(Dated):
     importer: Name
     exporters: Targets = "*"
     sectors: Targets = "*"
-    rate: float | None = Field(None, ge=0, allow_inf_nan=False,
+    rate: float | None = Field(None, ge=0, le=MAX_RATE, allow_inf_nan=False,
                                description="ad-valorem rate in force, as a fraction (0.25 = 25%)")
-    increase: float | None = Field(None, ge=0, allow_inf_nan=False,
+    increase: float | None = Field(None, ge=0, le=MAX_RATE, allow_inf_nan=False,
                                    description="additional duty over the calibration-year rate, as a fraction")
     source: str | None = None
 
@@ -632,6 +635,15 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
                 _resolve_dates(item, s.time.start_date, f"{prefix}[{i}]", file)
                 _check_window(item.start_day, item.end_day, f"{prefix}[{i}]", file)
 
+    for prefix, items, own, partners in (("tariffs.baseline", s.tariffs.baseline, "importer", "exporters"),
+                                         ("tariffs.applied", s.tariffs.applied, "importer", "exporters"),
+                                         ("tariffs.exemptions", s.tariffs.exemptions, "importer", "exporters"),
+                                         ("export_controls", s.export_controls, "exporter", "importers")):
+        for i, item in enumerate(items):
+            if getattr(item, partners) != "*" and getattr(item, own) in getattr(item, partners):
+                raise ScenarioError(f"{getattr(item, own)} is among its own {partners}: policies fall on "
+                                    f"cross-border trade; allowed: other economies, or \"*\" for every other",
+                                    file=file, field=f"{prefix}[{i}].{partners}")
     for i, entry in enumerate(s.tariffs.baseline):
         if entry.increase is not None:
             raise ScenarioError("a baseline entry defines the calibration-year rate, so it cannot add to it; "
@@ -874,9 +886,12 @@ def resolve_path(name_or_path: str | Path) -> Path:
 
 def read_yaml(path: Path) -> dict:
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not a text file: byte {exc.start} is not UTF-8; allowed: a YAML text file",
+                            file=str(path)) from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -884,6 +899,9 @@ def read_yaml(path: Path) -> dict:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScenarioError(f"malformed YAML: {where}{problem}", file=str(path)) from None
+    except ValueError as exc:  # a value YAML recognises but cannot build, e.g. the date 2025-13-45
+        raise ScenarioError(f"malformed value: {str(exc)[:200]}; allowed: dates as YYYY-MM-DD",
+                            file=str(path)) from None
     if not isinstance(raw, dict):
         raise ScenarioError(
             f"the file must hold a mapping of scenario fields, found {type(raw).__name__}", file=str(path)
@@ -902,10 +920,16 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
     parent = raw.pop("extends", None)
     if parent is None:
         return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(f"'extends' is a {type(parent).__name__}; allowed: the file name or path of a scenario",
+                            file=str(path), field="extends")
     parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
     if not parent_path.is_file():
         raise ScenarioError(f"file to extend not found: {parent_path}", file=str(path), field="extends")
-    return deep_merge(_load_raw(parent_path, (*seen, path)), raw)
+    try:
+        return deep_merge(_load_raw(parent_path, (*seen, path)), raw)
+    except TypeError as exc:  # a `key+:` list appended to a value that is not a list
+        raise ScenarioError(str(exc), file=str(path)) from None
 
 
 IO_TABLE_COLUMNS = {
@@ -972,7 +996,7 @@ def _read_table(path: Path, table: str, required: list[str], numeric: str, optio
     """The rows of the CSV file `table` (relative to the scenario file `path`), with `numeric` as a float."""
     csv_path = (path.parent / table).resolve()
     try:
-        with open(csv_path, newline="") as handle:
+        with open(csv_path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
@@ -990,6 +1014,9 @@ def _read_table(path: Path, table: str, required: list[str], numeric: str, optio
     except OSError as exc:
         raise ScenarioError(f"cannot read the {field} table {csv_path}: {exc.strerror}",
                             file=str(path), field=field) from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not a text file: byte {exc.start} is not UTF-8; allowed: a CSV text file",
+                            file=str(csv_path), field=field) from None
     return rows
 
 
@@ -1000,6 +1027,9 @@ def deep_merge(base: dict, update: Mapping) -> dict:
     for key, value in update.items():
         if isinstance(key, str) and key.endswith("+") and isinstance(value, list):
             name = key[:-1]
+            if not isinstance(merged.get(name) or [], list):
+                raise TypeError(f"'{key}' appends to a list, but '{name}' is a {type(merged[name]).__name__}; "
+                                f"allowed: '{key}' on list fields only")
             merged[name] = [*(merged.get(name) or []), *copy.deepcopy(value)]
         elif isinstance(value, Mapping) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)
