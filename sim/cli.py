@@ -24,10 +24,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError(f"bad value {args.steps}: allowed: a positive number of steps", field="--steps")
     overrides = dict(parse_override(text) for text in args.overrides)
     scenario = load_scenario(args.scenario, overrides)
+    steps, per_year = args.steps or scenario.time.steps, scenario.time.steps_per_year
+    if steps > MAX_YEARS * per_year:
+        raise ScenarioError(f"bad value {steps}: allowed: at most {MAX_YEARS} years of steps "
+                            f"({MAX_YEARS * per_year:g} at {per_year:g} a year)",
+                            field="--steps" if args.steps else "time.steps")
+    out = args.out or Path("results") / scenario.name
+    _writable_folder(out)  # before the run, so that a bad --out costs nothing
     started = time.perf_counter()
     results = run(scenario, steps=args.steps, rng=args.seed, progress=not args.quiet)
     elapsed = time.perf_counter() - started
-    out = args.out or Path("results") / scenario.name
     written = write_report(results, out)
     summary = results.summary()
     print(summary_table(summary))
@@ -52,6 +58,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise ScenarioError("sizes and steps must be positive", field="--sizes/--steps")
     run(args.sizes or DEFAULT_SIZES, args.links_per_firm, args.steps, json_path=args.json)
     return 0
+
+
+MAX_YEARS = 100  # the recorder keeps every step in memory; a century of daily steps is far past any study
+
+
+def _writable_folder(out: Path) -> None:
+    """Create the output folder and check it takes files; a bad --out is a user error, not a traceback."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".sim-write-check"
+        probe.touch()
+        probe.unlink()
+    except (FileExistsError, NotADirectoryError):
+        raise ScenarioError(f"{out} is, or is under, a file; allowed: a folder (new or existing)",
+                            field="--out") from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot write to {out}: {exc.strerror}; allowed: a writable folder",
+                            field="--out") from None
 
 
 def _seed(text: str) -> int:

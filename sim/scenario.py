@@ -884,7 +884,8 @@ def resolve_path(name_or_path: str | Path) -> Path:
     raise ScenarioError(f"no scenario named '{name_or_path}'; known scenarios: {', '.join(known)}")
 
 
-def read_yaml(path: Path) -> dict:
+def read_yaml(path: Path, what: str = "scenario") -> dict:
+    """The mapping a YAML file holds; unreadable, non-text or malformed files are one-line errors."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -904,7 +905,7 @@ def read_yaml(path: Path) -> dict:
                             file=str(path)) from None
     if not isinstance(raw, dict):
         raise ScenarioError(
-            f"the file must hold a mapping of scenario fields, found {type(raw).__name__}", file=str(path)
+            f"the file must hold a mapping of {what} fields, found {type(raw).__name__}", file=str(path)
         )
     return raw
 
@@ -998,13 +999,22 @@ def _read_table(path: Path, table: str, required: list[str], numeric: str, optio
     try:
         with open(csv_path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            header = reader.fieldnames or []
+            twice = sorted({c for c in header if header.count(c) > 1})
+            if twice:
+                raise ScenarioError(f"column(s) {', '.join(twice)} appear twice in the header; allowed: each column "
+                                    "once", file=str(csv_path), field=field)
+            missing = [c for c in required if c not in header]
             if missing:
                 also = f" (and optionally {', '.join(optional)})" if optional else ""
                 raise ScenarioError(f"missing column(s) {', '.join(missing)}; required: {', '.join(required)}{also}",
                                     file=str(csv_path), field=field)
             rows = []
             for line, row in enumerate(reader, start=2):
+                if row.get(None) or None in row.values():
+                    raise ScenarioError(f"row {line} has {'more' if row.get(None) else 'fewer'} fields than the "
+                                        f"header ({len(header)}); allowed: one value per column",
+                                        file=str(csv_path), field=field)
                 try:
                     row[numeric] = float(row[numeric])
                 except (TypeError, ValueError):

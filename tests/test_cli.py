@@ -108,6 +108,17 @@ def test_bad_file_exits_2_with_one_line(tmp_path, case):
         assert fragment in done.stderr, (fragment, done.stderr)
 
 
+def test_bad_out_and_absurd_steps_are_refused_before_the_run(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    for out in (a_file, a_file / "results"):
+        done = sim_run("tiny", "--steps", 5, "--out", out)
+        assert done.returncode == 2 and "is, or is under, a file" in done.stderr and "--out" in done.stderr
+        assert "Traceback" not in done.stderr and "Ran in" not in done.stdout
+    done = sim_run("tiny", "--steps", 1_000_000_000, "--out", tmp_path / "out")
+    assert done.returncode == 2 and "at most 100 years" in done.stderr and not (tmp_path / "out").exists()
+
+
 def test_negative_seed_is_refused():
     done = sim_run("tiny", "--seed", "-1")
     assert done.returncode == 2 and "allowed: an integer >= 0" in done.stderr and "Traceback" not in done.stderr

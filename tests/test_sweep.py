@@ -200,6 +200,14 @@ def test_a_bad_spec_is_refused_before_any_run(tmp_path, change, field, message):
     assert not out.exists()  # nothing started
 
 
+def test_a_binary_spec_is_a_clear_error(tmp_path):
+    spec_file = tmp_path / "bad.yaml"
+    spec_file.write_bytes(b"\xff\xfe\x00 not yaml")
+    with pytest.raises(ScenarioError, match="not a text file") as err:
+        sim.sweep(spec_file, workers=1, out=tmp_path / "out", progress=False)
+    assert err.value.file == str(spec_file) and not (tmp_path / "out").exists()
+
+
 def test_cli_bad_spec_exits_2_without_traceback(tmp_path, capsys):
     spec_file = tmp_path / "bad.yaml"
     spec_file.write_text(yaml.safe_dump(small_spec(design={"type": "factorial"})))

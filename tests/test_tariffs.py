@@ -63,6 +63,9 @@ def test_baseline_tensor_is_the_table_and_untaxed_at_home():
     ("importer,exporter,sector,rate,flag,source", "US,US,chips,0.1,V,x", "US on its own goods"),
     ("importer,exporter,sector,rate,flag,source", "US,CN,chips,0.1,V,x\nUS,CN,chips,0.2,V,y",
      "US/CN/chips is also on row 2"),
+    ("importer,exporter,sector,rate,rate,flag,source", "US,CN,chips,0.1,0.2,V,x", "rate appear twice in the header"),
+    ("importer,exporter,sector,rate,flag,source", "US,CN,chips,0.1,V,x,extra", "row 2 has more fields"),
+    ("importer,exporter,sector,rate,flag,source", "US,CN,chips,0.1", "row 2 has fewer fields"),
 ])
 def test_bad_tariff_table_names_file_and_field(tmp_path, header, row, message):
     (tmp_path / "tariffs.csv").write_text(f"{header}\n{row}\n".replace("\\n", "\n"))
@@ -72,7 +75,7 @@ def test_bad_tariff_table_names_file_and_field(tmp_path, header, row, message):
         sim.load_scenario(tmp_path / "s.yaml")
     assert message in str(error.value)
     if "unknown economy" not in message:  # names come from the parent file, so that error names this one
-        assert "tariffs.csv" in str(error.value) and ("row " in str(error.value) or "column" in message)
+        assert "tariffs.csv" in str(error.value) and ("row " in str(error.value) or "column" in str(error.value))
 
 
 BASELINE = [{"importer": "US", "exporters": ["CN"], "rate": 0.25},

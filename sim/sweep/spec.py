@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario import NAME_PATTERN, Scenario, _load_raw, apply_overrides, resolve_path
+from sim.scenario import NAME_PATTERN, Scenario, _load_raw, apply_overrides, read_yaml, resolve_path
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 RESERVED_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "elapsed_s", "worker")
@@ -198,13 +197,7 @@ def load_spec(spec: SweepSpec | Mapping | str | Path, *, check: bool = True) -> 
 def _read_spec_file(path: Path) -> dict:
     if not path.is_file():
         raise ScenarioError(f"sweep file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"malformed YAML: {exc}", file=str(path)) from None
-    if not isinstance(raw, dict):
-        raise ScenarioError("the file must hold a mapping of sweep fields", file=str(path))
-    return raw
+    return read_yaml(path, "sweep")
 
 
 def _base_path(base: str, file: str | None) -> Path:
