@@ -106,20 +106,14 @@ def both_sides(results: Results, no_cuts: Results) -> list[str]:
         lines.append(f"| {importer} on goods from {exporter} | " + " | ".join(cells) + " |")
     if not reached:
         return [*lines, "", f"The run ends before {DEAL_OFFERER}'s offer to {DEAL_PARTNER} (day {deal_day:g})."]
-    economies = results.economies
-    g = results.groups
-    route = (g["exporter"] == economies.index(DEAL_PARTNER)) & (g["importer"] == economies.index(DEAL_OFFERER))
-    after = slice(int(deal_day), results.steps)
-    with_cuts = results.arrays["delivered"][after, route].sum()
-    without = no_cuts.arrays["delivered"][after, route].sum()
-    reference = results.reference("delivered")[after, route].sum()
-    by_sector = pd.Series(results.arrays["delivered"][after, route].sum(axis=0)
-                          - no_cuts.arrays["delivered"][after, route].sum(axis=0),
-                          index=[results.sectors[s] for s in g["sector"][route]]).groupby(level=0).sum()
-    top = by_sector.sort_values(ascending=False).head(3)
+    after = slice(int(deal_day), None)  # rows of the steps after the deal's day
+    with_cuts, without, reference = (r.route_deliveries(DEAL_PARTNER, DEAL_OFFERER, reference=ref).iloc[after].sum()
+                                     for r, ref in ((results, False), (no_cuts, False), (results, True)))
+    top = (with_cuts - without).sort_values(ascending=False).head(3)
+    with_cuts, without, reference = with_cuts.sum(), without.sum(), reference.sum()
     lead = scenario.lead_times.days(DEAL_PARTNER, DEAL_OFFERER)
     lines += ["", f"From the deal to the end of the run, {DEAL_PARTNER} exports reaching {DEAL_OFFERER} ({lead:g} "
-              "days on the way, so the first orders placed at the new rates arrive a month later) are "
+              "days on the way, so the first orders placed at the new rates arrive that much later) are "
               f"{100 * (with_cuts / without - 1):+.2f}% against the same run with an offer that cuts no "
               f"{DEAL_OFFERER} tariff ({100 * with_cuts / reference:.1f}% and {100 * without / reference:.1f}% of the "
               "no-policy baseline), most in " + ", ".join(f"{name} ({value:+,.0f} "

@@ -181,17 +181,24 @@ class Results:
         """Bilateral tariff paths: step, importer, exporter, sector, rate."""
         return self._policy_paths("tariff", "importer", "exporter", "rate")
 
+    def route_deliveries(self, exporter: str, importer: str, reference: bool = False) -> pd.DataFrame:
+        """Deliveries from `exporter` to `importer` per step (rows) and sector (columns), all uses, of the run
+        or of its reference."""
+        g, e = self.groups, self.economies
+        route = np.flatnonzero((g["exporter"] == e.index(exporter)) & (g["importer"] == e.index(importer)))
+        values = (self.reference("delivered") if reference else self.arrays["delivered"])[:, route]
+        by_sector = np.zeros((len(values), len(self.sectors)))
+        np.add.at(by_sector.T, g["sector"][route], values.T)
+        return pd.DataFrame(by_sector, columns=self.sectors, index=np.arange(1, len(values) + 1))
+
     def average_tariff(self, importer: str, exporter: str, reference: bool = False) -> pd.Series:
         """`importer`'s tariff on `exporter`'s goods per step (of the reference run if `reference`: the
         calibration year's), averaged over sectors with the reference's first-step deliveries on the route
         as weights (the trade-weighted tariff)."""
         e, n_sec = self.economies, len(self.sectors)
-        i, x = e.index(importer), e.index(exporter)
-        g = self.groups
-        route = (g["importer"] == i) & (g["exporter"] == x)
-        weight = np.bincount(g["sector"][route], self.reference("delivered")[0, route], n_sec)
-        rates = (self.reference("tariff") if reference else self.arrays["tariff"]).reshape(-1, len(e), len(e),
-                                                                                            n_sec)[:, i, x]
+        weight = self.route_deliveries(exporter, importer, reference=True).iloc[0].to_numpy()
+        rates = (self.reference("tariff") if reference else self.arrays["tariff"]).reshape(
+            -1, len(e), len(e), n_sec)[:, e.index(importer), e.index(exporter)]
         total = weight.sum()
         return pd.Series(rates @ weight / total if total > 0 else np.zeros(len(rates)),
                          index=np.arange(1, len(rates) + 1), name=f"{importer} on {exporter}")

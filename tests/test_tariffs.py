@@ -175,12 +175,9 @@ def test_the_us_malaysia_agreement_cuts_malaysias_tariff_and_us_exports_respond(
     assert path.iloc[day - 1] == pytest.approx(baseline) and path.iloc[day] < 0.6 * baseline
     # China's 2024 base is its 2018-19 retaliation, about 21%; its 2025 counter-tariffs come on top
     assert results.average_tariff("CN", "US", reference=True).iloc[0] == pytest.approx(0.211, abs=0.01)
-    g, e = results.groups, results.economies
-    route = (g["exporter"] == e.index("US")) & (g["importer"] == e.index("MY"))
-    after = slice(day, results.steps)
-    with_cuts = results.arrays["delivered"][after, route].sum()
-    without = runs["no cuts"].arrays["delivered"][after, route].sum()
-    before = results.arrays["delivered"][:day, route].sum() / runs["no cuts"].arrays["delivered"][:day, route].sum()
+    deal, no_cuts = (r.route_deliveries("US", "MY").sum(axis=1).to_numpy() for r in (results, runs["no cuts"]))
+    with_cuts, without = deal[day:].sum(), no_cuts[day:].sum()
+    before = deal[:day].sum() / no_cuts[:day].sum()
     assert before == pytest.approx(1.0, abs=1e-12)  # identical until the deal
     assert with_cuts > 1.004 * without  # US exports to Malaysia rise with its concessions
 

@@ -75,11 +75,7 @@ def coupling(
 def lead_steps(scenario: Scenario) -> np.ndarray:
     """Lead time in steps (>= 1) for each (exporter, importer) pair of economies."""
     names = scenario.economy_names
-    lt = scenario.lead_times
-    days = np.full((len(names), len(names)), lt.international_days)
-    np.fill_diagonal(days, lt.domestic_days)
-    for route in lt.routes:
-        days[names.index(route.exporter), names.index(route.importer)] = route.days
+    days = np.array([[scenario.lead_times.days(e, i) for i in names] for e in names])
     return np.maximum(1, np.rint(scenario.steps(days))).astype(np.int32)
 
 

@@ -264,13 +264,9 @@ def monthly_exports(results: sim.Results, scenario: Scenario, exporter: str, imp
     """Shipments from exporter to importer of one sector (None: all) per calendar month, relative to the
     baseline run. Shipments on day d are the arrivals on day d + lead time (customs records exports when
     they leave)."""
-    g, e, s = results.groups, results.economies, results.sectors
-    mask = (g["exporter"] == e.index(exporter)) & (g["importer"] == e.index(importer))
-    if sector is not None:
-        mask &= g["sector"] == s.index(sector)
     lead = int(round(scenario.steps(scenario.lead_times.days(exporter, importer))))
-    run = results.arrays["delivered"][lead:, mask].sum(axis=1)
-    ref = results.reference("delivered")[lead:, mask].sum(axis=1)
+    run, ref = (results.route_deliveries(exporter, importer, reference=r).iloc[lead:] for r in (False, True))
+    run, ref = ((t[sector] if sector is not None else t.sum(axis=1)).to_numpy() for t in (run, ref))
     start = scenario.time.start_date or datetime.date.fromisoformat(RECORD_START_DATE)
     months = np.array([(start + datetime.timedelta(days=int(d))).month for d in range(len(run))])
     complete = [m for m in np.unique(months) if (start + datetime.timedelta(days=int(np.flatnonzero(
