@@ -2,10 +2,13 @@
 
 A `ScenarioError` carries a message that names the file, the field, the offending value and what
 is allowed; the CLI prints it without a traceback and exits with status 2. Internal bugs raise
-ordinary exceptions and keep their tracebacks.
+ordinary exceptions and keep their tracebacks. Messages are cut to `MAX_MESSAGE` characters, so
+no input, however large, makes an unbounded one.
 """
 
 from __future__ import annotations
+
+MAX_MESSAGE = 2000
 
 
 class ScenarioError(ValueError):
@@ -15,4 +18,5 @@ class ScenarioError(ValueError):
         self.file = file
         self.field = field
         where = ", ".join(p for p in (file and f"in {file}", field and f"at '{field}'") if p)
-        super().__init__(f"{where}: {message}" if where else message)
+        text = f"{where}: {message}" if where else message
+        super().__init__(text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "...")

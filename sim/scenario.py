@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from sim.errors import ScenarioError
+from sim.yaml_text import load_yaml, short_repr
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
@@ -837,7 +837,7 @@ def _first_error(exc: ValidationError, raw: Any, file: str | None) -> ScenarioEr
     if kind == "missing":
         return ScenarioError("required field is missing", file=file, field=field)
     value = _resolve(raw, loc)
-    return ScenarioError(f"bad value {value!r}: {err['msg']}", file=file, field=field)
+    return ScenarioError(f"bad value {short_repr(value)}: {err['msg']}", file=file, field=field)
 
 
 def _model_at(loc: tuple) -> type[BaseModel] | None:
@@ -893,16 +893,7 @@ def read_yaml(path: Path, what: str = "scenario") -> dict:
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"not a text file: byte {exc.start} is not UTF-8; allowed: a YAML text file",
                             file=str(path)) from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(f"malformed YAML: {where}{problem}", file=str(path)) from None
-    except ValueError as exc:  # a value YAML recognises but cannot build, e.g. the date 2025-13-45
-        raise ScenarioError(f"malformed value: {str(exc)[:200]}; allowed: dates as YYYY-MM-DD",
-                            file=str(path)) from None
+    raw = load_yaml(text, file=str(path))
     if not isinstance(raw, dict):
         raise ScenarioError(
             f"the file must hold a mapping of {what} fields, found {type(raw).__name__}", file=str(path)
@@ -1053,10 +1044,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     path, sep, value = text.partition("=")
     if not sep or not path.strip():
         raise ScenarioError(f"override '{text}' is not of the form path.to.field=value", field="--set")
-    try:
-        return path.strip(), yaml.safe_load(value)
-    except yaml.YAMLError:
-        raise ScenarioError(f"override value '{value}' is not valid YAML", field=path.strip()) from None
+    return path.strip(), load_yaml(value, field=path.strip())
 
 
 def apply_overrides(raw: dict, overrides: Mapping[str, Any], *, file: str | None = None) -> dict:

@@ -17,11 +17,14 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import re
 import sys
 import types
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+from sim.errors import ScenarioError
 
 
 @contextlib.contextmanager
@@ -97,7 +100,7 @@ def dask_cluster(scheduler: str | None = None, local_workers: int | None = None,
     from distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler)
+        client = connect(scheduler)
         n = max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
         return Backend(client.get_executor(), n, f"dask:{scheduler}", client.close)
     n = local_workers or default_workers()
@@ -110,6 +113,35 @@ def dask_cluster(scheduler: str | None = None, local_workers: int | None = None,
         cluster.close()
 
     return Backend(client.get_executor(), n, f"dask-local:{n}", close)
+
+
+CONNECT_TIMEOUT_S = 10
+WORKER_WAIT_S = 30
+
+
+def connect(scheduler: str):
+    """A Dask client of the scheduler at `scheduler`, with at least one worker; anything else (a bad
+    address, nothing listening, something that is not a Dask scheduler, no workers within
+    WORKER_WAIT_S) is a one-line `ScenarioError` naming the address."""
+    from distributed import Client
+
+    if not re.fullmatch(r"([a-z]+://)?[^/\s:]+:\d+/?", scheduler):
+        raise ScenarioError(f"bad address {scheduler!r}; allowed: a Dask scheduler address such as "
+                            "tcp://host:8786", field="--scheduler")
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001 - whatever the far end did, the address is the user's to fix
+        raise ScenarioError(f"could not connect to a Dask scheduler at {scheduler} ({type(exc).__name__}: "
+                            f"{str(exc)[:120]}); allowed: the address of a running "
+                            "scheduler (dask scheduler, or --dask-local N to start one here)",
+                            field="--scheduler") from None
+    try:
+        client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+    except TimeoutError:
+        client.close()
+        raise ScenarioError(f"the Dask scheduler at {scheduler} has no workers after {WORKER_WAIT_S} s; "
+                            "start some (dask worker " + scheduler + ")", field="--scheduler") from None
+    return client
 
 
 def given(executor: Executor, workers: int | None = None) -> Backend:

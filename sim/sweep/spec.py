@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError
 from sim.scenario import NAME_PATTERN, Scenario, _load_raw, apply_overrides, read_yaml, resolve_path
+from sim.yaml_text import short_repr
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 RESERVED_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "elapsed_s", "worker")
@@ -242,6 +243,11 @@ def validate(spec: SweepSpec) -> None:
         if spec.replicates != 1:
             raise ScenarioError(f"{len(spec.seeds)} seeds for {spec.replicates} replicates", file=file, field="seeds")
         spec.replicates = len(spec.seeds)
+    runs = design_points(spec) * spec.replicates
+    if runs > MAX_RUNS:
+        raise ScenarioError(f"the sweep has {runs:,} runs ({design_points(spec):,} points x {spec.replicates} "
+                            f"replicates); allowed: at most {MAX_RUNS:,} (split it into several sweeps)",
+                            file=file, field="design" if design_points(spec) > MAX_RUNS else "replicates")
     try:
         base = spec.base_raw()
         scenario = Scenario.from_dict(base, file=spec.base_path)
@@ -252,6 +258,22 @@ def validate(spec: SweepSpec) -> None:
         _check_paths(p, base, f"parameters[{i}]", spec.base_path, file)
     check_names(spec.outputs.metrics, scenario, scalar=True, file=file, field="outputs.metrics")
     check_names(spec.outputs.timeseries, scenario, scalar=False, file=file, field="outputs.timeseries")
+
+
+MAX_RUNS = 10_000_000  # a Sobol analysis of 20 inputs at N = 2**17 is 2.9 million runs
+
+
+def design_points(spec: SweepSpec) -> int:
+    """The number of design points, computed from the spec alone (exact integers, nothing sampled)."""
+    d, k = spec.design, len(spec.parameters)
+    if d.type == "grid":
+        return math.prod(len(p.values) if p.values is not None else len(p.levels) if p.levels is not None
+                         else p.num or 0 for p in spec.parameters)
+    if d.type == "sobol":
+        return d.n * (2 * k + 2 if d.second_order else k + 2)
+    if d.type == "morris":
+        return d.n * (k + 1)
+    return d.n
 
 
 def _check_parameter(p: Parameter, field: str, file: str | None) -> None:
@@ -284,7 +306,7 @@ def _check_design(spec: SweepSpec, file: str | None) -> None:
     d = spec.design
     if d.type == "grid":
         for i, p in enumerate(spec.parameters):
-            if p.choices is None:
+            if p.values is None and p.levels is None and p.num is None:
                 raise ScenarioError("a grid needs discrete values: give values, levels or num with low/high",
                                     file=file, field=f"parameters[{i}]")
         return
@@ -309,5 +331,5 @@ def _check_paths(p: Parameter, base: dict, field: str, base_file: str | None, fi
         try:
             Scenario.from_dict(apply_overrides(base, overrides, file=base_file), file=base_file)
         except ScenarioError as exc:
-            raise ScenarioError(f"setting {', '.join(p.targets)} to {value!r} gives an invalid scenario: {exc}",
-                                file=file, field=f"{field}.path") from None
+            raise ScenarioError(f"setting {', '.join(p.targets)} to {short_repr(value)} gives an invalid "
+                                f"scenario: {exc}", file=file, field=f"{field}.path") from None

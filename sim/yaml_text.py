@@ -1,0 +1,98 @@
+"""YAML text to Python values, bounded: no input can make reading it, or reporting it, run away.
+
+PyYAML shares aliased nodes, so a few hundred bytes of nested aliases (a "billion laughs") stand for
+billions of values that any later walk (a merge, a validation, the repr in an error message) would
+expand. Before building values, the composed node graph is measured once (each node visited once,
+without recursion): a document that expands to more than `MAX_VALUES` values, nests deeper than
+`MAX_DEPTH` levels or refers to itself is refused with a `ScenarioError`, as is text nested too
+deeply for the parser itself. `short_repr` gives a value's repr cut to a few dozen characters.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from typing import Any
+
+import yaml
+
+from sim.errors import ScenarioError
+
+MAX_VALUES = 20_000_000  # a dense 150 x 150 IO table written in YAML is ~2.5 million values
+MAX_DEPTH = 64  # the deepest shipped scenario nests 6 levels
+
+
+def load_yaml(text: str, *, file: str | None = None, field: str | None = None) -> Any:
+    """The value a YAML document holds; malformed, self-referring, too deep or too large text is a
+    one-line `ScenarioError` naming `file` (and `field`, for a value given on the command line)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_extent(node, file, field)
+        return loader.construct_document(node)
+    except ScenarioError:
+        raise
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"malformed YAML: {where}{problem}", file=file, field=field) from None
+    except RecursionError:
+        raise ScenarioError(f"nested too deeply to read; allowed: at most {MAX_DEPTH} levels",
+                            file=file, field=field) from None
+    except ValueError as exc:  # a value YAML recognises but cannot build, e.g. the date 2025-13-45
+        raise ScenarioError(f"malformed value: {str(exc)[:200]}; allowed: dates as YYYY-MM-DD",
+                            file=file, field=field) from None
+    finally:
+        loader.dispose()
+
+
+def _check_extent(root: yaml.Node, file: str | None, field: str | None) -> None:
+    """Refuse a node graph that expands past MAX_VALUES, nests past MAX_DEPTH or contains a cycle.
+
+    Depth-first without recursion; `size` memoises each shared (aliased) node, so the walk is linear
+    in the number of distinct nodes however often they are referred to.
+    """
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, state = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if state == 0:
+            if key in size:
+                continue
+            if key in on_path:
+                raise ScenarioError("a YAML alias refers to the value that contains it; allowed: aliases to "
+                                    "values defined before and outside them", file=file, field=field)
+            if len(on_path) >= MAX_DEPTH:
+                raise ScenarioError(f"nested more than {MAX_DEPTH} levels deep; allowed: at most {MAX_DEPTH}",
+                                    file=file, field=field)
+            on_path.add(key)
+            stack.append((node, 1))
+            stack.extend((child, 0) for child in children)
+        else:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            if size[key] > MAX_VALUES:
+                raise ScenarioError(f"the document expands to more than {MAX_VALUES:,} values (nested YAML "
+                                    f"aliases?); allowed: at most {MAX_VALUES:,}", file=file, field=field)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+_SHORT = reprlib.Repr(maxlevel=2, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=60, maxother=60,
+                      maxlong=40)
+
+
+def short_repr(value: Any) -> str:
+    """`repr(value)` cut to a few dozen characters, in time bounded whatever the value's size."""
+    return _SHORT.repr(value)
