@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, StorageError
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -34,7 +34,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     results = run(scenario, steps=args.steps, rng=args.seed, progress=not args.quiet)
     elapsed = time.perf_counter() - started
-    written = write_report(results, out)
+    try:
+        written = write_report(results, out)
+    except OSError as exc:
+        raise StorageError(f"cannot write the report to {out}: {exc.strerror or exc}; allowed: a folder with "
+                           "space and write permission", field="--out") from None
     summary = results.summary()
     print(summary_table(summary))
     for warning in summary["warnings"]:

@@ -20,3 +20,8 @@ class ScenarioError(ValueError):
         where = ", ".join(p for p in (file and f"in {file}", field and f"at '{field}'") if p)
         text = f"{where}: {message}" if where else message
         super().__init__(text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "...")
+
+
+class StorageError(ScenarioError):
+    """Results cannot be written (a full disk, a lost permission): the user's to fix, so reported like
+    bad input, without a traceback; what was finished before stays on disk."""

@@ -109,6 +109,8 @@ print("sweep done")
 
 def finished_on_disk(out: Path) -> set[int]:
     """Run ids recorded in Parquet parts or in the journal (a torn last line is ignored)."""
+    if not (out / "manifest.json").is_file():
+        return set()
     runs = analysis.load_runs(out)
     ids = set(runs["run_id"]) if len(runs) else set()
     journal = out / "journal.jsonl"
@@ -117,6 +119,16 @@ def finished_on_disk(out: Path) -> set[int]:
             with contextlib.suppress(json.JSONDecodeError):
                 ids.add(json.loads(line)["row"]["run_id"])
     return ids
+
+
+def live_in_group(group: int) -> int:
+    """Processes of a process group that are alive (zombies excluded), read from /proc."""
+    alive = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            alive += fields[0] != "Z" and int(fields[2]) == group
+    return alive
 
 
 def test_sigkill_of_the_driver_then_rerun_loses_and_repeats_nothing(tmp_path):
@@ -132,11 +144,16 @@ def test_sigkill_of_the_driver_then_rerun_loses_and_repeats_nothing(tmp_path):
         while len(finished_on_disk(out)) < 5 and time.monotonic() < deadline and driver.poll() is None:
             time.sleep(0.05)
         assert driver.poll() is None, driver.communicate()[1].decode()[-2000:]
+        assert live_in_group(driver.pid) >= 2  # the driver and its worker
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while live_in_group(driver.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert live_in_group(driver.pid) == 0  # the worker exited with its driver: no orphan
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(driver.pid, signal.SIGKILL)  # the orphaned worker of the killed driver
+            os.killpg(driver.pid, signal.SIGKILL)
     assert driver.returncode == -signal.SIGKILL
     before = finished_on_disk(out)
     assert 5 <= len(before) < 24
@@ -145,6 +162,7 @@ def test_sigkill_of_the_driver_then_rerun_loses_and_repeats_nothing(tmp_path):
     assert rerun.returncode == 0 and "sweep done" in rerun.stdout, rerun.stderr[-2000:]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["sessions"][-1]["runs"] == 24 - len(before)  # finished runs were not repeated
+    assert any("took over the lock" in note for note in manifest["sessions"][-1]["repairs"])
     assert manifest["runs_finished"] == 24
     with ThreadPoolExecutor(2) as pool:
         whole = sim.sweep(spec_file, executor=pool, out=tmp_path / "whole", progress=False)

@@ -21,14 +21,16 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from sim.errors import ScenarioError  # noqa: E402
 from sim.sweep.designs import salib_problem, unit_samples  # noqa: E402
+from sim.sweep.parts import verified_parts  # noqa: E402
 from sim.sweep.spec import SweepSpec  # noqa: E402
 
 
 def load_manifest(out: str | Path) -> dict:
     path = Path(out) / "manifest.json"
     if not path.is_file():
-        raise FileNotFoundError(f"no sweep results in {out} (manifest.json missing)")
+        raise ScenarioError(f"no sweep results in {out} (manifest.json missing)")
     return json.loads(path.read_text())
 
 
@@ -38,8 +40,9 @@ def load_spec_of(out: str | Path) -> SweepSpec:
 
 
 def load_runs(out: str | Path) -> pd.DataFrame:
-    """Every run of a sweep as one DataFrame sorted by run_id (empty if none finished yet)."""
-    parts = sorted((Path(out) / "runs").glob("part-*.parquet"))
+    """Every run of a sweep as one DataFrame sorted by run_id (empty if none finished yet); a part
+    that does not match its checksum is an error naming it (sim.sweep.parts)."""
+    parts = verified_parts(Path(out), "runs", load_manifest(out))
     if not parts:
         return pd.DataFrame()
     table = pd.concat([pq.read_table(p).to_pandas() for p in parts], ignore_index=True)
@@ -48,8 +51,8 @@ def load_runs(out: str | Path) -> pd.DataFrame:
 
 
 def load_series(out: str | Path, names: list[str] | None = None) -> pd.DataFrame:
-    """Kept loss series (run_id, series, step, loss_pct); only `names` if given."""
-    parts = sorted((Path(out) / "series").glob("part-*.parquet"))
+    """Kept loss series (run_id, series, step, loss_pct); only `names` if given (parts verified)."""
+    parts = verified_parts(Path(out), "series", load_manifest(out))
     if not parts:
         return pd.DataFrame(columns=["run_id", "series", "step", "loss_pct"])
     filters = [("series", "in", list(names))] if names else None

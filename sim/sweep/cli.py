@@ -7,6 +7,7 @@ the output folder, prints how it went and writes the standard figures of the des
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.errors import ScenarioError
@@ -39,12 +40,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ScenarioError(f"bad value {args.dask_local}: allowed: a positive number", field="--dask-local")
     result = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
                    out=args.out, progress=not args.quiet, retry_failed=args.retry_failed, overwrite=args.overwrite)
-    print(f"{result.spec.name}: {result.runs_finished}/{result.runs_total} runs finished, {result.runs_failed} failed; "
-          f"{result.runs_this_session} ran now in {result.wall_s:.1f} s")
+    for repair in result.repairs:
+        print(f"warning: {repair}", file=sys.stderr)
+    lost = f", {result.runs_lost} lost to dead workers (they run again on resume)" if result.runs_lost else ""
+    print(f"{result.spec.name}: {result.runs_finished}/{result.runs_total} runs finished, {result.runs_failed} failed"
+          f"{lost}; {result.runs_this_session} ran now in {result.wall_s:.1f} s")
     runs = load_runs(result.out)
-    failed = runs[runs["status"] == "failed"] if not runs.empty else runs
+    failed = runs[runs["status"] != "ok"] if not runs.empty else runs
     for row in failed.head(5).itertuples():
-        print(f"  failed run {row.run_id}: {row.error}")
+        print(f"  {row.status} run {row.run_id}: {row.error}")
     metrics = [m for m in result.spec.outputs.metrics if m in runs.columns]
     if metrics and not runs.empty:
         print(runs.loc[runs["status"] == "ok", metrics].describe().T[["mean", "min", "max"]].to_string())

@@ -19,6 +19,8 @@ import multiprocessing
 import os
 import re
 import sys
+import threading
+import time
 import types
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -72,6 +74,7 @@ class Backend:
     workers: int
     label: str
     close: Callable[[], None] = field(default=lambda: None)
+    restart: Callable[[], None] | None = None  # replace a broken executor by a fresh one (local pools)
 
 
 def default_workers() -> int:
@@ -90,8 +93,36 @@ def local_processes(workers: int | None = None) -> Backend:
     if workers == 0:
         return in_process()
     n = workers or default_workers()
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
-    return Backend(pool, n, f"processes:{n}", lambda: pool.shutdown(wait=True, cancel_futures=True))
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=exit_with_parent, initargs=(os.getpid(),))
+
+    backend = Backend(new_pool(), n, f"processes:{n}")
+
+    def restart() -> None:
+        backend.executor.shutdown(wait=False, cancel_futures=True)
+        with starting_workers():
+            backend.executor = new_pool()
+
+    backend.close = lambda: backend.executor.shutdown(wait=True, cancel_futures=True)
+    backend.restart = restart
+    return backend
+
+
+PARENT_POLL_S = 1.0
+
+
+def exit_with_parent(parent: int) -> None:
+    """In a worker process: exit as soon as the process that started it is gone (even SIGKILLed), so a
+    dead driver leaves no workers behind. Polls the parent id from a daemon thread."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sim-exit-with-parent", daemon=True).start()
 
 
 def dask_cluster(scheduler: str | None = None, local_workers: int | None = None, *,

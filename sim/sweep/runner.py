@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from tqdm.auto import tqdm
 from sim.sweep.designs import DesignPoints
 from sim.sweep.executors import Backend, dask_cluster, given, local_processes, starting_workers
 from sim.sweep.spec import SweepSpec, load_spec
-from sim.sweep.store import ResultStore
+from sim.sweep.store import STATUS_CODES, ResultStore
 from sim.sweep.worker import RunOrder, RunRecord, Task, run_task
 
 DEFAULT_OUT = Path("results") / "sweeps"
@@ -37,8 +38,10 @@ class SweepResult:
     runs_total: int
     runs_finished: int
     runs_failed: int
+    runs_lost: int
     runs_this_session: int
     wall_s: float
+    repairs: list[str]
 
     def runs(self):
         """All runs as one DataFrame (see sim.sweep.analysis.load_runs)."""
@@ -75,7 +78,8 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
     out = Path(out) if out is not None else DEFAULT_OUT / spec.name
     store = ResultStore(out, spec, spec.spec_hash(base_raw), n_runs, batch_runs=batch_runs,
                         flush_seconds=flush_seconds, overwrite=overwrite)
-    todo = np.flatnonzero((store.status == 0) | ((store.status == 2) if retry_failed else False))
+    again = (STATUS_CODES["lost"], STATUS_CODES["failed"]) if retry_failed else (STATUS_CODES["lost"],)
+    todo = np.flatnonzero((store.status == 0) | np.isin(store.status, again))
     started, done_before = time.perf_counter(), n_runs - len(todo)
     backend: Backend | None = None
     session = {"started": _stamp(), "runs": 0, "executor": None}
@@ -97,8 +101,8 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
         store.close(session)
         if backend is not None:
             backend.close()
-    return SweepResult(out, spec, n_runs, int((store.status == 1).sum()), int((store.status == 2).sum()),
-                       session["runs"], session["wall_s"])
+    return SweepResult(out, spec, n_runs, store.count("ok"), store.count("failed"), store.count("lost"),
+                       session["runs"], session["wall_s"], store.repairs)
 
 
 def _backend(executor: Executor | None, workers: int | None, scheduler: str | None,
@@ -123,35 +127,61 @@ def _tasks(spec: SweepSpec, design: DesignPoints, seeds: list[int], base_raw: di
         yield task
 
 
+ATTEMPTS = 3  # tries of a task whose worker dies (killed, out of memory, lost by the cluster)
+
+
 def _execute(backend: Backend, tasks: Iterator[Task], max_in_flight: int) -> Iterator[list[RunRecord]]:
     """Submit tasks keeping at most `max_in_flight` pending; yield each task's records as it finishes.
 
-    A task whose future raises (e.g. its worker process died) yields its runs as failed.
+    A task whose future raises lost its worker (runs that raise are returned as failed by the worker
+    itself): it is submitted again, on a fresh pool if the pool broke, up to ATTEMPTS times in all;
+    then its runs are recorded as lost, apart from failed runs, and run again on the next resume.
     """
-    pending: dict = {}
+    pending: dict = {}  # future -> (task, attempt, executor it went to)
+    again: deque[tuple[Task, int]] = deque()
     exhausted = False
-    while pending or not exhausted:
-        while not exhausted and len(pending) < max_in_flight:
-            task = next(tasks, None)
-            if task is None:
-                exhausted = True
-                break
-            pending[backend.executor.submit(run_task, task)] = task
+    while pending or again or not exhausted:
+        while len(pending) < max_in_flight:
+            if again:
+                task, attempt = again.popleft()
+            else:
+                task, attempt = next(tasks, None), 1
+                if task is None:
+                    exhausted = True
+                    break
+            pending[_submit(backend, task)] = (task, attempt, backend.executor)
         if not pending:
             break
         finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         for future in finished:
-            task = pending.pop(future)
+            task, attempt, executor = pending.pop(future)
             try:
                 yield future.result()
-            except Exception as exc:  # the worker itself failed: record every run of the task
-                yield [_lost(task, order, exc) for order in task.runs]
+            except Exception as exc:  # the worker died or was lost
+                if isinstance(exc, BrokenExecutor) and executor is backend.executor and backend.restart:
+                    backend.restart()
+                if attempt < ATTEMPTS:
+                    again.append((task, attempt + 1))
+                else:
+                    yield [_lost(task, order, exc, attempt) for order in task.runs]
 
 
-def _lost(task: Task, order: RunOrder, exc: BaseException) -> RunRecord:
+def _submit(backend: Backend, task: Task):
+    """Submit `task`; a pool found broken at submission is restarted once."""
+    try:
+        return backend.executor.submit(run_task, task)
+    except BrokenExecutor:
+        if backend.restart is None:
+            raise
+        backend.restart()
+        return backend.executor.submit(run_task, task)
+
+
+def _lost(task: Task, order: RunOrder, exc: BaseException, attempts: int) -> RunRecord:
     row = {"run_id": order.run_id, "point": order.point, "replicate": order.replicate, "seed": order.seed,
-           "status": "failed", "error": f"worker failure: {type(exc).__name__}: {exc}", "elapsed_s": float("nan"),
-           "worker": None, **order.params, **dict.fromkeys(task.metric_names, float("nan"))}
+           "status": "lost", "error": f"worker lost {attempts} times: {type(exc).__name__}: {str(exc)[:200]}",
+           "elapsed_s": float("nan"), "worker": None, **order.params,
+           **dict.fromkeys(task.metric_names, float("nan"))}
     return RunRecord(row, {})
 
 

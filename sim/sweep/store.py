@@ -1,13 +1,18 @@
 """The results of a sweep on disk, written while it runs, and what a rerun needs to resume.
 
 Layout of a sweep folder: `manifest.json` (the spec, its hash, the package version, the seeds,
-run counts and the timings of each session), `runs/part-*.parquet` (one row per run: identity,
-seed, status, error, time, parameters, metrics), `series/part-*.parquet` (long table run_id,
-series, step, loss_pct) and `journal.jsonl`. Each finished run is appended to the journal at once
-(so a killed driver loses no finished run); every `batch_runs` runs or `flush_seconds` the journal
-is compacted into one new Parquet part, written to a temporary file and renamed, then emptied.
-On open, a journal left by a killed sweep is compacted first; finished run ids are read back from
-the parts, so a rerun skips them. The driver holds at most one batch of rows.
+run counts, the timings of each session and a checksum of every part), `runs/part-*.parquet` (one
+row per run: identity, seed, status, error, time, parameters, metrics), `series/part-*.parquet`
+(long table run_id, series, step, loss_pct), `journal.jsonl` and `.lock`. The folder is locked for
+the store's lifetime (sim.sweep.lock). Each finished run is appended to the journal at once (so a
+killed driver loses no finished run); every `batch_runs` runs or `flush_seconds` the journal is
+compacted into one new pair of Parquet parts (sim.sweep.parts), recorded in the manifest, then
+emptied. On open, damaged parts are moved to `damaged/` (their runs will run again), parts never
+recorded are dropped, and a journal left by a killed sweep is compacted; finished run ids are read
+back from the parts, so a rerun skips them. A run is `ok`, `failed` (it raised) or `lost` (its
+worker died or the cluster lost it); lost runs run again on every resume. A write that fails for
+lack of space or permission is retried a few times, then stops the sweep with a `StorageError`
+that keeps everything finished so far. The driver holds at most one batch of rows.
 """
 
 from __future__ import annotations
@@ -24,9 +29,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, StorageError
+from sim.sweep.lock import FolderLock
+from sim.sweep.parts import digest, on_disk, part_index, sort_parts, write_part
 from sim.sweep.spec import SweepSpec
 from sim.sweep.worker import RunRecord
+
+STATUS_CODES = {"ok": 1, "failed": 2, "lost": 3}  # 0: not run yet
+WRITE_ATTEMPTS, WRITE_PAUSE_S = 3, 2.0
 
 ID_COLUMNS = {"run_id": pa.int64(), "point": pa.int64(), "replicate": pa.int64(), "seed": pa.int64(),
               "status": pa.string(), "error": pa.string(), "elapsed_s": pa.float64(), "worker": pa.string()}
@@ -52,12 +62,18 @@ def _cell(value: Any, kind: pa.DataType) -> Any:
     return value
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+def _retrying(write, what: Path, out: Path):
+    """Run `write()`; an OSError (full disk, lost permission) is retried, then a StorageError."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except OSError as exc:
+            if attempt == WRITE_ATTEMPTS:
+                raise StorageError(f"cannot write {what}: {exc.strerror or exc}; every run finished so far is kept "
+                                   f"in {out}: free space (or fix permissions) and run the same command again to "
+                                   "resume") from None
+            time.sleep(WRITE_PAUSE_S)
+    return None
 
 
 def write_json_atomic(data: dict, path: Path) -> None:
@@ -81,23 +97,32 @@ class ResultStore:
         self.runs_dir, self.series_dir = self.out / "runs", self.out / "series"
         self.journal_path = self.out / "journal.jsonl"
         self.manifest_path = self.out / "manifest.json"
-        if overwrite:
-            self._clear()
-        self.manifest = self._open_manifest()
-        self.runs_dir.mkdir(parents=True, exist_ok=True)
-        self.series_dir.mkdir(parents=True, exist_ok=True)
-        for stale in (*self.runs_dir.glob("*.tmp"), *self.series_dir.glob("*.tmp")):
-            stale.unlink()
-        self._rows: list[dict] = []
-        self._series: list[tuple[int, dict[str, np.ndarray]]] = []
-        self._last_flush = time.monotonic()
-        self._recover_journal()
-        self.status = self._read_status()
-        self._journal = open(self.journal_path, "a")  # noqa: SIM115 - held open for the sweep's lifetime
+        self.repairs: list[str] = []  # what opening the folder found and set right, for the user
+        self._lock = FolderLock(self.out)
+        try:
+            if self._lock.stale:
+                self.repairs.append(f"took over the lock of a sweep that is no longer running ({self._lock.stale})")
+            if overwrite:
+                self._clear()
+            self.manifest = self._open_manifest()
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            self.series_dir.mkdir(parents=True, exist_ok=True)
+            for stale in (*self.runs_dir.glob("*.tmp"), *self.series_dir.glob("*.tmp")):
+                stale.unlink()
+            self._check_parts()
+            self._rows: list[dict] = []
+            self._series: list[tuple[int, dict[str, np.ndarray]]] = []
+            self._last_flush = time.monotonic()
+            self._recover_journal()
+            self.status = self._read_status()
+            self._journal = open(self.journal_path, "a")  # noqa: SIM115 - held open for the sweep's lifetime
+        except BaseException:
+            self._lock.release()
+            raise
 
     # -- opening ------------------------------------------------------------------------------
     def _clear(self) -> None:
-        for folder in (self.runs_dir, self.series_dir):
+        for folder in (self.runs_dir, self.series_dir, self.out / "damaged"):
             for part in folder.glob("*"):
                 part.unlink()
         for path in (self.journal_path, self.manifest_path):
@@ -105,7 +130,12 @@ class ResultStore:
 
     def _open_manifest(self) -> dict:
         if self.manifest_path.is_file():
-            manifest = json.loads(self.manifest_path.read_text())
+            try:
+                manifest = json.loads(self.manifest_path.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise ScenarioError(f"{self.manifest_path} is damaged (not JSON); allowed: a folder written by "
+                                    "sim sweep: use another output folder or overwrite it (--overwrite)",
+                                    field="--out") from None
             if manifest.get("spec_hash") != self.spec_hash:
                 raise ScenarioError(
                     f"{self.out} holds results of a different sweep (spec or base scenario changed); "
@@ -118,10 +148,34 @@ class ResultStore:
             "name": self.spec.name, "spec": self.spec.definition(), "spec_hash": self.spec_hash,
             "sim_version": __version__, "python": platform.python_version(), "numpy": np.__version__,
             "base_file": self.spec.base_path, "runs": self.n_runs, "replicate_seeds": self.spec.replicate_seeds(),
-            "created": _now(), "sessions": [],
+            "created": _now(), "sessions": [], "parts": {},
         }
         write_json_atomic(manifest, self.manifest_path)
         return manifest
+
+    def _check_parts(self) -> None:
+        """Set aside damaged parts (and their pairs) so their runs run again; drop unrecorded ones."""
+        recorded = self.manifest.setdefault("parts", None)
+        if recorded is None:  # a folder from before parts were recorded: adopt what it holds
+            self.manifest["parts"] = {key: digest(self.out / key) for key in on_disk(self.out)}
+            write_json_atomic(self.manifest, self.manifest_path)
+            return
+        _, unrecorded, damaged = sort_parts(self.out, recorded)
+        for key in unrecorded:  # its rows are still in the journal, or it never finished being recorded
+            (self.out / key).unlink()
+        if not damaged:
+            return
+        aside = self.out / "damaged"
+        aside.mkdir(exist_ok=True)
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
+        for key, problem in damaged.items():
+            pair = {f"{kind}/{Path(key).name}" for kind in ("runs", "series")}
+            for member in pair & set(recorded):
+                if (self.out / member).is_file():
+                    os.replace(self.out / member, aside / f"{member.replace('/', '-')}.{stamp}")
+                del recorded[member]
+            self.repairs.append(f"{self.out / key} is damaged ({problem}): moved to {aside}/; its runs run again")
+        write_json_atomic(self.manifest, self.manifest_path)
 
     def _recover_journal(self) -> None:
         """Compact what a killed sweep left in the journal (a torn last line is dropped)."""
@@ -142,37 +196,37 @@ class ResultStore:
         self._write_part()
         self.journal_path.unlink()
 
+    def _run_parts(self) -> list[Path]:
+        """The recorded runs parts in write order (all verified on open)."""
+        return [self.out / key for key in sorted(self.manifest["parts"]) if key.startswith("runs/")]
+
     def _part_ids(self) -> set[int]:
-        parts = sorted(self.runs_dir.glob("part-*.parquet"))
-        if not parts:
-            return set()
-        return {i for part in parts for i in pq.read_table(part, columns=["run_id"]).column("run_id").to_pylist()}
+        return {i for part in self._run_parts()
+                for i in pq.read_table(part, columns=["run_id"]).column("run_id").to_pylist()}
 
     def _read_status(self) -> np.ndarray:
-        """Per run id: 0 not run, 1 finished, 2 failed (the last record of a run wins)."""
+        """Per run id: 0 not run, else its STATUS_CODES value (the last record of a run wins)."""
         status = np.zeros(self.n_runs, dtype=np.int8)
-        for part in sorted(self.runs_dir.glob("part-*.parquet")):
+        for part in self._run_parts():
             table = pq.read_table(part, columns=["run_id", "status"])
-            ids = table.column("run_id").to_numpy()
-            failed = np.asarray(table.column("status").to_pylist()) == "failed"
-            status[ids] = np.where(failed, 2, 1)
+            status[table.column("run_id").to_numpy()] = [STATUS_CODES[s] for s in table.column("status").to_pylist()]
         return status
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, records: list[RunRecord]) -> None:
         """Journal finished runs at once and buffer them for the next part."""
+        lines = "".join(json.dumps({"row": r.row, "series": {k: v.tolist() for k, v in r.series.items()}}) + "\n"
+                        for r in records)
+        _retrying(lambda: (self._journal.write(lines), self._journal.flush()), self.journal_path, self.out)
         for record in records:
-            series = {k: v.tolist() for k, v in record.series.items()}
-            self._journal.write(json.dumps({"row": record.row, "series": series}) + "\n")
             self._rows.append(record.row)
             self._series.append((record.row["run_id"], record.series))
-            self.status[record.row["run_id"]] = 2 if record.row["status"] == "failed" else 1
-        self._journal.flush()
+            self.status[record.row["run_id"]] = STATUS_CODES[record.row["status"]]
         if len(self._rows) >= self.batch_runs or time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
     def flush(self) -> None:
-        """Write buffered runs as one Parquet part and empty the journal."""
+        """Write buffered runs as one pair of Parquet parts and empty the journal."""
         if self._rows:
             self._write_part()
             self._journal.truncate(0)
@@ -180,14 +234,21 @@ class ResultStore:
         self._last_flush = time.monotonic()
 
     def _write_part(self) -> None:
+        """The buffered rows as a new pair of parts (series first), then their records in the manifest."""
         if not self._rows:
             return
-        index = len(list(self.runs_dir.glob("part-*.parquet")))
+        recorded = self.manifest["parts"]
+        index = 1 + max((part_index(key) for key in (*recorded, *on_disk(self.out))), default=-1)
         name = f"part-{index:05d}.parquet"
-        if any(self._series[i][1] for i in range(len(self._series))):
-            _write_atomic(self._series_table(), self.series_dir / name)
+        tables = {}
+        if any(kept for _, kept in self._series):
+            tables[f"series/{name}"] = self._series_table()
         columns = {c: [_cell(r.get(c), self.schema.field(c).type) for r in self._rows] for c in self.schema.names}
-        _write_atomic(pa.table(columns, schema=self.schema), self.runs_dir / name)
+        tables[f"runs/{name}"] = pa.table(columns, schema=self.schema)
+        for key, table in tables.items():
+            recorded[key] = _retrying(lambda key=key, table=table: write_part(table, self.out / key),
+                                      self.out / key, self.out)
+        _retrying(lambda: write_json_atomic(self.manifest, self.manifest_path), self.manifest_path, self.out)
         self._rows, self._series = [], []
 
     def _series_table(self) -> pa.Table:
@@ -202,18 +263,28 @@ class ResultStore:
                          "step": np.concatenate(steps).astype(np.int32), "loss_pct": np.concatenate(losses)},
                         schema=SERIES_SCHEMA)
 
+    def count(self, status: str) -> int:
+        """How many runs have `status` ('ok', 'failed' or 'lost')."""
+        return int((self.status == STATUS_CODES[status]).sum())
+
     def close(self, session: dict) -> None:
-        """Flush, close the journal and record the session in the manifest."""
-        self.flush()
-        self._journal.close()
-        if self.journal_path.is_file() and self.journal_path.stat().st_size == 0:
-            self.journal_path.unlink()
-        session["finished"] = _now()
-        self.manifest["sessions"].append(session)
-        self.manifest["runs_finished"] = int((self.status == 1).sum())
-        self.manifest["runs_failed"] = int((self.status == 2).sum())
-        self.manifest["updated"] = _now()
-        write_json_atomic(self.manifest, self.manifest_path)
+        """Flush, close the journal, record the session in the manifest and release the folder."""
+        try:
+            self.flush()
+            self._journal.close()
+            if self.journal_path.is_file() and self.journal_path.stat().st_size == 0:
+                self.journal_path.unlink()
+            session["finished"] = _now()
+            session["repairs"] = self.repairs
+            self.manifest["sessions"].append(session)
+            self.manifest["runs_finished"] = self.count("ok")
+            self.manifest["runs_failed"] = self.count("failed")
+            self.manifest["runs_lost"] = self.count("lost")
+            self.manifest["updated"] = _now()
+            _retrying(lambda: write_json_atomic(self.manifest, self.manifest_path), self.manifest_path, self.out)
+        finally:
+            self._journal.close()
+            self._lock.release()
 
 
 def _now() -> str:
