@@ -17,6 +17,7 @@ that keeps everything finished so far. The driver holds at most one batch of row
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -271,9 +272,6 @@ class ResultStore:
         """Flush, close the journal, record the session in the manifest and release the folder."""
         try:
             self.flush()
-            self._journal.close()
-            if self.journal_path.is_file() and self.journal_path.stat().st_size == 0:
-                self.journal_path.unlink()
             session["finished"] = _now()
             session["repairs"] = self.repairs
             self.manifest["sessions"].append(session)
@@ -283,7 +281,10 @@ class ResultStore:
             self.manifest["updated"] = _now()
             _retrying(lambda: write_json_atomic(self.manifest, self.manifest_path), self.manifest_path, self.out)
         finally:
-            self._journal.close()
+            with contextlib.suppress(OSError):  # a journal on a full disk: its rows are in parts or run again
+                self._journal.close()
+            if self.journal_path.is_file() and self.journal_path.stat().st_size == 0:
+                self.journal_path.unlink()
             self._lock.release()
 
 
