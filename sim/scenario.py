@@ -468,7 +468,7 @@ class Scenario(Strict):
         try:
             scenario = cls.model_validate(raw)
         except ValidationError as exc:
-            raise _first_error(exc, raw, file) from None
+            raise first_error(exc, raw, file) from None
         scenario._file = file
         _check_consistency(scenario, file)
         return scenario
@@ -818,8 +818,9 @@ def _resolve(raw: Any, loc: tuple) -> Any:
     return node
 
 
-def _first_error(exc: ValidationError, raw: Any, file: str | None) -> ScenarioError:
-    """Turn pydantic's first error into a message with the field, the value and what is allowed."""
+def first_error(exc: ValidationError, raw: Any, file: str | None, root: type[BaseModel] | None = None) -> ScenarioError:
+    """Turn pydantic's first error into a message with the field, the value and what is allowed;
+    `root` is the model validated (the scenario by default), for listing allowed keys."""
     errors = exc.errors()
     # an unknown key next to a missing one is usually a misspelling of it: report the unknown key
     err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
@@ -827,7 +828,7 @@ def _first_error(exc: ValidationError, raw: Any, file: str | None) -> ScenarioEr
     field = _loc_to_field(loc)
     kind = err["type"]
     if kind == "extra_forbidden":
-        parent = _model_at(loc[:-1])
+        parent = _model_at(loc[:-1], root or Scenario)
         allowed = sorted(parent.model_fields) if parent else []
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
@@ -840,9 +841,9 @@ def _first_error(exc: ValidationError, raw: Any, file: str | None) -> ScenarioEr
     return ScenarioError(f"bad value {short_repr(value)}: {err['msg']}", file=file, field=field)
 
 
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    """The config class that owns the field at `loc` (for listing allowed keys)."""
-    model: Any = Scenario
+def _model_at(loc: tuple, root: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    """The config class under `root` (the scenario by default) that owns the field at `loc`."""
+    model: Any = root or Scenario
     for part in loc:
         if isinstance(part, int):
             continue
@@ -1069,14 +1070,26 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any], *, file: str | None
 def _list_index(node: list, part: str, path: str, file: str | None) -> int:
     if part.lstrip("-").isdigit() and -len(node) <= int(part) < len(node):
         return int(part)
-    names = [item.get("name") for item in node if isinstance(item, dict)]
+    names = [_item_name(item) for item in node]
     if part in names:
         return names.index(part)
+    named = [str(n) for n in names if n is not None]
     raise ScenarioError(
-        f"no list item '{part}'; allowed: an index below {len(node)} or one of {', '.join(map(str, names))}",
+        f"no list item '{part}'; allowed: an index below {len(node)}"
+        + (f" or one of {', '.join(named)}" if named else ""),
         file=file,
         field=path,
     )
+
+
+ITEM_KEYS = ("name", "economy")  # what names a list item in an override path: sectors by name, rules by economy
+
+
+def _item_name(item: Any) -> Any:
+    """The name an override path may use for a list item (None if it has none)."""
+    if isinstance(item, dict):
+        return next((item[key] for key in ITEM_KEYS if item.get(key) is not None), None)
+    return None
 
 
 def _step_into(node: Any, part: str, prefix: list[str], path: str, file: str | None, create: bool) -> Any:

@@ -150,15 +150,20 @@ CONNECT_TIMEOUT_S = 10
 WORKER_WAIT_S = 30
 
 
+def check_address(scheduler: str) -> None:
+    """A one-line error unless `scheduler` reads as a scheduler address ([protocol://]host:port)."""
+    if not re.fullmatch(r"([a-z]+://)?[^/\s:]+:\d+/?", scheduler):
+        raise ScenarioError(f"bad address {scheduler!r}; allowed: a Dask scheduler address such as "
+                            "tcp://host:8786", field="--scheduler")
+
+
 def connect(scheduler: str):
     """A Dask client of the scheduler at `scheduler`, with at least one worker; anything else (a bad
     address, nothing listening, something that is not a Dask scheduler, no workers within
     WORKER_WAIT_S) is a one-line `ScenarioError` naming the address."""
     from distributed import Client
 
-    if not re.fullmatch(r"([a-z]+://)?[^/\s:]+:\d+/?", scheduler):
-        raise ScenarioError(f"bad address {scheduler!r}; allowed: a Dask scheduler address such as "
-                            "tcp://host:8786", field="--scheduler")
+    check_address(scheduler)
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
     except Exception as exc:  # noqa: BLE001 - whatever the far end did, the address is the user's to fix

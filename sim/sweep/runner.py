@@ -21,7 +21,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sim.sweep.designs import DesignPoints
-from sim.sweep.executors import Backend, dask_cluster, given, local_processes, starting_workers
+from sim.sweep.executors import Backend, check_address, dask_cluster, given, local_processes, starting_workers
 from sim.sweep.spec import SweepSpec, load_spec
 from sim.sweep.store import STATUS_CODES, ResultStore
 from sim.sweep.worker import RunOrder, RunRecord, Task, run_task
@@ -76,6 +76,8 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
     n_runs = len(design) * spec.replicates
     base_raw = spec.base_raw()
     out = Path(out) if out is not None else DEFAULT_OUT / spec.name
+    if scheduler:
+        check_address(scheduler)  # before the output folder is touched
     store = ResultStore(out, spec, spec.spec_hash(base_raw), n_runs, batch_runs=batch_runs,
                         flush_seconds=flush_seconds, overwrite=overwrite)
     again = (STATUS_CODES["lost"], STATUS_CODES["failed"]) if retry_failed else (STATUS_CODES["lost"],)

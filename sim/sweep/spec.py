@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario import NAME_PATTERN, Scenario, _load_raw, apply_overrides, read_yaml, resolve_path
+from sim.scenario import NAME_PATTERN, Scenario, _load_raw, apply_overrides, first_error, read_yaml, resolve_path
 from sim.yaml_text import short_repr
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
@@ -214,17 +214,14 @@ def _base_path(base: str, file: str | None) -> Path:
 
 
 def _schema_error(exc: ValidationError, raw: Any, file: str | None) -> ScenarioError:
+    """The spec's first schema error, worded as the scenario's are (did-you-mean, allowed keys, bounded value)."""
     err = exc.errors()[0]
     loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith(("literal[", "list[")))]
-    field = ".".join(str(p) for p in loc)
-    if err["type"] == "extra_forbidden":
-        return ScenarioError(f"unknown key '{loc[-1]}'", file=file, field=field)
-    if err["type"] == "missing":
-        return ScenarioError("required field is missing", file=file, field=field)
     if err["type"] == "literal_error" and loc and loc[-1] == "type":
         given = raw.get("design", {}).get("type") if isinstance(raw.get("design"), dict) else None
-        return ScenarioError(f"unknown design {given!r}; allowed: {', '.join(DESIGNS)}", file=file, field=field)
-    return ScenarioError(f"bad value {err.get('input')!r}: {err['msg']}", file=file, field=field)
+        return ScenarioError(f"unknown design {short_repr(given)}; allowed: {', '.join(DESIGNS)}", file=file,
+                             field=".".join(str(p) for p in loc))
+    return first_error(exc, raw, file, SweepSpec)
 
 
 def validate(spec: SweepSpec) -> None:
