@@ -4,6 +4,8 @@ Each fault is real: another process holds the lock, bytes of a written part are 
 worker process is SIGKILLed while the sweep runs, writes go to /dev/full (ENOSPC from the kernel).
 """
 
+import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +17,7 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from test_sweep import small_spec, stable
+from test_sweep import live_in_group, small_spec, stable
 
 import sim
 from sim.cli import main
@@ -150,3 +152,46 @@ def test_a_report_written_to_a_full_disk_is_one_line(tmp_path, capsys):
     assert main(["run", "tiny_trade_war", "--steps", "5", "--out", str(out), "--quiet"]) == 2
     message = capsys.readouterr().err
     assert message.startswith("error: at '--out': cannot write the report") and "No space left" in message
+
+
+def test_a_folder_from_before_checksums_is_adopted_and_its_unreadable_parts_recomputed(tmp_path):
+    spec, out = small_spec(), tmp_path / "old"
+    clean = sim.sweep(spec, workers=0, out=tmp_path / "clean", progress=False)
+    sim.sweep(spec, workers=0, out=out, progress=False, batch_runs=4, flush_seconds=1e9)
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["parts"]  # as written before parts were recorded
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    part = out / "runs" / "part-00000.parquet"
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    with pytest.raises(ScenarioError, match=r"runs/part-00000.parquet is damaged \(unreadable\)"):
+        analysis.load_runs(out)
+    resumed = sim.sweep(spec, workers=0, out=out, progress=False)
+    assert resumed.runs_this_session == 4 and resumed.runs_finished == 8 and len(resumed.repairs) == 1
+    assert set(json.loads((out / "manifest.json").read_text())["parts"]) == {
+        "runs/part-00001.parquet", "series/part-00001.parquet", "runs/part-00002.parquet", "series/part-00002.parquet"}
+    for kept, expected in zip(stable(out), stable(clean.out), strict=True):
+        assert kept.equals(expected)
+
+
+DASK_DRIVER = "import sys, sim; sim.sweep(sys.argv[1], dask_local=1, out=sys.argv[2], progress=False, runs_per_task=1)"
+
+
+def test_a_killed_driver_leaves_no_dask_workers_behind(tmp_path):
+    spec = spec_file(tmp_path, steps=200, replicates=200)
+    driver = subprocess.Popen([sys.executable, "-c", DASK_DRIVER, str(spec), str(tmp_path / "out")], cwd=ROOT,
+                              start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        journal = tmp_path / "out" / "journal.jsonl"
+        while not (journal.is_file() and journal.stat().st_size) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert driver.poll() is None and len(psutil.Process(driver.pid).children(recursive=True)) >= 1
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while live_in_group(driver.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert live_in_group(driver.pid) == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(driver.pid, signal.SIGKILL)

@@ -76,8 +76,13 @@ def sort_parts(out: Path, recorded: dict[str, dict]) -> tuple[list[str], list[st
 def verified_parts(out: Path, kind: str, manifest: dict) -> list[Path]:
     """The parts of `kind` to read, in write order; a damaged one is an error naming it."""
     recorded = manifest.get("parts")
-    if recorded is None:  # written before parts were recorded
-        return sorted((out / kind).glob("part-*.parquet"))
+    if recorded is None:  # written before parts were recorded: at least each must read
+        parts = sorted((out / kind).glob("part-*.parquet"))
+        for part in parts:
+            if not readable(part):
+                raise ScenarioError(f"{part} is damaged (unreadable); run the sweep again with --out {out} to "
+                                    "recompute its runs")
+        return parts
     keys = sorted(key for key in recorded if key.startswith(f"{kind}/"))
     for key in keys:
         problem = damage(out / key, recorded[key])
@@ -85,6 +90,15 @@ def verified_parts(out: Path, kind: str, manifest: dict) -> list[Path]:
             raise ScenarioError(f"{out / key} is damaged ({problem}); run the sweep again with --out {out} to "
                                 "recompute its runs")
     return [out / key for key in keys]
+
+
+def readable(path: Path) -> bool:
+    """Whether a part's Parquet footer and every column chunk read back (for parts with no record)."""
+    try:
+        pq.read_table(path)
+    except (pa.ArrowException, OSError):
+        return False
+    return True
 
 
 def part_index(key: str) -> int:

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError, StorageError
 from sim.sweep.lock import FolderLock
-from sim.sweep.parts import digest, on_disk, part_index, sort_parts, write_part
+from sim.sweep.parts import digest, on_disk, part_index, readable, sort_parts, write_part
 from sim.sweep.spec import SweepSpec
 from sim.sweep.worker import RunRecord
 
@@ -157,14 +157,15 @@ class ResultStore:
     def _check_parts(self) -> None:
         """Set aside damaged parts (and their pairs) so their runs run again; drop unrecorded ones."""
         recorded = self.manifest.setdefault("parts", None)
-        if recorded is None:  # a folder from before parts were recorded: adopt what it holds
-            self.manifest["parts"] = {key: digest(self.out / key) for key in on_disk(self.out)}
-            write_json_atomic(self.manifest, self.manifest_path)
-            return
-        _, unrecorded, damaged = sort_parts(self.out, recorded)
+        if recorded is None:  # a folder from before parts were recorded: adopt the parts that read
+            recorded = self.manifest["parts"] = {key: digest(self.out / key) for key in on_disk(self.out)}
+            _, unrecorded, damaged = [], [], {key: "unreadable" for key in recorded if not readable(self.out / key)}
+        else:
+            _, unrecorded, damaged = sort_parts(self.out, recorded)
         for key in unrecorded:  # its rows are still in the journal, or it never finished being recorded
             (self.out / key).unlink()
         if not damaged:
+            write_json_atomic(self.manifest, self.manifest_path)
             return
         aside = self.out / "damaged"
         aside.mkdir(exist_ok=True)
