@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from sim.errors import ScenarioError, StorageError
+from sim.errors import ScenarioError
+from sim.folders import storage_error, writable_folder
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -30,15 +31,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                             f"({MAX_YEARS * per_year:g} at {per_year:g} a year)",
                             field="--steps" if args.steps else "time.steps")
     out = args.out or Path("results") / scenario.name
-    _writable_folder(out)  # before the run, so that a bad --out costs nothing
+    writable_folder(out)  # before the run, so that a bad --out costs nothing
     started = time.perf_counter()
     results = run(scenario, steps=args.steps, rng=args.seed, progress=not args.quiet)
     elapsed = time.perf_counter() - started
     try:
         written = write_report(results, out)
     except OSError as exc:
-        raise StorageError(f"cannot write the report to {out}: {exc.strerror or exc}; allowed: a folder with "
-                           "space and write permission", field="--out") from None
+        raise storage_error(out, exc, "allowed: a folder with space and write permission") from None
     summary = results.summary()
     print(summary_table(summary))
     for warning in summary["warnings"]:
@@ -65,21 +65,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 MAX_YEARS = 100  # the recorder keeps every step in memory; a century of daily steps is far past any study
-
-
-def _writable_folder(out: Path) -> None:
-    """Create the output folder and check it takes files; a bad --out is a user error, not a traceback."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".sim-write-check"
-        probe.touch()
-        probe.unlink()
-    except (FileExistsError, NotADirectoryError):
-        raise ScenarioError(f"{out} is, or is under, a file; allowed: a folder (new or existing)",
-                            field="--out") from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot write to {out}: {exc.strerror}; allowed: a writable folder",
-                            field="--out") from None
 
 
 def _seed(text: str) -> int:

@@ -25,3 +25,8 @@ class ScenarioError(ValueError):
 class StorageError(ScenarioError):
     """Results cannot be written (a full disk, a lost permission): the user's to fix, so reported like
     bad input, without a traceback; what was finished before stays on disk."""
+
+
+class WorkerError(ScenarioError):
+    """A sweep's workers keep dying (memory, a broken cluster): the machine's to fix, reported without a
+    traceback; every run finished before stays on disk."""

@@ -42,8 +42,8 @@ def load_yaml(text: str, *, file: str | None = None, field: str | None = None) -
         raise ScenarioError(f"nested too deeply to read; allowed: at most {MAX_DEPTH} levels",
                             file=file, field=field) from None
     except ValueError as exc:  # a value YAML recognises but cannot build, e.g. the date 2025-13-45
-        raise ScenarioError(f"malformed value: {str(exc)[:200]}; allowed: dates as YYYY-MM-DD",
-                            file=file, field=field) from None
+        hint = "; allowed: dates as YYYY-MM-DD" if "date" in str(exc) or "month" in str(exc) else ""
+        raise ScenarioError(f"malformed value: {str(exc)[:200]}{hint}", file=file, field=field) from None
     finally:
         loader.dispose()
 
@@ -51,34 +51,44 @@ def load_yaml(text: str, *, file: str | None = None, field: str | None = None) -
 def _check_extent(root: yaml.Node, file: str | None, field: str | None) -> None:
     """Refuse a node graph that expands past MAX_VALUES, nests past MAX_DEPTH or contains a cycle.
 
-    Depth-first without recursion; `size` memoises each shared (aliased) node, so the walk is linear
-    in the number of distinct nodes however often they are referred to.
+    Depth-first without recursion; each node's expanded size and height are memoised, so a shared
+    (aliased) node is walked once however often it is referred to, and a reference to it deep in
+    the document still counts its full height.
     """
     size: dict[int, int] = {}
+    height: dict[int, int] = {}
     on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
-        node, state = stack.pop()
+        node, expanded = stack.pop()
         key = id(node)
-        children = _children(node)
-        if state == 0:
-            if key in size:
-                continue
-            if key in on_path:
-                raise ScenarioError("a YAML alias refers to the value that contains it; allowed: aliases to "
-                                    "values defined before and outside them", file=file, field=field)
-            if len(on_path) >= MAX_DEPTH:
-                raise ScenarioError(f"nested more than {MAX_DEPTH} levels deep; allowed: at most {MAX_DEPTH}",
-                                    file=file, field=field)
-            on_path.add(key)
-            stack.append((node, 1))
-            stack.extend((child, 0) for child in children)
-        else:
+        if expanded:
             on_path.discard(key)
+            children = _children(node)
             size[key] = 1 + sum(size[id(child)] for child in children)
+            height[key] = 1 + max((height[id(child)] for child in children), default=0)
             if size[key] > MAX_VALUES:
                 raise ScenarioError(f"the document expands to more than {MAX_VALUES:,} values (nested YAML "
                                     f"aliases?); allowed: at most {MAX_VALUES:,}", file=file, field=field)
+            continue
+        depth = len(on_path)
+        if key in size:
+            if depth + height[key] > MAX_DEPTH:
+                raise _too_deep(file, field)
+            continue
+        if key in on_path:
+            raise ScenarioError("a YAML alias refers to the value that contains it; allowed: aliases to "
+                                "values defined before and outside them", file=file, field=field)
+        if depth >= MAX_DEPTH:
+            raise _too_deep(file, field)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node))
+
+
+def _too_deep(file: str | None, field: str | None) -> ScenarioError:
+    return ScenarioError(f"nested more than {MAX_DEPTH} levels deep; allowed: at most {MAX_DEPTH}", file=file,
+                         field=field)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -21,9 +21,12 @@ from test_sweep import live_in_group, small_spec, stable
 
 import sim
 from sim.cli import main
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, StorageError
 from sim.sweep import analysis, runner, store
-from sim.sweep.parts import write_part
+from sim.sweep.designs import DesignPoints
+from sim.sweep.parts import read_log, write_part
+from sim.sweep.spec import load_spec
+from sim.sweep.worker import RunRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLD_LOCK = ("import sys; from pathlib import Path; from sim.sweep.lock import FolderLock; "
@@ -86,13 +89,14 @@ def sweep_workers(pid: int) -> list[psutil.Process]:
     return [p for p in psutil.Process(pid).children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
 
 
-def kill_a_worker_once_runs_finish(out: Path, killed: list[int]) -> None:
+def kill_a_worker_once_runs_finish(out: Path, killed: list[int], first_pool: set[int]) -> None:
     """From a thread: SIGKILL one worker process once the sweep has journaled its first run."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         journal = out / "journal.jsonl"
         workers = sweep_workers(os.getpid())
         if workers and journal.is_file() and journal.stat().st_size > 0:
+            first_pool.update(p.pid for p in workers)
             os.kill(workers[0].pid, signal.SIGKILL)
             killed.append(workers[0].pid)
             return
@@ -104,15 +108,17 @@ def test_a_killed_worker_is_replaced_and_its_runs_retried_or_recorded_as_lost(tm
     monkeypatch.setattr(runner, "ATTEMPTS", attempts)
     spec, out = small_spec(steps=150), tmp_path / "out"
     killed: list[int] = []
-    killer = threading.Thread(target=kill_a_worker_once_runs_finish, args=(out, killed))
+    first_pool: set[int] = set()
+    killer = threading.Thread(target=kill_a_worker_once_runs_finish, args=(out, killed, first_pool))
     killer.start()
     result = sim.sweep(spec, workers=2, out=out, progress=False, runs_per_task=1)
     killer.join()
     assert len(killed) == 1 and not psutil.pid_exists(killed[0])
     runs = analysis.load_runs(out)
+    pids = {int(worker.rsplit(":", 1)[1]) for worker in runs["worker"].dropna()}
     if attempts > 1:  # retried on a fresh pool: every run finished, none lost
         assert (result.runs_finished, result.runs_failed, result.runs_lost) == (8, 0, 0)
-        assert runs["worker"].nunique() > 2  # the replacement pool's processes did some of the runs
+        assert pids - first_pool  # the replacement pool's processes did the runs left at the kill
     else:  # no retry allowed: the runs in flight are lost, not failed, and the next resume runs them
         assert result.runs_lost >= 1 and result.runs_failed == 0
         lost = runs[runs["status"] == "lost"]
@@ -151,7 +157,7 @@ def test_a_report_written_to_a_full_disk_is_one_line(tmp_path, capsys):
     (out / "summary.json").symlink_to("/dev/full")
     assert main(["run", "tiny_trade_war", "--steps", "5", "--out", str(out), "--quiet"]) == 2
     message = capsys.readouterr().err
-    assert message.startswith("error: at '--out': cannot write the report") and "No space left" in message
+    assert message.startswith(f"error: cannot write {out}: No space left on device") and "allowed: a folder" in message
 
 
 def test_a_folder_from_before_checksums_is_adopted_and_its_unreadable_parts_recomputed(tmp_path):
@@ -159,16 +165,17 @@ def test_a_folder_from_before_checksums_is_adopted_and_its_unreadable_parts_reco
     clean = sim.sweep(spec, workers=0, out=tmp_path / "clean", progress=False)
     sim.sweep(spec, workers=0, out=out, progress=False, batch_runs=4, flush_seconds=1e9)
     manifest = json.loads((out / "manifest.json").read_text())
-    del manifest["parts"]  # as written before parts were recorded
+    del manifest["checksums"]  # as written before parts were logged
     (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "parts.jsonl").unlink()
     part = out / "runs" / "part-00000.parquet"
     part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
     with pytest.raises(ScenarioError, match=r"runs/part-00000.parquet is damaged \(unreadable\)"):
         analysis.load_runs(out)
     resumed = sim.sweep(spec, workers=0, out=out, progress=False)
     assert resumed.runs_this_session == 4 and resumed.runs_finished == 8 and len(resumed.repairs) == 1
-    assert set(json.loads((out / "manifest.json").read_text())["parts"]) == {
-        "runs/part-00001.parquet", "series/part-00001.parquet", "runs/part-00002.parquet", "series/part-00002.parquet"}
+    assert set(read_log(out)) == {"runs/part-00001.parquet", "series/part-00001.parquet", "runs/part-00002.parquet",
+                                  "series/part-00002.parquet"}
     for kept, expected in zip(stable(out), stable(clean.out), strict=True):
         assert kept.equals(expected)
 
@@ -195,3 +202,71 @@ def test_a_killed_driver_leaves_no_dask_workers_behind(tmp_path):
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(driver.pid, signal.SIGKILL)
+
+
+def open_store(out: Path, spec: dict) -> store.ResultStore:
+    """The store of `out` as a sweep of `spec` opens it."""
+    loaded = load_spec(spec)
+    n_runs = len(DesignPoints.of(loaded)) * loaded.replicates
+    return store.ResultStore(out, loaded, loaded.spec_hash(loaded.base_raw()), n_runs)
+
+
+def rerun_records(out: Path, ids: list[int]) -> list[RunRecord]:
+    """New records of finished runs, as a retry that failed this time would return them."""
+    rows = analysis.load_runs(out).set_index("run_id", drop=False).loc[ids]
+    records = []
+    for row in rows.to_dict("records"):
+        row.update(status="failed", error="RuntimeError: again", elapsed_s=1.5)
+        records.append(RunRecord({k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}, {}))
+    return records
+
+
+def test_a_part_with_no_checksum_is_adopted_and_a_folder_without_manifest_refused(tmp_path):
+    spec, out = small_spec(), tmp_path / "out"
+    sim.sweep(spec, workers=0, out=out, progress=False, batch_runs=4, flush_seconds=1e9)
+    log = (out / "parts.jsonl").read_text().splitlines()
+    (out / "parts.jsonl").write_text("\n".join(log[:-1]) + "\n")  # stopped before logging its last part
+    assert len(analysis.load_runs(out)) == 4  # the part with no record is not read
+    resumed = sim.sweep(spec, workers=0, out=out, progress=False)
+    assert resumed.runs_this_session == 0 and resumed.runs_finished == 8
+    assert len(resumed.repairs) == 1 and "had no checksum (written just before a stop): adopted" in resumed.repairs[0]
+    assert len(read_log(out)) == len(log)
+    (out / "manifest.json").unlink()
+    with pytest.raises(ScenarioError, match="holds sweep results but no manifest.json"):
+        sim.sweep(spec, workers=0, out=out, progress=False)
+    assert len(list((out / "runs").iterdir())) == 2  # nothing was deleted
+
+
+def test_a_newer_record_left_in_the_journal_wins_over_the_part(tmp_path):
+    spec, out = small_spec(), tmp_path / "out"
+    sim.sweep(spec, workers=0, out=out, progress=False)
+    records = rerun_records(out, [1, 6])
+    opened = open_store(out, spec)
+    opened.add(records)  # journaled, not yet in a part
+    opened._journal.close()  # the driver dies here: no flush, no close
+    opened._lock.release()
+    reopened = open_store(out, spec)
+    assert reopened.count("failed") == 2 and reopened.count("ok") == 6
+    reopened.close({})
+    runs = analysis.load_runs(out).set_index("run_id")
+    assert list(runs.loc[[1, 6], "status"]) == ["failed", "failed"]
+
+
+def test_a_part_that_cannot_be_written_keeps_its_runs_in_the_journal(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "WRITE_ATTEMPTS", 1)  # a failed write cleans up its temporary file: no retry here
+    spec, out = small_spec(), tmp_path / "out"
+    sim.sweep(spec, workers=0, out=out, progress=False)
+    opened = open_store(out, spec)
+    blocked = out / "runs" / f"part-{opened._next_part:05d}.parquet.tmp"
+    blocked.symlink_to("/dev/full")
+    opened.add(rerun_records(out, [2, 3]))
+    with pytest.raises(StorageError, match=r"cannot write .*runs/part-00001.parquet: .*No space left on device"):
+        opened.flush()
+    assert not blocked.exists()
+    blocked.symlink_to("/dev/full")
+    with pytest.raises(StorageError):
+        opened.close({})  # the final flush fails the same way; the lock is released all the same
+    assert not blocked.exists()
+    reopened = open_store(out, spec)  # the journal still holds both runs
+    assert reopened.count("failed") == 2 and reopened.count("ok") == 6
+    reopened.close({})

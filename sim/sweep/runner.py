@@ -9,21 +9,23 @@ identical on any executor and in any order.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from sim.errors import WorkerError
 from sim.sweep.designs import DesignPoints
 from sim.sweep.executors import Backend, check_address, dask_cluster, given, local_processes, starting_workers
 from sim.sweep.spec import SweepSpec, load_spec
-from sim.sweep.store import STATUS_CODES, ResultStore
+from sim.sweep.store import STATUS_CODES, ResultStore, utc_now
 from sim.sweep.worker import RunOrder, RunRecord, Task, run_task
 
 DEFAULT_OUT = Path("results") / "sweeps"
@@ -84,7 +86,7 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
     todo = np.flatnonzero((store.status == 0) | np.isin(store.status, again))
     started, done_before = time.perf_counter(), n_runs - len(todo)
     backend: Backend | None = None
-    session = {"started": _stamp(), "runs": 0, "executor": None}
+    session = {"started": utc_now(), "runs": 0, "executor": None}
     try:
         if len(todo):
             with starting_workers():
@@ -100,9 +102,11 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
                     bar.update(len(records))
     finally:
         session["wall_s"] = round(time.perf_counter() - started, 3)
-        store.close(session)
-        if backend is not None:
-            backend.close()
+        try:
+            store.close(session)
+        finally:
+            if backend is not None:
+                backend.close()
     return SweepResult(out, spec, n_runs, store.count("ok"), store.count("failed"), store.count("lost"),
                        session["runs"], session["wall_s"], store.repairs)
 
@@ -130,42 +134,69 @@ def _tasks(spec: SweepSpec, design: DesignPoints, seeds: list[int], base_raw: di
 
 
 ATTEMPTS = 3  # tries of a task whose worker dies (killed, out of memory, lost by the cluster)
+LOST_IN_A_ROW = 3  # tasks lost one after another, with no task finishing between: the backend is broken
 
 
 def _execute(backend: Backend, tasks: Iterator[Task], max_in_flight: int) -> Iterator[list[RunRecord]]:
     """Submit tasks keeping at most `max_in_flight` pending; yield each task's records as it finishes.
 
-    A task whose future raises lost its worker (runs that raise are returned as failed by the worker
-    itself): it is submitted again, on a fresh pool if the pool broke, up to ATTEMPTS times in all;
-    then its runs are recorded as lost, apart from failed runs, and run again on the next resume.
+    Runs that raise come back from the worker as failed. A task whose worker dies (the future raises
+    one of `worker_deaths()`) is submitted again, on a fresh pool if the pool broke, up to ATTEMPTS
+    times in all. Retries go one at a time with nothing else in flight, so a task that kills its
+    worker every time is the only one charged for it; then its runs are recorded as lost, apart from
+    failed runs, and run again on the next resume. LOST_IN_A_ROW tasks lost in a row, each on its own,
+    stop the sweep with a WorkerError. Any other exception from a future is a bug and propagates.
     """
+    deaths = worker_deaths()
     pending: dict = {}  # future -> (task, attempt, executor it went to)
     again: deque[tuple[Task, int]] = deque()
-    exhausted = False
+    exhausted, lost_in_a_row = False, 0
     while pending or again or not exhausted:
-        while len(pending) < max_in_flight:
-            if again:
+        if again:
+            if not pending:
                 task, attempt = again.popleft()
-            else:
-                task, attempt = next(tasks, None), 1
+                pending[_submit(backend, task)] = (task, attempt, backend.executor)
+        else:
+            while not exhausted and len(pending) < max_in_flight:
+                task = next(tasks, None)
                 if task is None:
                     exhausted = True
                     break
-            pending[_submit(backend, task)] = (task, attempt, backend.executor)
+                pending[_submit(backend, task)] = (task, 1, backend.executor)
         if not pending:
             break
         finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
         for future in finished:
             task, attempt, executor = pending.pop(future)
             try:
-                yield future.result()
-            except Exception as exc:  # the worker died or was lost
+                records = future.result()
+            except deaths as exc:
                 if isinstance(exc, BrokenExecutor) and executor is backend.executor and backend.restart:
                     backend.restart()
                 if attempt < ATTEMPTS:
                     again.append((task, attempt + 1))
-                else:
-                    yield [_lost(task, order, exc, attempt) for order in task.runs]
+                    continue
+                lost_in_a_row += attempt > 1  # counted when it died alone: then it is not bad company
+                yield [_lost(task, order, exc, attempt) for order in task.runs]
+                if lost_in_a_row >= LOST_IN_A_ROW:
+                    raise WorkerError(f"workers keep dying: {lost_in_a_row} tasks lost in a row, each after "
+                                      f"{ATTEMPTS} tries (last: {type(exc).__name__}: {str(exc)[:200]}); the runs "
+                                      "finished so far are kept: check the memory a run needs or the cluster, "
+                                      "then run the same command again to resume") from None
+                continue
+            lost_in_a_row = 0
+            yield records
+
+
+def worker_deaths() -> tuple[type[BaseException], ...]:
+    """Exceptions by which an executor says a task's worker died or was lost (not that the task failed)."""
+    kinds: list[type[BaseException]] = [BrokenExecutor, CancelledError]
+    with contextlib.suppress(ImportError):
+        from distributed import KilledWorker
+        from distributed.comm.core import CommClosedError
+
+        kinds += [KilledWorker, CommClosedError]
+    return tuple(kinds)
 
 
 def _submit(backend: Backend, task: Task):
@@ -185,9 +216,3 @@ def _lost(task: Task, order: RunOrder, exc: BaseException, attempts: int) -> Run
            "elapsed_s": float("nan"), "worker": None, **order.params,
            **dict.fromkeys(task.metric_names, float("nan"))}
     return RunRecord(row, {})
-
-
-def _stamp() -> str:
-    import datetime
-
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")

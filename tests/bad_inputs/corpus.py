@@ -193,6 +193,10 @@ CASES: list[Case] = [
           argv=[*SWEEP[:2], "--scheduler", "my laptop", "--out", "@DIR@/out"]),
     Case("sweep into a folder of another sweep", SWEEP, ["holds results of a different sweep"],
          {"w.yaml": SPEC, "out/manifest.json": '{"spec_hash": "something else"}'}),
+    Case("sweep --out under a file", [*SWEEP[:-4], "--out", "@DIR@/f/sub", "--quiet", "--no-figures"],
+         ["at '--out'", "is, or is under, a file"], {"w.yaml": SPEC, "f": "a file"}),
+    Case("sweep into results without a manifest", SWEEP, ["holds sweep results but no manifest.json"],
+         {"w.yaml": SPEC, "out/runs/part-00000.parquet": b"PAR1"}),
     Case("sweep into a folder with a damaged manifest", SWEEP, ["manifest.json is damaged (not JSON)"],
          {"w.yaml": SPEC, "out/manifest.json": '{"spec_hash": '}),
 ]
