@@ -8,7 +8,17 @@ no input, however large, makes an unbounded one.
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
 MAX_MESSAGE = 2000
+_SHORT = reprlib.Repr(maxlevel=2, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=60, maxother=60,
+                      maxlong=40)
+
+
+def short_repr(value: Any) -> str:
+    """`repr(value)` cut to a few dozen characters, in time bounded whatever the value's size (for messages)."""
+    return _SHORT.repr(value)
 
 
 class ScenarioError(ValueError):

@@ -21,8 +21,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from sim.errors import ScenarioError
-from sim.yaml_text import load_yaml, short_repr
+from sim.errors import ScenarioError, short_repr
+from sim.yaml_text import load_yaml
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]

@@ -5,12 +5,11 @@ billions of values that any later walk (a merge, a validation, the repr in an er
 expand. Before building values, the composed node graph is measured once (each node visited once,
 without recursion): a document that expands to more than `MAX_VALUES` values, nests deeper than
 `MAX_DEPTH` levels or refers to itself is refused with a `ScenarioError`, as is text nested too
-deeply for the parser itself. `short_repr` gives a value's repr cut to a few dozen characters.
+deeply for the parser itself.
 """
 
 from __future__ import annotations
 
-import reprlib
 from typing import Any
 
 import yaml
@@ -97,12 +96,3 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
     return []
-
-
-_SHORT = reprlib.Repr(maxlevel=2, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=60, maxother=60,
-                      maxlong=40)
-
-
-def short_repr(value: Any) -> str:
-    """`repr(value)` cut to a few dozen characters, in time bounded whatever the value's size."""
-    return _SHORT.repr(value)

@@ -31,7 +31,10 @@ def load_manifest(out: str | Path) -> dict:
     path = Path(out) / "manifest.json"
     if not path.is_file():
         raise ScenarioError(f"no sweep results in {out} (manifest.json missing)")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ScenarioError(f"{path} is damaged (not JSON); allowed: a folder written by sim sweep") from None
 
 
 def load_spec_of(out: str | Path) -> SweepSpec:

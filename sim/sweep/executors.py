@@ -151,8 +151,8 @@ WORKER_WAIT_S = 30
 
 
 def check_address(scheduler: str) -> None:
-    """A one-line error unless `scheduler` reads as a scheduler address ([protocol://]host:port)."""
-    if not re.fullmatch(r"([a-z]+://)?[^/\s:]+:\d+/?", scheduler):
+    """A one-line error unless `scheduler` reads as a scheduler address ([protocol://]host[:port])."""
+    if not re.fullmatch(r"([a-z]+://)?(\[[0-9A-Fa-f:.]+\]|[^/\s:\[\]]+)(:\d+)?/?", scheduler):
         raise ScenarioError(f"bad address {scheduler!r}; allowed: a Dask scheduler address such as "
                             "tcp://host:8786", field="--scheduler")
 

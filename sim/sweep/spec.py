@@ -20,9 +20,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, short_repr
 from sim.scenario import NAME_PATTERN, Scenario, _load_raw, apply_overrides, first_error, read_yaml, resolve_path
-from sim.yaml_text import short_repr
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 RESERVED_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "elapsed_s", "worker")

@@ -75,7 +75,7 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
     except Exception as exc:  # a failed run is data, not a crash of the sweep
         where = traceback.extract_tb(exc.__traceback__)[-1]
         row["status"] = "failed"
-        row["error"] = f"{type(exc).__name__}: {exc} ({os.path.basename(where.filename)}:{where.lineno})"
+        row["error"] = f"{type(exc).__name__}: {str(exc)[:500]} ({os.path.basename(where.filename)}:{where.lineno})"
         row.update(dict.fromkeys(task.metric_names, float("nan")))
     row["elapsed_s"] = time.perf_counter() - started
     return RunRecord(row, kept)
