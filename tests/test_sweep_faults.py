@@ -270,3 +270,18 @@ def test_a_part_that_cannot_be_written_keeps_its_runs_in_the_journal(tmp_path, m
     reopened = open_store(out, spec)  # the journal still holds both runs
     assert reopened.count("failed") == 2 and reopened.count("ok") == 6
     reopened.close({})
+
+
+def test_a_killed_dask_worker_is_replaced_and_the_sweep_completes(tmp_path):
+    spec, out = small_spec(steps=150), tmp_path / "out"
+    killed: list[int] = []
+    first_pool: set[int] = set()
+    killer = threading.Thread(target=kill_a_worker_once_runs_finish, args=(out, killed, first_pool))
+    killer.start()
+    result = sim.sweep(spec, dask_local=2, out=out, progress=False, runs_per_task=1)
+    killer.join()
+    assert len(killed) == 1 and not psutil.pid_exists(killed[0])
+    assert (result.runs_finished, result.runs_failed, result.runs_lost) == (8, 0, 0)
+    for kept, expected in zip(stable(out), stable(sim.sweep(spec, workers=0, out=tmp_path / "clean",
+                                                             progress=False).out), strict=True):
+        assert kept.equals(expected)
