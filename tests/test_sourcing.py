@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.network import build_network
+from sim.network import build_network, sourcing
 from sim.network.sourcing import MIN_ORIGIN_SHARE, SINGLE_ORIGIN_ROOM, origin_matrix
 
 SCENARIOS = sorted(p.stem for p in (Path(__file__).parents[1] / "configs" / "scenarios").glob("*.yaml"))
@@ -136,3 +136,12 @@ def test_the_documented_options_give_the_previous_model_exactly():
     throughput = sim.run("tiny_trade_war", overrides=PREVIOUS_MODEL, rng=0).summary()["throughput"]
     for key, value in PREVIOUS_THROUGHPUT.items():
         assert throughput[key] == pytest.approx(value, rel=1e-12, abs=0), key
+
+
+@pytest.mark.parametrize(("name", "seed"), [("us_tariffs_2025", 1), ("us_tariffs_2025", 2), ("friendshoring", 3),
+                                            ("tiny_trade_war", 4)])
+def test_giving_up_stalled_fits_early_builds_the_same_network(name, seed, monkeypatch):
+    scenario = sim.load_scenario(name)
+    early = build_network(scenario, rng=seed)
+    monkeypatch.setattr(sourcing, "STALL_ITERATIONS", sourcing.MAX_FIT_ITERATIONS)  # every fit to the limit
+    assert fingerprint(build_network(scenario, rng=seed)) == fingerprint(early)
