@@ -9,6 +9,8 @@ demand (`model.firm(i)`) rather than all at once.
 
 from __future__ import annotations
 
+import bisect
+import math
 from pathlib import Path
 
 import mesa
@@ -142,6 +144,11 @@ class SupplyChainModel(mesa.Model):
             self.governments[rule.economy].negotiation.append(OwnPlantsRule(rule, self))
         for offer in scenario.negotiation.offers:
             self.governments[offer.offerer].negotiation.append(OfferRule(offer, self))
+        # the days on which a schedule entry starts or ends: between two of them the schedule is the same
+        dated = [*scenario.tariffs.applied, *scenario.tariffs.exemptions, *scenario.export_controls]
+        self._schedule_days = sorted({d for e in dated for d in (e.start_day, e.end_day) if d is not None})
+        self._schedule_until = -math.inf
+        self._schedule: tuple[np.ndarray, ...] = ()
         self.multinationals = {m.name: Multinational(self, m.name, m.home, m.relocations)
                                for m in scenario.multinationals}
         self._firms: dict[int, Firm] = {}
@@ -175,12 +182,7 @@ class SupplyChainModel(mesa.Model):
     def step(self) -> None:
         day = self.day
         policy = self.policy
-        policy.tariff[:] = self.baseline_tariff
-        policy.export_block[:] = 0.0
-        policy.licensing_share[:] = 0.0
-        policy.licensing_steps[:] = 0
-        for government in self.governments.values():
-            government.set_policy(policy, day)
+        self._set_schedule(policy, day)
         for government in self.governments.values():
             government.negotiate(policy)
         self._apply_truces(day)
@@ -198,6 +200,25 @@ class SupplyChainModel(mesa.Model):
         self.last_flows = flows
         self.recorder.record(flows, policy)
         self.datacollector.collect(self)
+
+    def _set_schedule(self, policy: Policy, day: float) -> None:
+        """The schedule's tariffs and controls for `day`: worked out by the governments on the days an entry
+        starts or ends, copied from the last such day otherwise (the rules that react act on the copy)."""
+        if day >= self._schedule_until:
+            policy.tariff[:] = self.baseline_tariff
+            policy.export_block[:] = 0.0
+            policy.licensing_share[:] = 0.0
+            policy.licensing_steps[:] = 0
+            for government in self.governments.values():
+                government.set_policy(policy, day)
+            self._schedule = tuple(a.copy() for a in (policy.tariff, policy.export_block, policy.licensing_share,
+                                                      policy.licensing_steps))
+            later = self._schedule_days[bisect.bisect_right(self._schedule_days, day):]
+            self._schedule_until = later[0] if later else math.inf
+            return
+        for target, source in zip((policy.tariff, policy.export_block, policy.licensing_share, policy.licensing_steps),
+                                  self._schedule, strict=True):
+            np.copyto(target, source)
 
     @property
     def tariff_history(self) -> np.ndarray:

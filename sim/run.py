@@ -14,9 +14,13 @@ from sim.scenario import Scenario, load_scenario
 
 def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = None, rng=None,
         overrides: Mapping[str, Any] | None = None, network: SupplyNetwork | None = None,
-        progress: bool = False) -> Results:
+        baseline: Results | None = None, progress: bool = False) -> Results:
     """Simulate `scenario` and its baseline (same network and seed, no tariffs changes, controls or
     shocks) for `steps` steps; the returned results carry the baseline run as their reference.
+
+    `network` and `baseline` may be given from an earlier run of a scenario that differs from this
+    one only in POLICY_FIELDS, with the same seed and steps: they are then what this run would build
+    and simulate (the sweep workers reuse them so).
 
     >>> res = run("tiny", steps=30)
     >>> res.summary()["reference"]
@@ -27,9 +31,12 @@ def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = No
     elif overrides:
         raise ValueError("pass overrides with a scenario name or path, not with a loaded Scenario")
     model = SupplyChainModel(scenario, rng=rng, network=network)
-    baseline = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False)
     model.run(steps, progress=progress, label=scenario.name)
-    baseline.run(steps, progress=progress, label="baseline")
+    if baseline is None:
+        reference = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False)
+        reference.run(steps, progress=progress, label="baseline")
+        baseline = reference.results()
     results = model.results()
-    results.baseline = baseline.results()
+    results.network = model.network
+    results.baseline = baseline
     return results

@@ -546,18 +546,24 @@ class Scenario(Strict):
         return counts
 
     def without_shocks(self) -> Scenario:
-        """The no-policy baseline: same network and settings, no applied tariffs, controls or shocks."""
+        """The no-policy baseline: same network and settings, every field of POLICY_FIELDS at its default
+        (no applied tariffs, exemptions, controls, shocks, retaliation, truces or negotiation)."""
         baseline = self.model_copy(deep=True)
-        baseline.tariffs.applied = []
-        baseline.tariffs.exemptions = []
-        baseline.export_controls = []
-        baseline.capacity_shocks = []
-        baseline.retaliation = []
-        baseline.truces = []
-        baseline.negotiation = Negotiation()
+        for path in POLICY_FIELDS:
+            *parents, name = path.split(".")
+            owner = baseline
+            for part in parents:
+                owner = getattr(owner, part)
+            setattr(owner, name, copy.deepcopy(type(owner).model_fields[name].get_default(call_default_factory=True)))
         baseline.name = f"{self.name} (baseline)"
         baseline._file = self._file
         return baseline
+
+
+# The fields the no-policy baseline resets (Scenario.without_shocks): a change to any other field may change
+# the baseline run, a change to these alone never does (sim.sweep.worker reuses baselines on this basis).
+POLICY_FIELDS = ("tariffs.applied", "tariffs.exemptions", "export_controls", "capacity_shocks", "retaliation",
+                 "truces", "negotiation")
 
 
 # ---------------------------------------------------------------------------------------------

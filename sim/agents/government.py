@@ -50,24 +50,28 @@ class Government(mesa.Agent):
         self.retaliation: Retaliation | None = None
         self.negotiation: list[OfferRule | OwnPlantsRule] = []
         self._active: set[str] = set()
+        # each entry's lines in the policy tensors, found once: the schedule is fixed for the run
+        lines = model.index.lines
+        self._tariff_lines = {i: lines(economy, t.exporters, t.sectors) for i, t in self.tariff_schedule}
+        self._exempt_lines = {i: lines(economy, x.exporters, x.sectors) for i, x in self.exemptions}
+        self._control_lines = {i: lines(economy, c.importers, c.sectors) for i, c in self.export_controls}
 
     def set_policy(self, policy: Policy, day: float) -> None:
         """Write this step's active tariffs and export controls into the policy tensors."""
-        lines = self.model.index.lines
         active_now = set()
         for i, entry in self.tariff_schedule:  # in order of precedence (see __init__)
             if active(entry, day):
-                taxed = lines(self.economy, entry.exporters, entry.sectors)
+                taxed = self._tariff_lines[i]
                 policy.tariff[taxed] = entry.on(self.model.baseline_tariff[taxed])
                 active_now.add(f"tariffs.applied[{i}]")
         for i, entry in self.exemptions:
             if active(entry, day):
-                exempt = lines(self.economy, entry.exporters, entry.sectors)
+                exempt = self._exempt_lines[i]
                 policy.tariff[exempt] = self.model.baseline_tariff[exempt]
                 active_now.add(f"tariffs.exemptions[{i}]")
         for i, entry in self.export_controls:
             if active(entry, day):
-                controlled = lines(self.economy, entry.importers, entry.sectors)
+                controlled = self._control_lines[i]
                 if entry.licensing_days > 0:
                     policy.licensing_share[controlled] = entry.share
                     policy.licensing_steps[controlled] = max(1, round(self.model.config.steps(entry.licensing_days)))

@@ -61,13 +61,15 @@ class SweepResult:
 def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = None, *, workers: int | None = None,
           scheduler: str | None = None, dask_local: int | None = None, out: str | Path | None = None,
           progress: bool = True, retry_failed: bool = False, overwrite: bool = False, runs_per_task: int | None = None,
-          max_in_flight: int | None = None, batch_runs: int = 500, flush_seconds: float = 120.0) -> SweepResult:
+          max_in_flight: int | None = None, batch_runs: int = 500, flush_seconds: float = 120.0,
+          reuse: bool = True) -> SweepResult:
     """Run every unfinished run of a sweep and stream its results to `out` (resumable).
 
     `executor` may be any `concurrent.futures.Executor` (left open); otherwise a Dask cluster
     (`scheduler` address, or `dask_local` workers started here) or local processes (`workers`,
     all cores by default; 0 runs them in this process). Returns a SweepResult; the spec is
-    validated before anything runs.
+    validated before anything runs. `reuse=False` builds every run's network and baseline afresh
+    (the results are the same; see sim.sweep.worker).
 
     >>> result = sweep("configs/sweeps/tiny_grid.yaml", workers=2)   # doctest: +SKIP
     >>> result.runs().head()                                       # doctest: +SKIP
@@ -93,7 +95,7 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
                 backend = _backend(executor, workers, scheduler, dask_local)
             session["executor"] = backend.label
             chunk = runs_per_task or max(1, min(32, math.ceil(len(todo) / (backend.workers * 64))))
-            tasks = _tasks(spec, design, seeds, base_raw, todo, chunk)
+            tasks = _tasks(spec, design, seeds, base_raw, todo, chunk, store.spec_hash if reuse else None)
             with tqdm(total=n_runs, initial=done_before, unit="run", desc=spec.name, disable=not progress,
                       smoothing=0.1) as bar, starting_workers():
                 for records in _execute(backend, tasks, max_in_flight or 2 * backend.workers):
@@ -121,10 +123,11 @@ def _backend(executor: Executor | None, workers: int | None, scheduler: str | No
 
 
 def _tasks(spec: SweepSpec, design: DesignPoints, seeds: list[int], base_raw: dict, todo: np.ndarray,
-           chunk: int) -> Iterator[Task]:
+           chunk: int, sweep_key: str | None) -> Iterator[Task]:
     """Tasks of `chunk` runs each, built lazily from the design (nothing per run is kept in advance)."""
     for start in range(0, len(todo), chunk):
-        task = Task(base_raw, spec.base_path, spec.steps, list(spec.outputs.metrics), list(spec.outputs.timeseries))
+        task = Task(base_raw, spec.base_path, spec.steps, list(spec.outputs.metrics), list(spec.outputs.timeseries),
+                    sweep_key=sweep_key)
         for run_id in todo[start:start + chunk]:
             point, replicate = divmod(int(run_id), spec.replicates)
             values = design.values(point)

@@ -5,22 +5,33 @@ and the seed of each run — so any `concurrent.futures.Executor` can ship it an
 files or shared state. Each run loads its scenario, simulates it against its baseline with
 `sim.run`, and returns its parameters, metrics and series. A run that raises is returned as
 failed with its error; it never takes the other runs of the task down with it.
+
+Runs that differ only in policy fields (`sim.scenario.POLICY_FIELDS`: applied tariffs, exemptions,
+controls, shocks, retaliation, truces, negotiation) share their network and their baseline run, for
+the same seed and steps: a worker keeps the last `REUSE_SIZE` of them, keyed by the sweep, the
+seed, the steps and every override outside those fields, and passes them to `sim.run`, which then
+returns what it would have computed (a test checks bit-identical tables with reuse off).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
 import traceback
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from sim.run import run as run_scenario
-from sim.scenario import Scenario, apply_overrides
+from sim.scenario import POLICY_FIELDS, Scenario, apply_overrides
 from sim.sweep.outputs import loss_series, metrics
+
+REUSE_SIZE = 8  # about 25 MB each for the default scenario (the baseline run's recorded rows)
+_reused: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()  # this process's networks and baseline runs
 
 
 @dataclass
@@ -45,6 +56,7 @@ class Task:
     metric_names: list[str]
     series_names: list[str]
     runs: list[RunOrder] = field(default_factory=list)
+    sweep_key: str | None = None  # identifies the sweep (spec and base); None: reuse nothing between runs
 
 
 @dataclass
@@ -69,7 +81,13 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
     try:
         raw = apply_overrides(task.base_raw, order.overrides, file=task.base_file)
         scenario = Scenario.from_dict(raw, file=task.base_file)
-        results = run_scenario(scenario, steps=task.steps, rng=order.seed)
+        key = _reuse_key(task, order)
+        network, baseline = _reused.get(key, (None, None)) if key else (None, None)
+        results = run_scenario(scenario, steps=task.steps, rng=order.seed, network=network, baseline=baseline)
+        if key is not None and network is None:
+            _reused[key] = (results.network, results.baseline)
+            while len(_reused) > REUSE_SIZE:
+                _reused.popitem(last=False)
         row.update(metrics(results, task.metric_names))
         kept = loss_series(results, task.series_names)
     except Exception as exc:  # a failed run is data, not a crash of the sweep
@@ -79,3 +97,16 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
         row.update(dict.fromkeys(task.metric_names, float("nan")))
     row["elapsed_s"] = time.perf_counter() - started
     return RunRecord(row, kept)
+
+
+def _reuse_key(task: Task, order: RunOrder) -> tuple | None:
+    """What a run's network and baseline depend on: the sweep, the seed, the steps and every override
+    outside POLICY_FIELDS (None when the task reuses nothing)."""
+    if task.sweep_key is None:
+        return None
+    def policy(path: str) -> bool:
+        return any(path == name or path.startswith(name + ".") for name in POLICY_FIELDS)
+
+    kept = sorted((path, json.dumps(value, sort_keys=True, default=str)) for path, value in order.overrides.items()
+                  if not policy(path))
+    return task.sweep_key, tuple(kept), order.seed, task.steps
