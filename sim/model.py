@@ -53,7 +53,9 @@ class Names:
         among its partners: tariffs and export controls fall on cross-border trade only."""
         me = self.economy(economy)
         others = self.economies(partners)
-        return np.ix_([me], others[others != me], self.sectors(sectors))
+        others = others[others != me]
+        sectors = self.sectors(sectors)  # the open mesh np.ix_ would build, without its checks
+        return (np.full((1, 1, 1), me, dtype=np.intp), others.reshape(1, -1, 1), sectors.reshape(1, 1, -1))
 
 
 def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:
@@ -149,6 +151,7 @@ class SupplyChainModel(mesa.Model):
         self._schedule_days = sorted({d for e in dated for d in (e.start_day, e.end_day) if d is not None})
         self._schedule_until = -math.inf
         self._schedule: tuple[np.ndarray, ...] = ()
+        self._route_masks: dict[tuple[int, int], np.ndarray] = {}  # trade groups of (exporter, importer)
         self.multinationals = {m.name: Multinational(self, m.name, m.home, m.relocations)
                                for m in scenario.multinationals}
         self._firms: dict[int, Firm] = {}
@@ -229,18 +232,28 @@ class SupplyChainModel(mesa.Model):
     def tariff_increase(self, importer: int, exporter: int, lag: int = 0) -> float:
         """Importer's tariff on exporter's goods above the calibration year, trade-weighted over sectors,
         as applied `lag` steps before the last completed step."""
+        return self.tariff_increases([importer], exporter, lag)[0]
+
+    def tariff_increases(self, importers: list[int], exporter: int, lag: int = 0) -> list[float]:
+        """`tariff_increase` for several importers at once (the tariff row is read once)."""
         history = self.recorder.rows["tariff"]
         index = len(history) - 1 - lag
         tariff = history[index].reshape(self.baseline_tariff.shape) if index >= 0 else self.baseline_tariff
-        increase = tariff[importer, exporter] - self.baseline_tariff[importer, exporter]
-        weights = self.baseline_trade[exporter, importer]
-        total = weights.sum()
-        return float(increase @ weights / total) if total > 0 else float(increase.mean())
+        out = []
+        for importer in importers:
+            increase = tariff[importer, exporter] - self.baseline_tariff[importer, exporter]
+            weights = self.baseline_trade[exporter, importer]
+            total = weights.sum()
+            out.append(float(increase @ weights / total) if total > 0 else float(increase.mean()))
+        return out
 
     def export_drop(self, exporter: int, importer: int, window: int) -> float:
         """Share by which exporter's deliveries to importer fell over the last `window` steps."""
         rec = self.recorder
-        mask = (rec.group_exporter == exporter) & (rec.group_importer == importer)
+        mask = self._route_masks.get((exporter, importer))
+        if mask is None:
+            mask = self._route_masks[exporter, importer] = (rec.group_exporter == exporter) & (
+                rec.group_importer == importer)
         base = rec.steady["delivered"][mask].sum()
         rows = rec.rows["delivered"][-window:]
         if base <= 0 or not rows:

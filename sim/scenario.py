@@ -1055,8 +1055,9 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def apply_overrides(raw: dict, overrides: Mapping[str, Any], *, file: str | None = None) -> dict:
-    """Set fields by dotted path. List items are addressed by index or by their `name`."""
-    raw = copy.deepcopy(raw)
+    """`raw` with fields set by dotted path (list items addressed by index or by their `name`). `raw` is
+    not changed: the mappings and lists along each path are copied, the rest is shared with it."""
+    raw = dict(raw)
     for path, value in overrides.items():
         parts = path.split(".")
         node: Any = raw
@@ -1065,9 +1066,9 @@ def apply_overrides(raw: dict, overrides: Mapping[str, Any], *, file: str | None
         last = parts[-1]
         if isinstance(node, list):
             index = _list_index(node, last, path, file)
-            node[index] = value
+            node[index] = copy.deepcopy(value)
         elif isinstance(node, dict):
-            node[last] = value
+            node[last] = copy.deepcopy(value)
         else:
             raise ScenarioError(f"cannot set a field inside a {type(node).__name__}", file=file, field=path)
     return raw
@@ -1099,8 +1100,12 @@ def _item_name(item: Any) -> Any:
 
 
 def _step_into(node: Any, part: str, prefix: list[str], path: str, file: str | None, create: bool) -> Any:
+    """The child `part` of `node` (a list or mapping), replaced in `node` by a shallow copy of it, which
+    is returned: what an override then changes is never shared with the caller's mapping."""
     if isinstance(node, list):
-        return node[_list_index(node, part, path, file)]
+        index = _list_index(node, part, path, file)
+        node[index] = _shallow_copy(node[index])
+        return node[index]
     if isinstance(node, dict):
         if part not in node:
             parent = _model_at(tuple(prefix[:-1]))
@@ -1108,8 +1113,13 @@ def _step_into(node: Any, part: str, prefix: list[str], path: str, file: str | N
                 allowed = ", ".join(sorted(parent.model_fields))
                 raise ScenarioError(f"unknown key '{part}'; allowed keys here: {allowed}", file=file, field=path)
             node[part] = {}
+        node[part] = _shallow_copy(node[part])
         return node[part]
     raise ScenarioError(f"'{'.'.join(prefix[:-1])}' is not a mapping or list", file=file, field=path)
+
+
+def _shallow_copy(value: Any) -> Any:
+    return dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value
 
 
 def load_scenario(

@@ -102,11 +102,6 @@ class Retaliation:
         return cls(config, me, partners, max(1, round(steps(config.delay_days))), trigger_steps,
                    make_rule(config), {p: 0.0 for p in partners}, {p: 0.0 for p in partners})
 
-    def observed_increase(self, model: SupplyChainModel, partner: int) -> float:
-        """The partner's trade-weighted tariff increase on our exports, `delay` steps ago."""
-        lag = self.delay_steps - 1  # the last completed step is already one step ago
-        return model.tariff_increase(importer=partner, exporter=self.economy, lag=lag) - self.reference[partner]
-
     def triggered(self, model: SupplyChainModel, partner: int) -> tuple[bool, str]:
         trigger = self.config.trigger
         if trigger is None:
@@ -117,8 +112,11 @@ class Retaliation:
     def act(self, model: SupplyChainModel, policy: Policy) -> None:
         """Update the retaliation against each partner and write it into this step's policy."""
         cfg = self.config
-        for partner in self.partners:
-            observed = self.observed_increase(model, partner)
+        # partners' trade-weighted tariff increases on our exports `delay` steps ago (the last completed
+        # step is already one step ago), counted from where a truce left them
+        raw = model.tariff_increases(self.partners, self.economy, lag=self.delay_steps - 1)
+        for partner, increase in zip(self.partners, raw, strict=True):
+            observed = increase - self.reference[partner]
             current = self.level[partner]
             fired, why = self.triggered(model, partner)
             wanted = self.rule.answer(observed, current) if fired else current
