@@ -620,22 +620,20 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
         "report.indicators": s.report.indicators,
         "report.diversion": s.report.diversion,
     }
+    known = {"economy": (econs, set(econs)), "sector": (sects, set(sects))}
     for prefix, items in references.items():
         for i, item in enumerate(items):
             for name in type(item).model_fields:
-                if name in ECONOMY_FIELDS:
-                    allowed, what = econs, "economy"
-                elif name in SECTOR_FIELDS:
-                    allowed, what = sects, "sector"
-                else:
+                what = "economy" if name in ECONOMY_FIELDS else "sector" if name in SECTOR_FIELDS else None
+                value = getattr(item, name) if what else None
+                if value is None or value == "*":
                     continue
-                value, field = getattr(item, name), f"{prefix}[{i}].{name}"
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    if value != "*":
+                allowed, members = known[what]
+                given = [value] if isinstance(value, str) else value
+                if not members.issuperset(given):  # the message, with its field, only when a name is unknown
+                    field = f"{prefix}[{i}].{name}"
+                    if isinstance(value, str):
                         _lookup(value, allowed, what, field, file)
-                else:
                     _check_targets(value, allowed, what, field, file)
             if isinstance(item, Dated):
                 _resolve_dates(item, s.time.start_date, f"{prefix}[{i}]", file)
