@@ -1,27 +1,46 @@
 """Sweep speed and driver memory (a report, not a test).
 
-1. Runs per minute of the default scenario (full horizon) on 1 and 2 local worker processes, and
-   the scaling efficiency rate(2) / (2 x rate(1)). Wall time of `sim.sweep` end to end, worker
-   start-up included.
-2. Driver memory of sweeps of the tiny scenario with a short horizon, 1,000 and 10,000 runs on 2
+1. Runs per minute of the default scenario (full horizon, baseline run included) on 1 and 2 local
+   worker processes, the median of `--repeat` sweeps, and the scaling efficiency
+   rate(2) / (2 x rate(1)); for a sweep over a policy field (the US increase on China: networks and
+   baseline runs are reused, sim.sweep.worker) and over an engine setting (switching days: every
+   run builds its network and simulates its baseline). Wall time of `sim.sweep` end to end, worker
+   start-up included. The same for the tiny scenario.
+2. Where a run's time goes: `cProfile` over the runs of one task in this process (policy sweep),
+   as shares of the run time: the engine step, the policy rules, the recorder, scenario
+   validation, the network build and baseline run (when not reused), results and metrics.
+3. Driver memory of sweeps of the tiny scenario with a short horizon, 1,000 and 10,000 runs on 2
    workers: the driver's resident memory is sampled every 0.2 s; its growth over the sweep should
    not depend on the number of runs.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--runs 12] [--small-runs 1000 10000] [--json PATH]
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 40] [--repeat 3] [--small-runs 1000 10000] [--json PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import statistics
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import psutil
 
 import sim
+from sim.sweep.designs import DesignPoints
+from sim.sweep.runner import _tasks
+from sim.sweep.spec import load_spec
+from sim.sweep.worker import run_task
+
+PARAMETERS = {  # what a sweep varies: a policy field (reused networks and baselines) or an engine setting
+    "policy": {"name": "cn_increase", "path": "tariffs.applied.0.increase", "low": 0.1, "high": 0.6},
+    "engine": {"name": "switching_days", "path": "engine.switching_days", "low": 60, "high": 120},
+}
+TINY_POLICY = {"name": "cn_rate", "path": "tariffs.applied.0.rate", "low": 0.1, "high": 0.6}
 
 
 class MemorySampler:
@@ -58,18 +77,80 @@ class MemorySampler:
                 "growth_mb": round((max(self.samples) - self.start) * mb, 1)}
 
 
-def default_rate(workers: int, runs: int, out: Path) -> dict:
-    """Runs per minute of the default scenario on `workers` processes."""
-    spec = {"name": f"bench_default_{workers}", "base": sim.DEFAULT_SCENARIO, "design": {"type": "random", "n": runs},
-            "parameters": [{"name": "switching_days", "path": "engine.switching_days", "low": 60, "high": 120}],
-            "outputs": {"metrics": ["throughput.cumulative_loss_days", "exports.MY.peak_loss_pct"]}}
-    started = time.perf_counter()
-    result = sim.sweep(spec, workers=workers, out=out / f"default_{workers}", progress=False, runs_per_task=1)
-    wall = time.perf_counter() - started
-    assert result.runs_finished == runs, result
-    runs_table = result.runs()
-    return {"workers": workers, "runs": runs, "wall_s": round(wall, 2), "runs_per_min": round(60 * runs / wall, 1),
-            "mean_run_s": round(float(runs_table["elapsed_s"].mean()), 3)}
+def sweep_spec(base: str, parameter: dict, runs: int) -> dict:
+    """`runs` runs of `base` (2 replicate seeds), one parameter drawn at random."""
+    return {"name": f"bench_{base}_{parameter['name']}", "base": base, "replicates": 2,
+            "design": {"type": "random", "n": max(1, runs // 2)}, "parameters": [parameter],
+            "outputs": {"metrics": ["throughput.cumulative_loss_days", "exports.MY.peak_loss_pct", "tariff_revenue"]}}
+
+
+def rate(base: str, parameter: dict, workers: int, runs: int, repeat: int, out: Path) -> dict:
+    """Runs per minute of `runs` runs on `workers` processes: the median over `repeat` sweeps."""
+    spec, walls = sweep_spec(base, parameter, runs), []
+    for i in range(repeat):
+        started = time.perf_counter()
+        result = sim.sweep(spec, workers=workers, out=out / f"{spec['name']}_{workers}_{i}", progress=False)
+        walls.append(time.perf_counter() - started)
+        assert result.runs_finished == result.runs_total, result
+    wall = statistics.median(walls)
+    return {"scenario": base, "parameter": parameter["path"], "workers": workers, "runs": result.runs_total,
+            "wall_s": [round(w, 2) for w in walls], "runs_per_min": round(60 * result.runs_total / wall, 1)}
+
+
+def _parts() -> list[tuple[str, object, str]]:
+    """Where a run's time goes: (label, owner, attribute) of functions that never call one another."""
+    from mesa import DataCollector
+
+    from sim import scenario
+    from sim.agents.government import Government
+    from sim.engine.core import Engine
+    from sim.model import SupplyChainModel
+    from sim.recorder import Recorder
+    from sim.sweep import worker
+
+    return [("engine step", Engine, "step"), ("supplier search", Engine, "revise_suppliers"),
+            ("policy schedule", SupplyChainModel, "_set_schedule"), ("retaliation rules", Government, "retaliate"),
+            ("negotiation rules", Government, "negotiate"), ("recorder", Recorder, "record"),
+            ("Mesa DataCollector", DataCollector, "collect"), ("overrides", worker, "apply_overrides"),
+            ("scenario validation", scenario.Scenario, "from_dict"),
+            ("model set-up (network build when not reused)", SupplyChainModel, "__init__"),
+            ("results", SupplyChainModel, "results"), ("metrics", worker, "metrics"),
+            ("loss series", worker, "loss_series")]
+
+
+def breakdown(base: str, parameter: dict, runs: int) -> dict:
+    """Shares of the wall time of `runs` runs of one task in this process spent in each of `_parts()`,
+    timed by wrapping those functions (no profiler overhead on the rest)."""
+    spec = load_spec(sweep_spec(base, parameter, runs))
+    design = DesignPoints.of(spec)
+    ids = np.arange(len(design) * spec.replicates)
+    task = next(_tasks(spec, design, spec.replicate_seeds(), spec.base_raw(), ids, len(ids), spec.spec_hash()))
+    spent: dict[str, float] = {}
+    originals = []
+    for label, owner, name in _parts():
+        original = inspect.getattr_static(owner, name)
+        function = original.__func__ if isinstance(original, classmethod) else original
+
+        def timed(*a, _f=function, _label=label, **k):
+            started = time.perf_counter()
+            try:
+                return _f(*a, **k)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - started
+
+        originals.append((owner, name, original))
+        setattr(owner, name, classmethod(timed) if isinstance(original, classmethod) else timed)
+    try:
+        started = time.perf_counter()
+        run_task(task)
+        wall = time.perf_counter() - started
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    shares = {label: round(spent.get(label, 0.0) / wall, 3) for label, _, _ in _parts()}
+    shares["other (model step, Mesa, shocks, relocation)"] = round(1 - sum(shares.values()), 3)
+    return {"scenario": base, "runs": len(ids), "wall_s": round(wall, 2), "s_per_run": round(wall / len(ids), 3),
+            "shares": shares}
 
 
 def small_memory(runs: int, out: Path) -> dict:
@@ -90,7 +171,8 @@ def small_memory(runs: int, out: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=12, help="runs of the default scenario per worker count")
+    parser.add_argument("--runs", type=int, default=40, help="runs of the default scenario per sweep")
+    parser.add_argument("--repeat", type=int, default=3, help="sweeps per figure (the median is reported)")
     parser.add_argument("--small-runs", type=int, nargs="*", default=[1000, 10000],
                         help="sizes of the memory sweeps (none: skip)")
     parser.add_argument("--json", type=Path, default=Path("benchmarks/out/sweep.json"))
@@ -98,13 +180,25 @@ def main() -> None:
     report: dict = {"default_scenario": sim.DEFAULT_SCENARIO, "cpus": psutil.cpu_count(),
                     "load_average_at_start": [round(x, 2) for x in psutil.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
-        rates = [default_rate(w, args.runs, Path(tmp)) for w in (1, 2)]
-        for r in rates:
-            print(f"default scenario, {r['workers']} worker(s): {r['runs_per_min']} runs/min "
-                  f"({r['runs']} runs in {r['wall_s']} s, {r['mean_run_s']} s per run)")
-        efficiency = rates[1]["runs_per_min"] / (2 * rates[0]["runs_per_min"])
-        print(f"scaling efficiency 1 -> 2 workers: {efficiency:.0%}")
-        report.update(rates=rates, scaling_efficiency=round(efficiency, 3))
+        rates = []
+        cases = ((sim.DEFAULT_SCENARIO, "policy", args.runs), (sim.DEFAULT_SCENARIO, "engine", args.runs),
+                 ("tiny_trade_war", "tiny", 10 * args.runs))
+        for base, kind, runs in cases:
+            parameter = TINY_POLICY if kind == "tiny" else PARAMETERS[kind]
+            pair = [rate(base, parameter, w, runs, args.repeat, Path(tmp)) for w in (1, 2)]
+            efficiency = pair[1]["runs_per_min"] / (2 * pair[0]["runs_per_min"])
+            for r in pair:
+                print(f"{base}, sweeping {parameter['path']}, {r['workers']} worker(s): {r['runs_per_min']} runs/min "
+                      f"(median of {args.repeat} sweeps of {r['runs']} runs: {r['wall_s']} s)")
+            print(f"  scaling efficiency 1 -> 2 workers: {efficiency:.0%}")
+            rates.append({"runs": pair, "scaling_efficiency": round(efficiency, 3)})
+        report["rates"] = rates
+        parts = breakdown(sim.DEFAULT_SCENARIO, PARAMETERS["policy"], args.runs)
+        print(f"where a run's time goes ({parts['runs']} runs of {parts['scenario']} in this process, "
+              f"{parts['s_per_run']} s each):")
+        for label, share in parts["shares"].items():
+            print(f"  {label:46s} {share:6.1%}")
+        report["breakdown"] = parts
         memory = [small_memory(n, Path(tmp)) for n in args.small_runs]
         for m in memory:
             print(f"tiny x {m['runs']} runs: {m['runs_per_min']} runs/min, {m['parquet_parts']} Parquet parts; "

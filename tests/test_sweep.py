@@ -59,8 +59,11 @@ def test_one_process_two_processes_and_dask_give_identical_results(tmp_path):
 
     method, environment, main_module = multiprocessing.get_start_method(), dict(os.environ), sys.modules["__main__"]
     spec = small_spec()
+    base_raw = load_spec(spec).base_raw()
     one = sim.sweep(spec, workers=1, out=tmp_path / "one", progress=False)
     two = sim.sweep(spec, workers=2, out=tmp_path / "two", progress=False)
+    fresh = sim.sweep(spec, workers=0, out=tmp_path / "fresh", progress=False, reuse=False)  # nothing reused
+    assert load_spec(spec).base_raw() == base_raw
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1",
                       dashboard_address=None) as cluster:
         assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
@@ -75,12 +78,25 @@ def test_one_process_two_processes_and_dask_give_identical_results(tmp_path):
     runs_one, series_one = stable(one.out)
     assert runs_one["tariff_revenue"].nunique() > 2  # the parameters and seeds do change the runs
     assert len(series_one) == 8 * 2 * 40
-    for other in (two, dask, executor):
+    for other in (two, dask, executor, fresh):
         runs, series = stable(other.out)
         pd.testing.assert_frame_equal(runs, runs_one)
         pd.testing.assert_frame_equal(series, series_one)
     workers_used = analysis.load_runs(two.out)["worker"].nunique()
     assert workers_used == 2
+
+
+def test_reused_networks_and_baselines_give_the_runs_built_afresh_on_the_default_scenario(tmp_path):
+    spec = {"name": "reuse", "base": "us_tariffs_2025", "steps": 120, "design": {"type": "grid"}, "replicates": 2,
+            "parameters": [{"name": "cn", "path": "tariffs.applied.0.increase", "values": [0.1, 0.5]},
+                           {"name": "cn2", "path": "tariffs.applied.1.increase", "values": [0.05, 0.3]}],
+            "outputs": {"metrics": ["throughput.cumulative_loss_days", "exports.MY.peak_loss_pct", "tariff_revenue",
+                                    "tariff_revenue_reference"], "timeseries": ["throughput"]}}
+    reused = sim.sweep(spec, workers=0, out=tmp_path / "reused", progress=False)
+    fresh = sim.sweep(spec, workers=0, out=tmp_path / "fresh", progress=False, reuse=False)
+    for a, b in zip(stable(reused.out), stable(fresh.out), strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert stable(reused.out)[0]["tariff_revenue"].nunique() == 8  # the swept policies do change the runs
 
 
 def test_rerun_skips_finished_runs_and_a_changed_spec_is_refused(tmp_path):
