@@ -53,7 +53,7 @@ class Results:
     firms: pd.DataFrame | None = None  # one row per firm: sim.firms.firm_table
     qualified: pd.DataFrame | None = None  # links whose supplier was qualified for more volume: sim.firms
     links: pd.DataFrame | None = None  # links formed and dropped by supplier search: sim.firms.link_table
-    network: Any = field(default=None, repr=False)  # the SupplyNetwork the run was on (set by sim.run)
+    network: Any = field(default=None, repr=False, compare=False)  # the SupplyNetwork the run was on (set by sim.run)
 
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
