@@ -55,6 +55,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    from sim.catalog import catalog_text
+
+    print(catalog_text())
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from sim.bench import DEFAULT_SIZES, run
 
@@ -83,7 +90,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sim", description="Supply-chain disruption under tariffs and export controls"
     )
+    from sim import __version__
+
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="the scenarios, sweep specs and experiments that ship with sim")
+    listing.set_defaults(handler=cmd_list)
     run = commands.add_parser("run", help="run a scenario and its no-policy baseline, write tables and plots")
     run.add_argument(
         "scenario",

@@ -868,25 +868,38 @@ def _model_at(loc: tuple, root: type[BaseModel] | None = None) -> type[BaseModel
 # files, inheritance and overrides
 
 
-def scenario_dirs() -> list[Path]:
-    """Folders searched for scenarios named without a path: the repository's and the wheel's."""
+def config_dirs(kind: str) -> list[Path]:
+    """Folders searched for configs of `kind` ('scenarios', 'sweeps') named without a path: the
+    repository's and the wheel's."""
     here = Path(__file__).resolve().parent
-    return [p for p in (here.parent / "configs" / "scenarios", here / "configs" / "scenarios") if p.is_dir()]
+    return [p for p in (here.parent / "configs" / kind, here / "configs" / kind) if p.is_dir()]
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders searched for scenarios named without a path."""
+    return config_dirs("scenarios")
+
+
+def resolve_config(name_or_path: str | Path, kind: str = "scenarios") -> Path:
+    """A config file from a path or a bare name such as 'us_tariffs_2025' (kind 'scenarios') or
+    'tiny_grid' (kind 'sweeps'); an unknown name lists the known ones."""
+    what = {"scenarios": "scenario", "sweeps": "sweep"}[kind]
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{what} file not found: {path}")
+        return path
+    for folder in config_dirs(kind):
+        candidate = folder / f"{path.name}.yaml"
+        if candidate.is_file():
+            return candidate
+    known = sorted({p.stem for folder in config_dirs(kind) for p in folder.glob("*.yaml")})
+    raise ScenarioError(f"no {what} named '{name_or_path}'; known {kind}: {', '.join(known)}")
 
 
 def resolve_path(name_or_path: str | Path) -> Path:
     """A scenario file from a path or a bare name such as 'us_tariffs_2025'."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        if not path.is_file():
-            raise ScenarioError(f"scenario file not found: {path}")
-        return path
-    for folder in scenario_dirs():
-        candidate = folder / f"{path.name}.yaml"
-        if candidate.is_file():
-            return candidate
-    known = sorted({p.stem for folder in scenario_dirs() for p in folder.glob("*.yaml")})
-    raise ScenarioError(f"no scenario named '{name_or_path}'; known scenarios: {', '.join(known)}")
+    return resolve_config(name_or_path, "scenarios")
 
 
 def read_yaml(path: Path, what: str = "scenario") -> dict:

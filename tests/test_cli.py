@@ -9,6 +9,11 @@ import pandas as pd
 import pytest
 import yaml
 
+import sim
+from sim.cli import main
+from sim.errors import ScenarioError
+from sim.sweep.spec import load_spec
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "configs" / "scenarios" / "tiny.yaml"
 PROMISED = ["output.parquet", "flows.parquet", "prices.parquet", "unmet_demand.parquet", "tariff_revenue.parquet",
@@ -85,3 +90,25 @@ def test_every_shipped_scenario_loads_and_runs(path):
 
     results = sim.run(path, steps=20)
     assert results.steps == 20 and results.summary()["firms"] > 0
+
+
+def test_version_and_the_list_of_what_ships(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"sim {sim.__version__}"
+    assert main(["list"]) == 0
+    listing = capsys.readouterr().out
+    shipped = ROOT / "configs"
+    for kind in ("scenarios", "sweeps"):
+        for path in (shipped / kind).glob("*.yaml"):
+            assert f"  {path.stem} " in listing, path.stem
+    assert "tiny_grid" in listing and "US tariff on China x switching time" in listing
+    line = next(row for row in listing.splitlines() if "experiments/retaliation.py" in row)
+    assert line.split()[1:4] == ["Retaliation", "or", "not:"]
+
+
+def test_a_sweep_spec_is_found_by_name():
+    spec = load_spec("tiny_grid")
+    assert Path(spec.file) == ROOT / "configs" / "sweeps" / "tiny_grid.yaml" and spec.name == "tiny_grid"
+    with pytest.raises(ScenarioError, match="no sweep named 'tiny_gird'; known sweeps: default_morris"):
+        load_spec("tiny_gird")

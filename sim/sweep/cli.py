@@ -16,7 +16,7 @@ from sim.errors import ScenarioError
 def add_parser(commands: argparse._SubParsersAction) -> None:
     """The `sweep` subcommand and its options."""
     p = commands.add_parser("sweep", help="run a parameter sweep (resumable), stream results to Parquet")
-    p.add_argument("spec", type=Path, help="sweep YAML file (see configs/sweeps/)")
+    p.add_argument("spec", help="sweep YAML file, or the name of one in configs/sweeps (e.g. tiny_grid)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None,
                        help="local worker processes (default: all cores; 0: run in this process)")

@@ -21,7 +21,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ScenarioError, short_repr
-from sim.scenario import NAME_PATTERN, Scenario, _load_raw, apply_overrides, first_error, read_yaml, resolve_path
+from sim.scenario import (
+    NAME_PATTERN,
+    Scenario,
+    _load_raw,
+    apply_overrides,
+    first_error,
+    read_yaml,
+    resolve_config,
+    resolve_path,
+)
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 RESERVED_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "elapsed_s", "worker")
@@ -171,14 +180,16 @@ def base_mapping(name_or_path: str | Path) -> dict:
 
 
 def load_spec(spec: SweepSpec | Mapping | str | Path, *, check: bool = True) -> SweepSpec:
-    """A validated SweepSpec from a YAML path, a mapping or a SweepSpec; errors name the file and field."""
+    """A validated SweepSpec from a YAML path or a name in configs/sweeps (e.g. 'tiny_grid'), a mapping or
+    a SweepSpec; errors name the file and field."""
     if isinstance(spec, SweepSpec):
         result = spec
     else:
         file = None
         if isinstance(spec, str | Path):
-            file = str(spec)
-            raw = _read_spec_file(Path(spec))
+            path = resolve_config(spec, "sweeps")  # a path, or a name in configs/sweeps
+            file = str(path)
+            raw = read_yaml(path, "sweep")
         elif isinstance(spec, Mapping):
             raw = dict(spec)
         else:
@@ -192,12 +203,6 @@ def load_spec(spec: SweepSpec | Mapping | str | Path, *, check: bool = True) -> 
     if check:
         validate(result)
     return result
-
-
-def _read_spec_file(path: Path) -> dict:
-    if not path.is_file():
-        raise ScenarioError(f"sweep file not found: {path}")
-    return read_yaml(path, "sweep")
 
 
 def _base_path(base: str, file: str | None) -> Path:
