@@ -2,12 +2,12 @@
 
 1. Runs per minute of the default scenario (full horizon, baseline run included) on 1 and 2 local
    worker processes, the median of `--repeat` sweeps, and the scaling efficiency
-   rate(2) / (2 x rate(1)); for a sweep over a policy field (the US increase on China: networks and
+   rate(2) / (2 x rate(1)); for a sweep over a policy field (the US increase on Malaysia: networks and
    baseline runs are reused, sim.sweep.worker) and over an engine setting (switching days: every
    run builds its network and simulates its baseline). Wall time of `sim.sweep` end to end, worker
    start-up included. The same for the tiny scenario.
-2. Where a run's time goes: `cProfile` over the runs of one task in this process (policy sweep),
-   as shares of the run time: the engine step, the policy rules, the recorder, scenario
+2. Where a run's time goes: the functions below timed (wrapped) over the runs of one task in this
+   process (policy sweep), as shares of the run time: the engine step, the policy rules, the recorder, scenario
    validation, the network build and baseline run (when not reused), results and metrics.
 3. Driver memory of sweeps of the tiny scenario with a short horizon, 1,000 and 10,000 runs on 2
    workers: the driver's resident memory is sampled every 0.2 s; its growth over the sweep should
@@ -31,13 +31,14 @@ import numpy as np
 import psutil
 
 import sim
+from sim.sweep import worker
 from sim.sweep.designs import DesignPoints
 from sim.sweep.runner import _tasks
 from sim.sweep.spec import load_spec
 from sim.sweep.worker import run_task
 
 PARAMETERS = {  # what a sweep varies: a policy field (reused networks and baselines) or an engine setting
-    "policy": {"name": "cn_increase", "path": "tariffs.applied.0.increase", "low": 0.1, "high": 0.6},
+    "policy": {"name": "my_increase", "path": "tariffs.applied.0.increase", "low": 0.1, "high": 0.6},
     "engine": {"name": "switching_days", "path": "engine.switching_days", "low": 60, "high": 120},
 }
 TINY_POLICY = {"name": "cn_rate", "path": "tariffs.applied.0.rate", "low": 0.1, "high": 0.6}
@@ -199,6 +200,7 @@ def main() -> None:
         for label, share in parts["shares"].items():
             print(f"  {label:46s} {share:6.1%}")
         report["breakdown"] = parts
+        worker._reused.clear()  # the memory sweeps measure the driver as a sweep finds it
         memory = [small_memory(n, Path(tmp)) for n in args.small_runs]
         for m in memory:
             print(f"tiny x {m['runs']} runs: {m['runs_per_min']} runs/min, {m['parquet_parts']} Parquet parts; "

@@ -26,6 +26,8 @@ def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = No
     >>> res.summary()["reference"]
     'baseline run'
     """
+    if baseline is not None and network is None:
+        raise ValueError("a baseline is reused with the network it ran on: pass both or neither")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides)
     elif overrides:

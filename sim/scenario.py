@@ -566,6 +566,11 @@ POLICY_FIELDS = ("tariffs.applied", "tariffs.exemptions", "export_controls", "ca
                  "truces", "negotiation")
 
 
+def policy_field(path: str) -> bool:
+    """Whether the dotted path `path` lies in one of POLICY_FIELDS."""
+    return any(path == name or path.startswith(name + ".") for name in POLICY_FIELDS)
+
+
 # ---------------------------------------------------------------------------------------------
 # consistency checks beyond the schema
 

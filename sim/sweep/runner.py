@@ -22,6 +22,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from sim.errors import WorkerError
+from sim.scenario import policy_field
 from sim.sweep.designs import DesignPoints
 from sim.sweep.executors import Backend, check_address, dask_cluster, given, local_processes, starting_workers
 from sim.sweep.spec import SweepSpec, load_spec
@@ -68,8 +69,9 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
     `executor` may be any `concurrent.futures.Executor` (left open); otherwise a Dask cluster
     (`scheduler` address, or `dask_local` workers started here) or local processes (`workers`,
     all cores by default; 0 runs them in this process). Returns a SweepResult; the spec is
-    validated before anything runs. `reuse=False` builds every run's network and baseline afresh
-    (the results are the same; see sim.sweep.worker).
+    validated before anything runs. When every parameter is a policy field, workers reuse each
+    seed's network and baseline run (sim.sweep.worker); `reuse=False` builds them afresh for every
+    run (the results are the same).
 
     >>> result = sweep("configs/sweeps/tiny_grid.yaml", workers=2)   # doctest: +SKIP
     >>> result.runs().head()                                       # doctest: +SKIP
@@ -86,6 +88,9 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
                         flush_seconds=flush_seconds, overwrite=overwrite)
     again = (STATUS_CODES["lost"], STATUS_CODES["failed"]) if retry_failed else (STATUS_CODES["lost"],)
     todo = np.flatnonzero((store.status == 0) | np.isin(store.status, again))
+    reuse = reuse and all(policy_field(path) for p in spec.parameters for path in p.targets)
+    if reuse:  # seed by seed, so that a worker meets each seed's network and baseline in one stretch
+        todo = todo[np.lexsort((todo, todo % spec.replicates))]
     started, done_before = time.perf_counter(), n_runs - len(todo)
     backend: Backend | None = None
     session = {"started": utc_now(), "runs": 0, "executor": None}

@@ -8,9 +8,11 @@ failed with its error; it never takes the other runs of the task down with it.
 
 Runs that differ only in policy fields (`sim.scenario.POLICY_FIELDS`: applied tariffs, exemptions,
 controls, shocks, retaliation, truces, negotiation) share their network and their baseline run, for
-the same seed and steps: a worker keeps the last `REUSE_SIZE` of them, keyed by the sweep, the
-seed, the steps and every override outside those fields, and passes them to `sim.run`, which then
-returns what it would have computed (a test checks bit-identical tables with reuse off).
+the same seed and steps. When every swept parameter is a policy field, the driver marks the tasks
+with a sweep key and orders the runs seed by seed; a worker then keeps the last `REUSE_SIZE` of
+them, keyed by the sweep, the seed, the steps and every override outside those fields, and passes
+them to `sim.run`, which returns what it would have computed (a test checks bit-identical tables
+with reuse off). The cached baseline arrays are read-only.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from sim.run import run as run_scenario
-from sim.scenario import POLICY_FIELDS, Scenario, apply_overrides
+from sim.scenario import Scenario, apply_overrides, policy_field
 from sim.sweep.outputs import loss_series, metrics
 
-REUSE_SIZE = 8  # about 25 MB each for the default scenario (the baseline run's recorded rows)
+REUSE_SIZE = 2  # about 25 MB each for the default scenario (the baseline run's recorded rows); runs come seed by seed
 _reused: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()  # this process's networks and baseline runs
 
 
@@ -84,10 +86,8 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
         key = _reuse_key(task, order)
         network, baseline = _reused.get(key, (None, None)) if key else (None, None)
         results = run_scenario(scenario, steps=task.steps, rng=order.seed, network=network, baseline=baseline)
-        if key is not None and network is None:
-            _reused[key] = (results.network, results.baseline)
-            while len(_reused) > REUSE_SIZE:
-                _reused.popitem(last=False)
+        if key is not None:
+            _keep(key, results)
         row.update(metrics(results, task.metric_names))
         kept = loss_series(results, task.series_names)
     except Exception as exc:  # a failed run is data, not a crash of the sweep
@@ -99,14 +99,25 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
     return RunRecord(row, kept)
 
 
+def _keep(key: tuple, results: Any) -> None:
+    """Keep a run's network and baseline under `key` (the most recent REUSE_SIZE keys of this sweep)."""
+    if key in _reused:
+        _reused.move_to_end(key)
+        return
+    if any(other[0] != key[0] for other in _reused):  # another sweep's: of no more use
+        _reused.clear()
+    for table in results.baseline.arrays.values():
+        table.setflags(write=False)  # shared by later runs: nothing may change it in place
+    _reused[key] = (results.network, results.baseline)
+    while len(_reused) > REUSE_SIZE:
+        _reused.popitem(last=False)
+
+
 def _reuse_key(task: Task, order: RunOrder) -> tuple | None:
     """What a run's network and baseline depend on: the sweep, the seed, the steps and every override
     outside POLICY_FIELDS (None when the task reuses nothing)."""
     if task.sweep_key is None:
         return None
-    def policy(path: str) -> bool:
-        return any(path == name or path.startswith(name + ".") for name in POLICY_FIELDS)
-
     kept = sorted((path, json.dumps(value, sort_keys=True, default=str)) for path, value in order.overrides.items()
-                  if not policy(path))
+                  if not policy_field(path))
     return task.sweep_key, tuple(kept), order.seed, task.steps
