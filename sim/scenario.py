@@ -939,6 +939,11 @@ def _load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError(f"'extends' is a {type(parent).__name__}; allowed: the file name or path of a scenario",
                             file=str(path), field="extends")
     parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not parent_path.is_file() and not Path(parent).suffix:  # a scenario name, e.g. baseline_2024
+        try:
+            parent_path = resolve_path(parent)
+        except ScenarioError as exc:
+            raise ScenarioError(str(exc), file=str(path), field="extends") from None
     if not parent_path.is_file():
         raise ScenarioError(f"file to extend not found: {parent_path}", file=str(path), field="extends")
     try:

@@ -331,3 +331,14 @@ def test_bad_value_in_setting_names_allowed_range(tmp_path, tiny_raw):
     err = load_error(write(tmp_path, tiny_raw))
     assert err.field == "engine.pass_through"
     assert "1.5" in str(err) and "less than or equal to 1" in str(err)
+
+
+def test_extends_takes_a_scenario_name_as_a_sweep_base_does(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("extends: tiny_trade_war\nname: mine\nseed: 11\n")
+    scenario = load_scenario(path)
+    assert (scenario.name, scenario.seed) == ("mine", 11)
+    assert scenario.tariffs.applied == load_scenario("tiny_trade_war").tariffs.applied
+    path.write_text("extends: tiny_trade_wars\n")
+    with pytest.raises(ScenarioError, match="at 'extends': no scenario named 'tiny_trade_wars'; known scenarios:"):
+        load_scenario(path)
