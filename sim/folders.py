@@ -1,4 +1,5 @@
-"""Output folders: check one takes files before any work, and word a failed write the same everywhere.
+"""Output folders: check one takes files before any work, replace a file atomically, and word a failed
+write the same everywhere.
 
 A bad `--out` (a file, a path under a file, a read-only place) is a one-line `ScenarioError`
 before a run or a sweep starts; a write that fails later (a full disk, a lost permission) is a
@@ -7,6 +8,7 @@ before a run or a sweep starts; a write that fails later (a full disk, a lost pe
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sim.errors import ScenarioError, StorageError
@@ -30,3 +32,13 @@ def writable_folder(out: Path, field: str = "--out") -> None:
 def storage_error(what: Path, exc: OSError, kept: str) -> StorageError:
     """A failed write of `what`: the reason, and `kept`, what the user still has and how to go on."""
     return StorageError(f"cannot write {what}: {exc.strerror or exc}; {kept}")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace `path` by `text` through a synced temporary file and a rename (never half written)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

@@ -93,7 +93,7 @@ def test_reused_networks_and_baselines_give_the_runs_built_afresh_on_the_default
             "outputs": {"metrics": ["throughput.cumulative_loss_days", "exports.MY.peak_loss_pct", "tariff_revenue",
                                     "tariff_revenue_reference"], "timeseries": ["throughput"]}}
     reused = sim.sweep(spec, workers=0, out=tmp_path / "reused", progress=False)  # in this process
-    assert [key[2] for key in worker._reused] == load_spec(spec).replicate_seeds()  # one entry per seed
+    assert [key[1] for key in worker._reused] == load_spec(spec).replicate_seeds()  # one entry per seed
     fresh = sim.sweep(spec, workers=0, out=tmp_path / "fresh", progress=False, reuse=False)
     for a, b in zip(stable(reused.out), stable(fresh.out), strict=True):
         pd.testing.assert_frame_equal(a, b, check_exact=True)

@@ -25,6 +25,7 @@ from sim.errors import ScenarioError, StorageError
 from sim.sweep import analysis, runner, store
 from sim.sweep.designs import DesignPoints
 from sim.sweep.parts import read_log, write_part
+from sim.sweep.runner import SweepResult
 from sim.sweep.spec import load_spec
 from sim.sweep.worker import RunRecord
 
@@ -103,17 +104,23 @@ def kill_a_worker_once_runs_finish(out: Path, killed: list[int], first_pool: set
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("attempts", [runner.ATTEMPTS, 1])
-def test_a_killed_worker_is_replaced_and_its_runs_retried_or_recorded_as_lost(tmp_path, monkeypatch, attempts):
-    monkeypatch.setattr(runner, "ATTEMPTS", attempts)
-    spec, out = small_spec(steps=150), tmp_path / "out"
+def sweep_killing_a_worker(spec: dict, out: Path, **where) -> tuple[SweepResult, set[int]]:
+    """Run the sweep while a thread SIGKILLs one of its workers; the result and the first pool's pids."""
     killed: list[int] = []
     first_pool: set[int] = set()
     killer = threading.Thread(target=kill_a_worker_once_runs_finish, args=(out, killed, first_pool))
     killer.start()
-    result = sim.sweep(spec, workers=2, out=out, progress=False, runs_per_task=1)
+    result = sim.sweep(spec, out=out, progress=False, runs_per_task=1, **where)
     killer.join()
     assert len(killed) == 1 and not psutil.pid_exists(killed[0])
+    return result, first_pool
+
+
+@pytest.mark.parametrize("attempts", [runner.ATTEMPTS, 1])
+def test_a_killed_worker_is_replaced_and_its_runs_retried_or_recorded_as_lost(tmp_path, monkeypatch, attempts):
+    monkeypatch.setattr(runner, "ATTEMPTS", attempts)
+    spec, out = small_spec(steps=150), tmp_path / "out"
+    result, first_pool = sweep_killing_a_worker(spec, out, workers=2)
     runs = analysis.load_runs(out)
     pids = {int(worker.rsplit(":", 1)[1]) for worker in runs["worker"].dropna()}
     if attempts > 1:  # retried on a fresh pool: every run finished, none lost
@@ -274,13 +281,7 @@ def test_a_part_that_cannot_be_written_keeps_its_runs_in_the_journal(tmp_path, m
 
 def test_a_killed_dask_worker_is_replaced_and_the_sweep_completes(tmp_path):
     spec, out = small_spec(steps=150), tmp_path / "out"
-    killed: list[int] = []
-    first_pool: set[int] = set()
-    killer = threading.Thread(target=kill_a_worker_once_runs_finish, args=(out, killed, first_pool))
-    killer.start()
-    result = sim.sweep(spec, dask_local=2, out=out, progress=False, runs_per_task=1)
-    killer.join()
-    assert len(killed) == 1 and not psutil.pid_exists(killed[0])
+    result, _ = sweep_killing_a_worker(spec, out, dask_local=2)
     assert (result.runs_finished, result.runs_failed, result.runs_lost) == (8, 0, 0)
     for kept, expected in zip(stable(out), stable(sim.sweep(spec, workers=0, out=tmp_path / "clean",
                                                              progress=False).out), strict=True):

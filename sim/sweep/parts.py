@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError
+from sim.folders import write_text_atomic
 
 KINDS = ("runs", "series")
 LOG = "parts.jsonl"
@@ -70,12 +71,7 @@ def append_log(out: Path, key: str, record: dict) -> None:
 
 def write_log(out: Path, records: dict[str, dict]) -> None:
     """Replace the log by `records` (after parts were set aside or adopted), atomically."""
-    tmp = out / (LOG + ".tmp")
-    with open(tmp, "w") as handle:
-        handle.writelines(json.dumps({"key": key, **record}) + "\n" for key, record in records.items())
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, out / LOG)
+    write_text_atomic(out / LOG, "".join(json.dumps({"key": key, **record}) + "\n" for key, record in records.items()))
 
 
 def damage(path: Path, record: dict) -> str | None:

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError
-from sim.folders import storage_error, writable_folder
+from sim.folders import storage_error, writable_folder, write_text_atomic
 from sim.sweep.lock import FolderLock
 from sim.sweep.parts import (
     KINDS,
@@ -93,13 +93,8 @@ def _retrying(write, what: Path, out: Path):
 
 
 def write_json_atomic(data: dict, path: Path) -> None:
-    """Write `data` as JSON to `path` through a synced temporary file and a rename."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as handle:
-        handle.write(json.dumps(data, indent=2, default=str))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """Write `data` as JSON to `path` atomically."""
+    write_text_atomic(path, json.dumps(data, indent=2, default=str))
 
 
 class ResultStore:

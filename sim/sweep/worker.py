@@ -10,14 +10,13 @@ Runs that differ only in policy fields (`sim.scenario.POLICY_FIELDS`: applied ta
 controls, shocks, retaliation, truces, negotiation) share their network and their baseline run, for
 the same seed and steps. When every swept parameter is a policy field, the driver marks the tasks
 with a sweep key and orders the runs seed by seed; a worker then keeps the last `REUSE_SIZE` of
-them, keyed by the sweep, the seed, the steps and every override outside those fields, and passes
-them to `sim.run`, which returns what it would have computed (a test checks bit-identical tables
-with reuse off). The cached baseline arrays are read-only.
+them, keyed by the sweep, the seed and the steps, and passes them to `sim.run`, which returns what
+it would have computed (a test checks bit-identical tables with reuse off). The cached baseline
+arrays are read-only.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from sim.run import run as run_scenario
-from sim.scenario import Scenario, apply_overrides, policy_field
+from sim.scenario import Scenario, apply_overrides
 from sim.sweep.outputs import loss_series, metrics
 
 REUSE_SIZE = 2  # about 25 MB each for the default scenario (the baseline run's recorded rows); runs come seed by seed
@@ -114,10 +113,6 @@ def _keep(key: tuple, results: Any) -> None:
 
 
 def _reuse_key(task: Task, order: RunOrder) -> tuple | None:
-    """What a run's network and baseline depend on: the sweep, the seed, the steps and every override
-    outside POLICY_FIELDS (None when the task reuses nothing)."""
-    if task.sweep_key is None:
-        return None
-    kept = sorted((path, json.dumps(value, sort_keys=True, default=str)) for path, value in order.overrides.items()
-                  if not policy_field(path))
-    return task.sweep_key, tuple(kept), order.seed, task.steps
+    """What a run's network and baseline depend on when the driver marked its task for reuse (every
+    swept parameter a policy field): the sweep, the seed and the steps; None otherwise."""
+    return None if task.sweep_key is None else (task.sweep_key, order.seed, task.steps)
