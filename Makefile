@@ -15,7 +15,7 @@ test: $(STAMP) browser
 	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
-	$(VENV)/bin/sim bench
+	$(VENV)/bin/sim bench --json benchmarks/out/scale.json $(ARGS)
 
 # the real-browser test drives Debian's chromium (never `playwright install`): installed when missing, as root
 browser:
@@ -31,7 +31,7 @@ scenarios-doc: $(STAMP)
 	$(PY) -m sim.library docs/scenarios.md
 
 validate: $(STAMP)
-	$(VENV)/bin/sim validate $(ARGS)
+	$(VENV)/bin/sim validate --out docs $(ARGS)
 
 bench-engine: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

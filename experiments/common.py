@@ -2,9 +2,9 @@
 
 Every script asks one question with one sweep: `--quick` shrinks it (fewer points, shorter runs)
 for the test suite, `--workers N` sets the local processes (0: run in the script's process),
-`--out DIR` the results folder (default `results/<experiment>/`). The sweep's data go to
-`DIR/sweep/` (or `DIR/sweep-quick/`), resumable like any sweep; figures (PNG) and a table (CSV)
-go to `DIR/` itself.
+`--out DIR` the results folder (default `results/<experiment>/`, and `results/<experiment>-quick/`
+with `--quick`, so that a quick run never overwrites a full one). The sweep's data go to `DIR/sweep/`
+(or `DIR/sweep-quick/`), resumable like any sweep; figures (PNG) and a table (CSV) go to `DIR/` itself.
 """
 
 from __future__ import annotations
@@ -30,11 +30,15 @@ def arguments(experiment: str, question: str) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="reduced size (for tests): few points, short runs")
     parser.add_argument("--workers", type=int, default=None,
                         help="local worker processes (default: all cores; 0: in this process)")
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / experiment, help="output folder")
+    parser.add_argument("--out", type=Path, default=None,
+                        help=f"output folder (default: results/{experiment}/; with --quick, "
+                             f"results/{experiment}-quick/)")
     parser.add_argument("--overwrite", action="store_true", help="discard earlier sweep results in the folder")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args()
     args.experiment = experiment
+    if args.out is None:  # a quick run never overwrites the figures and table of a full one
+        args.out = ROOT / "results" / (f"{experiment}-quick" if args.quick else experiment)
     return args
 
 

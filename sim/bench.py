@@ -115,7 +115,7 @@ def table(rows: list[dict]) -> str:
 
 
 def run(sizes=DEFAULT_SIZES, links_per_firm: float = 5.0, steps: int = 365, seed: int = 1,
-        json_path: Path | None = Path("benchmarks/out/scale.json")) -> list[dict]:
+        json_path: Path | None = Path("results/bench/scale.json")) -> list[dict]:
     """Measure every size in a child process, print the table, write JSON."""
     rows = []
     for firms in sizes:
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--links-per-firm", type=float, default=5.0)
     parser.add_argument("--steps", type=int, default=365)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--json", type=Path, default=Path("benchmarks/out/scale.json"))
+    parser.add_argument("--json", type=Path, default=Path("results/bench/scale.json"))
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)  # child process: one size
     args = parser.parse_args(argv)
     if args.one is not None:

@@ -120,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--sizes", type=int, nargs="+", default=None, help="numbers of firms")
     bench.add_argument("--links-per-firm", type=float, default=5.0)
     bench.add_argument("--steps", type=int, default=365)
-    bench.add_argument("--json", type=Path, default=Path("benchmarks/out/scale.json"))
+    bench.add_argument("--json", type=Path, default=Path("results/bench/scale.json"),
+                       help="where the figures go (default: results/bench/scale.json)")
     bench.set_defaults(handler=cmd_bench)
     # sweep: parameter sweeps; options and handler (set_defaults(handler=cmd_sweep)) in sim/sweep/cli.py
     from sim.sweep.cli import add_parser as add_sweep_parser
@@ -137,9 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     # validate: the validation report (theory, BoARIO, the record); logic in sim/validation/command.py
     from sim.validation.command import cmd_validate
 
-    validate = commands.add_parser("validate", help="run the validation checks and write docs/validation.md")
-    validate.add_argument("--out", type=Path, default=Path("docs"),
-                          help="folder for validation.md and figures/validation_*.png (default: docs)")
+    validate = commands.add_parser("validate", help="run the validation checks and write their report")
+    validate.add_argument("--out", type=Path, default=Path("results/validation"),
+                          help="folder for validation.md and figures/validation_*.png (default: results/validation; "
+                               "make validate writes docs/)")
     validate.add_argument("--quick", action="store_true", help="the reduced size the tests run")
     validate.set_defaults(handler=cmd_validate)
     return parser

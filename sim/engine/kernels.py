@@ -12,10 +12,11 @@ link-sized temporaries.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from sim.engine.jit import kernel
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, limit, route_open, landed,
                       slot_price, demand):
     """Landed price per link, share-weighted price per slot, and deliverable orders per supplier.
@@ -37,7 +38,7 @@ def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_ord
         demand[firm] += min(slot_orders[s] * weight, limit[link]) * route_open[r]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intra_links, intra_target, target,
            inverse_total):
     """Reliability-weighted CES appeal of each link and one over its sum per slot (0 where it is 0).
@@ -61,7 +62,7 @@ def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intr
         inverse_total[s] = 1.0 / inverse_total[s] if inverse_total[s] > 0 else 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route_qualification, qualified,
             qualified_from, route_open, smoothing_steps, fill_rate, shipped, shipped_slot, target, inverse_total,
             switching_steps, mixed, lead_group, leads, uniform_lead, share, new_share, slot_lead, advance, n_piped,
@@ -133,7 +134,7 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
     return n_qualified
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def advance_pipeline(slot, lead_group, row_start, buffer, into_transit, arrived, arrived_slot, arrival_group,
                      arrived_group, accumulate):
     """Swap each link's oldest shipment (its arrival) for this step's; arrivals summed per slot.
@@ -159,7 +160,7 @@ def advance_pipeline(slot, lead_group, row_start, buffer, into_transit, arrived,
             arrived_group[arrival_group[link]] += value
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def production(slot_firm, essential, inventory, coef, capacity, demand, output, served):
     """Leontief output under capacity, essential-input coverage and demand; the share of demand served.
 
@@ -179,7 +180,7 @@ def production(slot_firm, essential, inventory, coef, capacity, demand, output, 
         served[f] = made / demand[f] if demand[f] > 0 else 0.0
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def inventories_and_orders(slot_firm, coef, output, planned, target_output, arrived, inventory_steps, slot_lead,
                            in_transit, restoration_steps, rule, supply_line_weight, inventory, used, orders):
     """Inputs used and inventories updated; each firm input slot's order (need plus closing the gap).
@@ -210,7 +211,7 @@ def inventories_and_orders(slot_firm, coef, output, planned, target_output, arri
             orders[i] = max(0.0, need + gap / restoration_steps)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def run_dot(bounds, a, b, out):
     """out[i] = sum of a * b over the run bounds[i]:bounds[i + 1], in order from zero (for long runs)."""
     for i in range(len(bounds) - 1):
@@ -220,7 +221,7 @@ def run_dot(bounds, a, b, out):
         out[i] = acc
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def prices_toward_cost(slot_firm, coef, slot_price, value_added, adjustment_steps, price, input_cost):
     """Firms' prices move toward unit cost.
 
@@ -235,7 +236,7 @@ def prices_toward_cost(slot_firm, coef, slot_price, value_added, adjustment_step
         price[f] += (unit_cost - price[f]) / adjustment_steps
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def record_sums(firm_cell, output, price, output0, inventory_group, inventory, slot_group, ordered_slot,
                 shipped_slot, cell_output, cell_value, group_inventory, group_unfilled):
     """The recorder's per-step sums: output and output at current prices by cell, input inventory by
@@ -254,7 +255,7 @@ def record_sums(firm_cell, output, price, output0, inventory_group, inventory, s
         group_unfilled[slot_group[i]] += ordered_slot[i] - shipped_slot[i]
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def group_sum(index, values, out):
     """out[g] = sum of values[i] with index[i] == g, added in order (as `np.bincount`); out is zeroed."""
     out[:] = 0.0

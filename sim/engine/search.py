@@ -43,7 +43,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+
+from sim.engine.jit import kernel
 
 QUALIFYING, CARRYING, CLOSED = range(3)  # a new link's status (`sim.engine.core.NEW_LINK_STATUS`)
 THRESHOLD_TOLERANCE = 1e-9  # landed prices within this (relative) of the threshold count as at it
@@ -92,7 +93,7 @@ class LinkChanges:
         return self.count("formed") > 0 or len(self.kept_new) != self.n_before - self.n_base
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open, slot_buyer, slot_start, slot_end,
                     link_supplier, new_keys, n_firms, cell_start, remaining, cursor, matched, offered):
     """Greedy matching of searching slots (in order) to firms with spare capacity, as the module says.
@@ -145,13 +146,13 @@ def match_suppliers(search_slot, search_market, volume, origin_cell, origin_open
                 break
 
 
-@njit(cache=True, nogil=True, inline="always")
+@kernel(inline="always")
 def at_risk_part(fill_rate, landed, own_sourcing, price_limit):
     """The part of a link's orders at risk: 1 - fill rate, or all of it if overpriced (never for own sourcing)."""
     return 1.0 - fill_rate * (1.0 if own_sourcing or landed <= price_limit else 0.0)
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_rate, landed, own_sourcing,
                  price_limit, drop_share, n_firm_slots, at_risk, dropped):
     """Drop dead links and measure each firm slot's volume at risk, in sweeps over the links (steps 1-2 of the
@@ -183,7 +184,7 @@ def review_links(slot, w0, reference_weight, share, target, inverse_total, fill_
     return n_dropped
 
 
-@njit(cache=True, nogil=True)
+@kernel
 def hand_over(slot, w0, fill_rate, landed, own_sourcing, price_limit, take, moved):
     """Each link of a slot with take[s] > 0 hands over take[s] x the at-risk part of its weight (1 - fill rate,
     or all of it if overpriced); moved[s] sums what its slot's links handed over (zeroed first), in link order."""

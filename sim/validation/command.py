@@ -8,17 +8,13 @@ as a user error naming the install command.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 
-from sim.errors import ScenarioError
+from sim.extras import require
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run the checks at the chosen size and write the report."""
-    missing = [name for name in ("boario", "pymrio") if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ScenarioError(f"missing {', '.join(missing)}; allowed: install the validation extra with "
-                            "pip install -e '.[validation]'", field="sim validate")
+    require("validation", field="sim validate")
     from sim.validation.report import write_report
     from sim.validation.suite import run_checks
 

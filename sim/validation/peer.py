@@ -7,7 +7,7 @@ that do not move final demand, lead times of one day, and the same inventory tar
 times and capacity headroom. BoARIO's `ARIOPsiModel` gets psi = 1 / inventory days, so that its
 inventory constraint binds when an input stock falls below one day of use, our Leontief rule
 (production <= inventory / a); its overproduction factor is fixed at 1 + our spare capacity.
-BoARIO is a validation extra (`pip install -e '.[validation]'`), imported only here.
+BoARIO is a validation extra (`pip install 'sim[validation]'`), imported only here.
 """
 
 from __future__ import annotations

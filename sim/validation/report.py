@@ -104,7 +104,7 @@ def render(results: list[CheckResult], quick: bool, figures_dir: str = "figures"
     return "\n".join(lines).rstrip() + "\n"
 
 
-def write_report(results: list[CheckResult], out: str | Path = "docs", quick: bool = False) -> Path:
+def write_report(results: list[CheckResult], out: str | Path = "results/validation", quick: bool = False) -> Path:
     """Write `out`/validation.md and `out`/figures/validation_*.png; returns the markdown file."""
     out = Path(out)
     figures = out / "figures"

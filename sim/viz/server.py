@@ -1,20 +1,21 @@
 """Serving the browser view: `sim viz [SCENARIO] [--port N]` starts solara's server on 127.0.0.1.
 
 The scenario is checked before the server starts (a bad name exits with the usual message), the
-port is checked to be free (0 picks a free one), and the address is printed. The front end is
-served from the locally installed solara assets, so the page works without internet; if they are
-missing, a warning says how to install them. Telemetry is switched off.
+port is checked to be free (0 picks a free one), and the address is printed. The page needs the
+`viz` extra (solara and its front end); without it `sim viz` says how to install it. The front end is
+served from the locally installed solara assets, so the page works without internet; if solara is
+there but its assets are not, a warning says how to add them. Telemetry is switched off.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import socket
 import sys
 
 from sim.errors import ScenarioError
+from sim.extras import install_hint, missing
 from sim.scenario import DEFAULT_SCENARIO, load_scenario
 from sim.viz.params import SCENARIO_ENV
 
@@ -34,11 +35,6 @@ def free_port(port: int, host: str = HOST) -> int:
         return sock.getsockname()[1]
 
 
-def assets_installed() -> bool:
-    """Whether solara's front-end assets are installed locally (otherwise the page needs a CDN)."""
-    return importlib.util.find_spec("solara_assets") is not None
-
-
 def server_command(port: int, host: str = HOST, production: bool = True) -> list[str]:
     """The command line that runs the page's solara server."""
     command = [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port), "--no-open"]
@@ -56,10 +52,14 @@ def serve(scenario: str | None = None, port: int = DEFAULT_PORT, host: str = HOS
     load_scenario(name)
     if not 0 <= port <= 65535:
         raise ScenarioError(f"bad port {port}: allowed: 0 to 65535", field="--port")
+    absent = missing("viz")
+    if set(absent) - {"solara_assets"}:
+        raise ScenarioError(f"the browser view needs {', '.join(absent)} (the 'viz' extra); allowed: install it "
+                            f"with {install_hint('viz')}", field="sim viz")
     port = free_port(port, host)
-    if not assets_installed():
+    if absent:
         print("warning: solara's front-end assets are not installed, so the page loads them from a CDN; "
-              "install them with: pip install -e '.[viz]'", file=sys.stderr)
+              f"install them with: {install_hint('viz')}", file=sys.stderr)
     print(f"Browser view of '{name}' at http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     command = server_command(port, host)
     os.execve(command[0], command, server_env(name))  # the server takes over this process (and its Ctrl+C)
