@@ -47,7 +47,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print()
         print(headline_text(results, results.report))
     print()
-    print(events_table(results.events))
+    print(events_table(results.events, results.start_date))
     print(
         f"\nRan in {elapsed:.1f} s. Wrote {len(written)} files to {out}/: "
         + ", ".join(sorted(p.name for p in written.values()))

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sim.metrics import disruption  # noqa: E402
-from sim.recorder import USES  # noqa: E402
-from sim.results import Results  # noqa: E402
-from sim.scenario import Diversion, Indicator, ReportConfig  # noqa: E402
+from sim.formats import disruption_cells, disruption_legend, number, table_lines
+from sim.metrics import RECOVERY_PERSISTENCE_DAYS, RECOVERY_TOLERANCE, disruption
+from sim.plotting import day_axis
+from sim.recorder import USES
+from sim.results import Results
+from sim.scenario import Diversion, Indicator, ReportConfig
 
 
 def _members(selection, names: list[str]) -> np.ndarray:
@@ -96,19 +95,27 @@ def diversion_table(results: Results, report: ReportConfig) -> pd.DataFrame:
 
 
 def headline_text(results: Results, report: ReportConfig) -> str:
-    """The indicator and diversion tables as aligned text for the terminal."""
+    """The indicator and diversion tables as aligned text for the terminal, each with its legend."""
     lines = []
     table = indicator_table(results, report)
+    reference = "baseline run" if results.baseline is not None else "calibrated steady state"
     if len(table):
-        lines.append("Headline indicators (deliveries or output against the reference):")
-        shown = table.rename(columns={"reference_per_year": "ref./year", "peak_loss_pct": "peak loss %",
-                                      "peak_day": "peak day", "cumulative_loss_days": "cum. loss (days)",
-                                      "recovery_days": "recovery (days)", "final_level_pct": "final level %"})
-        lines.append(shown.to_string(float_format=lambda v: f"{v:,.2f}", na_rep="-"))
+        units = results.units or "units"
+        rows = [(label, [number(row["reference_per_year"], 0), *disruption_cells(row.to_dict(), results.start_date)])
+                for label, row in table.iterrows()]
+        lines += ["Headline indicators (deliveries or output against the reference):",
+                  *table_lines([f"reference ({units}/year)", "peak loss %", "peak", "cum. loss (days)",
+                                "recovery (days)", "final level %"], rows),
+                  *disruption_legend(reference, RECOVERY_TOLERANCE, RECOVERY_PERSISTENCE_DAYS)]
     diversion = diversion_table(results, report)
     if len(diversion):
-        lines += ["", "Trade diversion (import shares, reference vs the last tenth of the run):",
-                  diversion.to_string(index=False, float_format=lambda v: f"{v:,.2f}")]
+        rows = [(f"{row.diversion} {row.origins}", [number(row.reference_share_pct), number(row.end_share_pct),
+                                                    number(row.change_pp)])
+                for row in diversion.itertuples()]
+        lines += ["", "Trade diversion (import shares):",
+                  *table_lines(["reference share %", "end share %", "change (points)"], rows),
+                  "Share of the named origins in the importer's imports of the sectors (domestic supply excluded), "
+                  "in the reference and in the run, both averaged over the last tenth of the run."]
     return "\n".join(lines)
 
 
@@ -120,23 +127,23 @@ def plot_indicators(results: Results, report: ReportConfig, path: Path) -> Path 
         return None
     columns = 3
     rows = -(-len(series) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 2.6 * rows), sharex=True, squeeze=False)
-    days = np.arange(1, results.steps + 1) * results.days_per_step
+    fig = Figure(figsize=(5 * columns, 2.6 * rows + 0.6), layout="constrained")
+    axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
+    x, xlabel = day_axis(results.steps, results.days_per_step, results.start_date)
     for ax, (label, run, ref) in zip(axes.ravel(), series, strict=False):
         level = 100 * np.divide(run, ref, out=np.ones_like(run), where=ref > 0)
-        ax.plot(days, level, color="#1f77b4")
+        ax.plot(x, level, color="#1f77b4")
         ax.axhline(100, color="#888888", lw=0.8, ls="--")
         ax.set_title(label, fontsize=8)
         ax.set_ylabel("% of reference", fontsize=7)
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(series):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("day", fontsize=7)
+        ax.set_xlabel(xlabel, fontsize=7)
     fig.suptitle(f"{results.name}: headline indicators", fontsize=10)
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.formats import day_text, event_value
 from sim.headline import diversion_table, indicator_table, plot_indicators
 from sim.results import Results
 from sim.run import run
@@ -60,15 +61,14 @@ def library_row(results: Results) -> dict:
 def story(results: Results, limit: int = 60) -> list[str]:
     """The event log as dated lines, same-day entries of one actor and action merged."""
     events = results.events
-    start = load_scenario(results.name).time.start_date
     lines = []
     for (day, actor, action), group in events.groupby(["day", "actor", "action"], sort=True):
-        date = (pd.Timestamp(start) + pd.Timedelta(days=int(day))).date() if start else f"day {int(day)}"
+        date = day_text(day, results.start_date)
         parts = {}
         for r in group.itertuples():  # partners sharing sectors and value on one line
-            parts.setdefault((_sectors(r.sectors), r.value), []).append(str(r.partner))
-        sign = "+" if action.startswith("add tariff") and not action.endswith("ends") else ""
-        detail = "; ".join(f"{','.join(who)} [{sectors}] {sign}{value:g}" for (sectors, value), who in parts.items())
+            parts.setdefault((_sectors(r.sectors), event_value(action, r.value)), []).append(str(r.partner))
+        detail = "; ".join(f"{','.join(who)} [{sectors}]{' ' + value if value else ''}"
+                           for (sectors, value), who in parts.items())
         lines.append(f"- **{date}** {actor} {action}: {detail} ({group['rule'].iloc[0]})")
     return lines[:limit]
 

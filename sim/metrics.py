@@ -1,9 +1,15 @@
 """Disruption metrics of a series against its reference (MODEL.md section 6).
 
-Loss per step is `1 - run / reference`. From it: the peak loss and when it happened, the
-cumulative loss in days of reference throughput, the time to recover (from the first step the
-loss exceeds the tolerance to the step after which it stays within it), and the level the series
-settles at (mean of run / reference over the last tenth of the run).
+Loss per step is `1 - run / reference`; a negative loss is a gain. From it: the peak loss and when
+it happened, the cumulative loss in days of reference throughput (gains subtract), the time to
+recover and the level the series settles at (mean of run / reference over the last tenth of the run).
+
+Recovery counts losses only: a series is disrupted on a step whose loss exceeds the tolerance (1% of
+the reference), and it has recovered once its loss stays within the tolerance (a gain is within it)
+for the rest of the run and for at least `RECOVERY_PERSISTENCE_DAYS` (30 days). The recovery time runs
+from the first disrupted step to the end of the last one; a series whose last disrupted step comes
+less than 30 days before the end of the run has not recovered (None); one never disrupted needs no
+recovery (0).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 RECOVERY_TOLERANCE = 0.01
+RECOVERY_PERSISTENCE_DAYS = 30.0
 
 
 def loss_path(run: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -19,25 +26,30 @@ def loss_path(run: np.ndarray, reference: np.ndarray) -> np.ndarray:
 
 
 def disruption(
-    run: np.ndarray, reference: np.ndarray, days_per_step: float = 1.0, tolerance: float = RECOVERY_TOLERANCE
+    run: np.ndarray, reference: np.ndarray, days_per_step: float = 1.0, tolerance: float = RECOVERY_TOLERANCE,
+    persistence_days: float = RECOVERY_PERSISTENCE_DAYS,
 ) -> dict[str, float | None]:
     """Headline disruption figures of one series (per-step values) against its reference.
 
     >>> disruption(np.array([1.0, 0.5, 0.9, 1.0]), np.ones(4))["peak_loss_pct"]
     50.0
+    >>> disruption(np.r_[1.0, 0.5, 0.9, np.ones(40)], np.ones(43))["recovery_days"]
+    2.0
+    >>> disruption(np.r_[1.0, 0.5, 0.9, np.ones(10)], np.ones(13))["recovery_days"] is None
+    True
     """
     loss = loss_path(np.asarray(run, float), np.asarray(reference, float))
     if len(loss) == 0:
         return {"peak_loss_pct": 0.0, "peak_day": None, "cumulative_loss_days": 0.0,
                 "recovery_days": 0.0, "final_level_pct": 100.0}
     peak = int(np.argmax(loss))
-    outside = np.flatnonzero(np.abs(loss) > tolerance)
-    if len(outside) == 0:
+    disrupted = np.flatnonzero(loss > tolerance)
+    if len(disrupted) == 0:
         recovery: float | None = 0.0
-    elif outside[-1] == len(loss) - 1:
-        recovery = None  # still outside the tolerance at the end of the run
+    elif (len(loss) - 1 - disrupted[-1]) * days_per_step < persistence_days:
+        recovery = None  # within the tolerance for less than the persistence, if at all, when the run ends
     else:
-        recovery = float((outside[-1] - outside[0] + 1) * days_per_step)
+        recovery = float((disrupted[-1] - disrupted[0] + 1) * days_per_step)
     tail = max(1, len(loss) // 10)
     return {
         "peak_loss_pct": float(100 * max(loss[peak], 0.0)),

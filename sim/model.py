@@ -298,6 +298,8 @@ class SupplyChainModel(mesa.Model):
             self.config.io.units.removesuffix("_per_year"),
             events=self.events,
             multinationals=self.network.multinationals,
+            multinational_homes=self.network.multinational_home,
+            start_date=self.config.time.start_date,
         )
         results.report = self.config.report
         results.capacity_shocks = capacity_shocks(self.config)  # the instability warnings' window starts after them

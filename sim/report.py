@@ -8,79 +8,84 @@ dropped, when it did) into one folder.
 
 from __future__ import annotations
 
+import datetime
 import json
-import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from sim.formats import (
+    DISRUPTION_COLUMNS,
+    day_text,
+    disruption_cells,
+    disruption_legend,
+    event_value,
+    legend,
+    number,
+    table_lines,
+)
+from sim.headline import diversion_table, indicator_table, plot_indicators
+from sim.metrics import RECOVERY_PERSISTENCE_DAYS, RECOVERY_TOLERANCE
+from sim.plotting import colours, day_axis
+from sim.results import Results
 
-from sim.headline import diversion_table, indicator_table, plot_indicators  # noqa: E402
-from sim.results import Results  # noqa: E402
 
-COLUMNS = (("peak_loss_pct", "peak loss %"), ("peak_day", "peak day"),
-           ("cumulative_loss_days", "cum. loss (days)"), ("recovery_days", "recovery (days)"),
-           ("final_level_pct", "final level %"))
-
-
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "not recovered"
-    return f"{value:,.2f}" if isinstance(value, float) else str(value)
+def _start(summary: dict) -> datetime.date | None:
+    return datetime.date.fromisoformat(summary["start_date"]) if summary.get("start_date") else None
 
 
 def summary_table(summary: dict) -> str:
-    """The headline table: disruption of throughput, total, by origin economy and by sector."""
+    """The headline table: disruption of throughput, total, by origin economy and by sector, with its legend,
+    the tariff revenue and who paid it, and the firms' outcomes."""
+    start = _start(summary)
+    dated = f" from {start.isoformat()}" if start else ""
     lines = [
-        f"Scenario {summary['scenario']}: {summary['steps']} steps ({summary['days']:g} days), "
-        f"{summary['firms']:,} firms, {summary['links']:,} links; reference: {summary['reference']}",
-        "Throughput = goods delivered at baseline prices (origin economy / product sector).",
+        f"Scenario {summary['scenario']}: {summary['steps']} steps ({summary['days']:g} days{dated}), "
+        f"{summary['firms']:,} firms, {summary['links']:,} links",
+        "Throughput = goods delivered, valued at baseline prices (by origin economy and by product sector).",
+        "",
     ]
-    width = 22
-    header = f"{'':<{width}}" + "".join(f"{label:>18}" for _, label in COLUMNS)
-    lines += ["", header, "-" * len(header)]
-
-    def row(label: str, metrics: dict) -> str:
-        peak_day = metrics.get("peak_day")
-        cells = []
-        for key, _ in COLUMNS:
-            value = metrics.get(key)
-            if key == "peak_day" and peak_day is None:
-                cells.append("-")
-            elif key == "recovery_days" and value is None:
-                cells.append("not recovered")
-            else:
-                cells.append(_cell(value))
-        return f"{label:<{width}}" + "".join(f"{c:>18}" for c in cells)
-
-    lines.append(row("total", summary["throughput"]))
-    lines.append(row("final demand served", summary["final_demand_served"]))
-    lines.append("by origin economy")
-    lines += [row(f"  {name}", metrics) for name, metrics in summary["by_economy"].items()]
-    lines.append("by sector")
-    lines += [row(f"  {name}", metrics) for name, metrics in summary["by_sector"].items()]
+    rows = [("total", disruption_cells(summary["throughput"], start)),
+            ("final demand served", disruption_cells(summary["final_demand_served"], start)),
+            ("by origin economy", [""] * len(DISRUPTION_COLUMNS))]
+    rows += [(f"  {name}", disruption_cells(m, start)) for name, m in summary["by_economy"].items()]
+    rows.append(("by sector", [""] * len(DISRUPTION_COLUMNS)))
+    rows += [(f"  {name}", disruption_cells(m, start)) for name, m in summary["by_sector"].items()]
+    lines += table_lines(list(DISRUPTION_COLUMNS), rows)
+    lines += disruption_legend(summary["reference"], RECOVERY_TOLERANCE, RECOVERY_PERSISTENCE_DAYS)
     units = summary.get("units", "")
     lines += [
         "",
-        f"Tariff revenue over the run: {summary['tariff_revenue']:,.1f} {units} "
-        f"(reference {summary['tariff_revenue_reference']:,.1f})",
-        f"Final demand not served over the run: {summary['unmet_final_demand']:,.1f} {units}",
+        f"Tariff revenue over the run: {number(summary['tariff_revenue'], 1)} {units} "
+        f"(reference {number(summary['tariff_revenue_reference'], 1)} {units})",
+        f"Final demand not served over the run: {number(summary['unmet_final_demand'], 1)} {units}",
     ]
     if summary.get("tariff_incidence"):
-        paid = ", ".join(f"{who} {value:,.0f}" for who, value in summary["tariff_incidence"].items())
-        lines.append(f"Who paid the duties ({units}): {paid}")
+        lines += ["", *incidence_lines(summary["tariff_incidence"], units)]
     if summary.get("firm_outcomes"):
-        lines += ["", *firm_lines(summary["firm_outcomes"])]
+        lines += ["", *firm_lines(summary["firm_outcomes"], start)]
     return "\n".join(lines)
 
 
-def firm_lines(outcomes: dict) -> list[str]:
+def incidence_lines(incidence: dict[str, dict], units: str) -> list[str]:
+    """Who paid the duties, by importing economy; the multinationals' bills shown as a part of their home's."""
+    rows = [(name, [number(b["consumers"], 0), number(b["firms"], 0), number(b["total"], 0),
+                    ", ".join(f"{m} {number(v, 0)}" for m, v in b["multinationals"].items())])
+            for name, b in incidence.items()]
+    total = sum(b["total"] for b in incidence.values())
+    rows.append(("all", ["", "", number(total, 0), ""]))
+    return [f"Who paid the duties over the run ({units}), by importing economy:",
+            *table_lines(["consumers", "firms", "total", "of which on goods from own multinationals' plants"], rows),
+            *legend("consumers: duties on final goods; firms: on inputs; all = the tariff revenue. The last column "
+                    "is a part of its row's total (the duties its buyers paid on what their multinationals' foreign "
+                    "plants shipped home), not an addition to it.")]
+
+
+def firm_lines(outcomes: dict, start_date: datetime.date | None = None) -> list[str]:
     """Firm outcomes in a few lines: worst-point loss quantiles, single-origin against diversified, worst cells."""
     q = outcomes["worst_loss_pct_quantiles"]
-    lines = ["Firms, output lost at their worst step (% of own baseline): "
+    lines = ["Firms, output lost at their worst step (% of own baseline; negative losses are gains): "
              + ", ".join(f"{k} {v:.1f}" for k, v in q.items())]
     for key, label in (("all", "all firms"), ("single_origin", "single-origin"), ("diversified", "diversified")):
         g = outcomes[key]
@@ -99,7 +104,7 @@ def firm_lines(outcomes: dict) -> list[str]:
     new = outcomes.get("new_links")
     if new and (new["formed"] or sum(new["dropped"].values())):
         by = ", ".join(f"{k} {v}" for k, v in new["by_exporter"].items()) or "none"
-        first = f" from day {new['first_day']:g}" if new["first_day"] is not None else ""
+        first = f" from {day_text(new['first_day'], start_date)}" if new["first_day"] is not None else ""
         lines.append(f"  supplier search: {new['formed']:,} new links{first} (by origin: {by}); {new['entered']:,} "
                      f"entered after qualifying, {new['abandoned']:,} abandoned; dropped "
                      f"{new['dropped']['build_links']:,} links of the build and {new['dropped']['new_links']:,} new")
@@ -107,39 +112,44 @@ def firm_lines(outcomes: dict) -> list[str]:
 
 
 def _plot_by(results: Results, by: str, loss: bool, path: Path, title: str, total: bool) -> Path:
-    """One line per key of `by`: run as % of the reference, or loss in % of it."""
-    days = np.arange(1, results.steps + 1) * results.days_per_step
+    """One line per key of `by`: run as % of the reference, or loss in % of it; the legend beside the axes."""
     run, ref = results.throughput(by), results.throughput(by, reference=True)
     if total:
         run.insert(0, "total", run.sum(axis=1))
         ref.insert(0, "total", ref.sum(axis=1))
-    fig, ax = plt.subplots(figsize=(9, 5))
-    for name in run.columns:
-        if ref[name].sum() > 0:
-            level = run[name] / ref[name] * 100
-            bold = name == "total"
-            ax.plot(days, 100 - level if loss else level, linewidth=2.5 if bold else 1.2,
-                    color="black" if bold else None, label=name)
+    names = [name for name in run.columns if ref[name].sum() > 0]
+    fig = Figure(figsize=(10, 5), layout="constrained")
+    ax = fig.add_subplot()
+    x, xlabel = day_axis(results.steps, results.days_per_step, results.start_date)
+    for name, (colour, style) in zip(names, colours([n for n in names if n != "total"], total="total" in names),
+                                     strict=True):
+        level = run[name] / ref[name] * 100
+        bold = name == "total"
+        ax.plot(x, 100 - level if loss else level, linewidth=2.5 if bold else 1.3, color=colour, linestyle=style,
+                label=name)
     ax.axhline(0 if loss else 100, color="grey", linestyle="--", linewidth=0.8)
-    ylabel = "loss, % of reference" if loss else "% of reference"
-    ax.set(xlabel="day", ylabel=ylabel, title=f"{results.name}: {title}")
-    ax.legend(ncol=4, fontsize=8)
-    fig.tight_layout()
+    ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+    ylabel = "loss, % of reference (negative: gain)" if loss else "% of reference"
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{results.name}: {title}")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 
-def events_table(events, limit: int = 20) -> str:
-    """The policy event log, one line per action (first `limit` lines)."""
+def events_table(events, start_date: datetime.date | None = None, limit: int = 20) -> str:
+    """The policy event log, one line per action (first `limit` lines): date (or day), actor, action, partner,
+    sectors, the value in words where the action has one, and the rule with its source (or reason)."""
     if events.empty:
         return "Policy events: none."
     lines = [f"Policy events ({len(events)}):"]
     for row in events.head(limit).itertuples():
         target = f" on {row.partner}" if row.partner else ""
         sectors = "" if row.sectors in ("*", "") else f" [{row.sectors}]"
-        lines.append(f"  day {row.day:>5g}  {row.actor:<6} {row.action}{target}{sectors} = {row.value:g}"
-                     f"  ({row.rule}: {row.reason})")
+        value = event_value(row.action, row.value)
+        why = getattr(row, "source", "") or row.reason
+        why = why if len(why) <= 90 else why[:87] + "..."
+        lines.append(f"  {day_text(row.day, start_date):>10}  {row.actor:<6} {row.action}{target}{sectors}"
+                     f"{': ' + value if value else ''}  ({row.rule}: {why})")
     if len(events) > limit:
         lines.append(f"  ... {len(events) - limit} more in events.parquet")
     return "\n".join(lines)
@@ -161,12 +171,13 @@ def plot_links(results: Results, path: Path) -> Path:
     links = results.links
     formed = links[links["event"] == "formed"]
     by_day = formed.groupby(["day", "exporter"], observed=True).size().unstack(fill_value=0)
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig = Figure(figsize=(10, 5), layout="constrained")
+    ax = fig.add_subplot()
     days = np.unique(links["day"].to_numpy())
     width = 0.8 * (float(np.diff(days).min()) if len(days) > 1 else 30.0)  # searches are evenly spaced
     bottom = np.zeros(len(by_day))
-    for origin in by_day.columns:
-        ax.bar(by_day.index, by_day[origin], width=width, bottom=bottom, label=f"formed from {origin}")
+    for origin, (colour, _) in zip(by_day.columns, colours(list(by_day.columns)), strict=True):
+        ax.bar(by_day.index, by_day[origin], width=width, bottom=bottom, color=colour, label=f"formed from {origin}")
         bottom += by_day[origin].to_numpy()
     for event, style in (("entered", "-"), ("abandoned", ":"), ("dropped", "--")):
         counts = links[links["event"] == event].groupby("day").size()
@@ -176,10 +187,8 @@ def plot_links(results: Results, path: Path) -> Path:
     ax.set(xlabel="day (supplier searches)", ylabel="links",
            title=f"{results.name}: supplier search, links per search")
     ax.set_xlim(0, results.steps * results.days_per_step)
-    ax.legend(ncol=3, fontsize=8)
-    fig.tight_layout()
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
 
 

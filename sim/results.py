@@ -14,6 +14,7 @@ that), otherwise the calibrated steady state, which a run without shocks reprodu
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -44,6 +45,8 @@ class Results:
     n_links: int = 0
     units: str = ""
     multinationals: list[str] = field(default_factory=list)
+    multinational_homes: list[str] = field(default_factory=list)  # each multinational's home economy
+    start_date: datetime.date | None = None  # the calendar date of day 0, when the scenario has one
     events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EVENT_COLUMNS))
     baseline: Results | None = None
     report: ReportConfig = field(default_factory=ReportConfig)  # the scenario's headline indicators
@@ -58,7 +61,9 @@ class Results:
     @classmethod
     def from_recorder(cls, recorder: Recorder, name: str, economies: list[str], sectors: list[str],
                       days_per_step: float, n_firms: int, n_links: int, units: str = "",
-                      events: list[dict] | None = None, multinationals: list[str] | None = None) -> Results:
+                      events: list[dict] | None = None, multinationals: list[str] | None = None,
+                      multinational_homes: list[str] | None = None,
+                      start_date: datetime.date | None = None) -> Results:
         return cls(
             name=name,
             economies=list(economies),
@@ -76,6 +81,8 @@ class Results:
             n_links=n_links,
             units=units,
             multinationals=list(multinationals or []),
+            multinational_homes=list(multinational_homes or []),
+            start_date=start_date,
             events=pd.DataFrame(events or [], columns=EVENT_COLUMNS),
             firms=firm_table(recorder.network, recorder.firm_worst_level, recorder.firm_loss_days),
             qualified=qualified_table(recorder.network, recorder.qualified_steps, recorder.qualified_links,
@@ -225,8 +232,9 @@ class Results:
         return pd.DataFrame(shares, columns=self.economies, index=np.arange(1, len(values) + 1))
 
     def tariff_incidence(self) -> pd.DataFrame:
-        """Who paid the duties over the run, by importer: consumers (final goods), firms (inputs), and
-        of those, each multinational's bill on what its foreign plants shipped home."""
+        """Who paid the duties over the run, by importer: consumers (final goods) and firms (inputs), which
+        add up to the tariff revenue; and, as a part of its home economy's bill (not in addition to it), each
+        multinational's bill on what its foreign plants shipped home (payer 'multinational NAME')."""
         revenue = self.arrays["tariff_revenue"].sum(axis=0)
         g = self.groups
         rows = []
@@ -235,8 +243,9 @@ class Results:
             rows.append({"importer": name, "payer": "consumers", "value": float(revenue[mine & (g["use"] == 1)].sum())})
             rows.append({"importer": name, "payer": "firms", "value": float(revenue[mine & (g["use"] == 0)].sum())})
         bills = self.arrays["multinational_tariff_bill"].sum(axis=0)
-        rows += [{"importer": "", "payer": f"multinational {m}", "value": float(b)}
-                 for m, b in zip(self.multinationals, bills, strict=True)]
+        homes = self.multinational_homes or [""] * len(self.multinationals)
+        rows += [{"importer": home, "payer": f"multinational {m}", "value": float(b)}
+                 for m, home, b in zip(self.multinationals, homes, bills, strict=True)]
         return pd.DataFrame(rows)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -276,6 +285,7 @@ class Results:
         return {
             "scenario": self.name,
             "reference": "baseline run" if self.baseline is not None else "calibrated steady state",
+            "start_date": self.start_date.isoformat() if self.start_date else None,
             "steps": self.steps,
             "days": self.steps * self.days_per_step,
             "firms": self.n_firms,
@@ -288,13 +298,24 @@ class Results:
             "tariff_revenue": float(self.arrays["tariff_revenue"].sum()),
             "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()),
             "unmet_final_demand": float(self.arrays["unfilled"][:, 1::2].sum()),
-            "tariff_incidence": {f"{r.importer}:{r.payer}".lstrip(":"): r.value
-                                 for r in self.tariff_incidence().itertuples()
-                                 if r.value or r.payer.startswith("multinational")},
+            "tariff_incidence": self._incidence_by_importer(),
             **self._headline(),
             "firm_outcomes": self.firm_outcomes(),
             "warnings": self.warnings(),
         }
+
+    def _incidence_by_importer(self) -> dict[str, dict]:
+        """The tariff incidence per importer that collected duties: consumers, firms, their total, and the
+        part of it paid on goods from the importer's own multinationals' foreign plants, by multinational."""
+        out: dict[str, dict] = {}
+        for r in self.tariff_incidence().itertuples():
+            bill = out.setdefault(r.importer, {"consumers": 0.0, "firms": 0.0, "total": 0.0, "multinationals": {}})
+            if r.payer.startswith("multinational "):
+                bill["multinationals"][r.payer.removeprefix("multinational ")] = r.value
+            else:
+                bill[r.payer] = r.value
+                bill["total"] += r.value
+        return {k: v for k, v in out.items() if v["total"] or v["multinationals"]}
 
     def firm_outcomes(self) -> dict | None:
         """Firm-level outcomes (sim.firms.firm_summary): loss quantiles, shares losing > 10% and > 50% at their

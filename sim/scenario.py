@@ -42,14 +42,14 @@ class TimeConfig(Strict):
 
 
 class EconomyConfig(Strict):
-    name: Name
-    label: str | None = None
-    source: str | None = None
+    name: Name = Field(description="short name the rest of the scenario uses for the economy, e.g. US")
+    label: str | None = Field(None, description="full name (free text), e.g. United States")
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class SectorConfig(Strict):
-    name: Name
-    label: str | None = None
+    name: Name = Field(description="short name the rest of the scenario uses for the sector, e.g. chips")
+    label: str | None = Field(None, description="full name (free text), e.g. Semiconductors")
     essential: bool = Field(True, description="as an input, a shortage of it stops production (Leontief)")
     inventory_days: float = Field(30.0, gt=0, description="target input inventory held by buyers, days of use")
     armington_sigma: float = Field(4.0, ge=0, description="elasticity of substitution between suppliers")
@@ -61,30 +61,35 @@ class SectorConfig(Strict):
     origin_concentration: float = Field(
         2.0, gt=0, description="heterogeneous sourcing: Dirichlet concentration of a diversified buyer's origin mix "
                                "around its cell's (smaller = more dispersed)")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class IntermediateFlow(Strict):
-    exporter: Name
-    sector: Name
-    importer: Name
-    buyer_sector: Name
+    exporter: Name = Field(description="economy of the supplying cell")
+    sector: Name = Field(description="sector of the supplying cell (the good sold)")
+    importer: Name = Field(description="economy of the buying cell (the exporter itself for a domestic flow)")
+    buyer_sector: Name = Field(description="sector of the buying cell (the industry that uses the input)")
     value: float = Field(ge=0, description="annual value, in io.units")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class FinalDemandFlow(Strict):
-    exporter: Name
-    sector: Name
-    importer: Name
+    exporter: Name = Field(description="economy of the supplying cell")
+    sector: Name = Field(description="sector of the supplying cell (the good sold)")
+    importer: Name = Field(description="economy whose final demand buys it (the exporter itself for home sales)")
     value: float = Field(ge=0, description="annual value, in io.units")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class IOConfig(Strict):
-    units: str = "USD_m_per_year"
-    intermediate: list[IntermediateFlow] = []
-    final_demand: list[FinalDemandFlow] = Field(min_length=1)
+    units: str = Field("USD_m_per_year", description="unit of the table's values and of money in reports (a label: "
+                       "nothing is converted)")
+    intermediate: list[IntermediateFlow] = Field(default_factory=list, description="annual flows between cells "
+                                                 "(duplicates summed): records, or a CSV path relative to the "
+                                                 "scenario file")
+    final_demand: list[FinalDemandFlow] = Field(min_length=1, description="annual sales of cells to final demand "
+                                                "(duplicates summed): records, or a CSV path relative to the scenario "
+                                                "file")
 
 
 class NetworkConfig(Strict):
@@ -99,16 +104,20 @@ class NetworkConfig(Strict):
 
 
 class LeadTimeRoute(Strict):
-    exporter: Name
-    importer: Name
-    days: float = Field(gt=0)
-    source: str | None = None
+    exporter: Name = Field(description="economy shipped from")
+    importer: Name = Field(description="economy shipped to")
+    days: float = Field(gt=0, description="door-to-door lead time on the route, days (rounded to whole steps, at "
+                        "least one)")
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class LeadTimes(Strict):
-    domestic_days: float = Field(2.0, gt=0)
-    international_days: float = Field(20.0, gt=0)
-    routes: list[LeadTimeRoute] = []
+    domestic_days: float = Field(2.0, gt=0, description="door-to-door lead time within an economy, days (rounded to "
+                                 "whole steps, at least one)")
+    international_days: float = Field(20.0, gt=0, description="door-to-door lead time between two economies, days "
+                                      "(rounded to whole steps, at least one)")
+    routes: list[LeadTimeRoute] = Field(default_factory=list, description="lead times of chosen (exporter, importer) "
+                                        "routes, replacing the two defaults (first match wins)")
 
     def days(self, exporter: str, importer: str) -> float:
         """Door-to-door days from `exporter` to `importer`: the route's entry, else the default."""
@@ -157,10 +166,14 @@ def _as_list(value: Any) -> Any:
 class Dated(Strict):
     """An event window in days from day 0, or in calendar dates (needs time.start_date)."""
 
-    start_day: float = Field(0.0, ge=0)
-    end_day: float | None = Field(None, ge=0)
-    start_date: datetime.date | None = None
-    end_date: datetime.date | None = None
+    start_day: float = Field(0.0, ge=0, description="first day in force, counted from day 0; or give start_date, not "
+                             "both")
+    end_day: float | None = Field(None, ge=0, description="day it stops, counted from day 0: in force while start_day "
+                                  "<= day < end_day; null: no end")
+    start_date: datetime.date | None = Field(None, description="first date in force, YYYY-MM-DD: sets start_day to "
+                                             "the days since time.start_date (needed); not with start_day")
+    end_date: datetime.date | None = Field(None, description="date it stops, YYYY-MM-DD: sets end_day to the days "
+                                           "since time.start_date (needed); not with end_day")
 
 
 MAX_RATE = 10.0  # 1,000%: above any tariff on record (the 2025 peak was 145% plus earlier duties)
@@ -171,14 +184,14 @@ class TariffEntry(Dated):
     additional duty on top of each line's calibration-year rate (as the 2025 US reciprocal tariffs came on
     top of MFN and Section 301 duties). Exactly one of the two is given; baseline entries give a rate."""
 
-    importer: Name
-    exporters: Targets = "*"
-    sectors: Targets = "*"
+    importer: Name = Field(description="economy that levies the duty")
+    exporters: Targets = Field("*", description="origin economies taxed, '*' for every other economy")
+    sectors: Targets = Field("*", description="sectors taxed, '*' for all")
     rate: float | None = Field(None, ge=0, le=MAX_RATE, allow_inf_nan=False,
                                description="ad-valorem rate in force, as a fraction (0.25 = 25%)")
     increase: float | None = Field(None, ge=0, le=MAX_RATE, allow_inf_nan=False,
                                    description="additional duty over the calibration-year rate, as a fraction")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
 
@@ -202,27 +215,28 @@ class TariffEntry(Dated):
 class Exemption(Dated):
     """Lines kept at their calibration-year rate whatever the applied entries say (e.g. chips)."""
 
-    importer: Name
-    exporters: Targets = "*"
-    sectors: Targets
-    source: str | None = None
+    importer: Name = Field(description="economy whose tariff lines are exempted")
+    exporters: Targets = Field("*", description="origin economies covered, '*' for every other economy")
+    sectors: Targets = Field(description="sectors kept at their calibration-year rate, '*' for all")
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
 
 
 class Tariffs(Strict):
-    baseline: list[TariffEntry] = Field(default_factory=list, description="in force in the calibration year")
+    baseline: list[TariffEntry] = Field(default_factory=list, description="in force in the calibration year, "
+                                          "all run long (their start and end are not used)")
     applied: list[TariffEntry] = Field(default_factory=list, description="changes simulated against it")
     exemptions: list[Exemption] = Field(default_factory=list, description="lines excluded from applied rates")
 
 
 class ExportControl(Dated):
-    exporter: Name
-    importers: Targets = "*"
-    sectors: Targets = "*"
+    exporter: Name = Field(description="economy that controls its exports")
+    importers: Targets = Field("*", description="destination economies covered, '*' for every other economy")
+    sectors: Targets = Field("*", description="sectors covered, '*' for all")
     share: float = Field(ge=0, le=1, description="share of the flows blocked (or delayed, see licensing_days)")
     licensing_days: float = Field(0.0, ge=0, description="if > 0, the share is delayed this long, not blocked")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("importers", "sectors", mode="before")(_as_list)
 
@@ -231,40 +245,42 @@ class CapacityShock(Strict):
     cells: list[str] = Field(default_factory=list, description="cells hit, e.g. [MY.chips]")
     firms: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list, description="firm indices hit")
     share: float = Field(gt=0, le=1, description="share of capacity lost")
-    start_day: float = Field(0.0, ge=0)
-    duration_days: float = Field(gt=0)
+    start_day: float = Field(0.0, ge=0, description="first day of the loss, counted from day 0")
+    duration_days: float = Field(gt=0, description="days the full loss lasts, before the recovery ramp")
     recovery_days: float = Field(0.0, ge=0, description="linear ramp back to full capacity")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class Plant(Strict):
-    cell: str
+    cell: str = Field(description="cell 'ECONOMY.sector' whose firms it owns (drawn at random, up to share)")
     share: float = Field(gt=0, le=1, description="share of the cell's output made in these plants")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class Relocation(Strict):
     """Friend-shoring: move capacity between own plants when a tariff wedge persists."""
 
-    sector: Name
-    from_economy: Name
-    to_economy: Name
+    sector: Name = Field(description="sector of the plants between which capacity moves")
+    from_economy: Name = Field(description="economy of the own plants that lose capacity")
+    to_economy: Name = Field(description="economy of the own plants that receive it")
     wedge_threshold: float = Field(0.1, ge=0, description="home tariff on 'from' minus on 'to' that triggers")
     persistence_days: float = Field(90.0, ge=0, description="how long the wedge must last")
     lag_days: float = Field(365.0, ge=0, description="investment lag from decision to first capacity")
     ramp_days: float = Field(180.0, gt=0, description="ramp from first to full capacity")
     share: float = Field(gt=0, le=1, description="share of the 'from' plants' capacity moved")
     cost_share: float = Field(0.1, ge=0, lt=1, description="share of the moved capacity lost in the move")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class MultinationalConfig(Strict):
-    name: Name
-    home: Name
-    plants: list[Plant] = Field(min_length=1)
+    name: Name = Field(description="name of the multinational in results and the event log")
+    home: Name = Field(description="economy of the parent company: its tariffs on the plants' goods make the tariff "
+                       "bill and the relocation wedge")
+    plants: list[Plant] = Field(min_length=1, description="shares of cells' output it owns")
     sourcing_sigma: float | None = Field(
         None, ge=0, description="elasticity between its own plants and others (None: the sector's)")
-    relocations: list[Relocation] = []
+    relocations: list[Relocation] = Field(default_factory=list, description="friend-shoring plans between its own "
+                                          "plants")
 
 
 class TriggerConfig(Strict):
@@ -275,18 +291,22 @@ class TriggerConfig(Strict):
 class RetaliationConfig(Strict):
     """How a government answers tariffs on its exports (MODEL.md section 5)."""
 
-    economy: Name
-    rule: Literal["none", "tit_for_tat", "proportional", "escalate", "targeted"] = "none"
+    economy: Name = Field(description="economy whose government answers tariffs on its exports (one rule per economy)")
+    rule: Literal["none", "tit_for_tat", "proportional", "escalate", "targeted"] = Field(
+        "none", description="its answer: none, tit_for_tat, proportional (k), escalate (step) or targeted (sectors)")
     against: Targets = Field("*", description="partners it answers")
     delay_days: float = Field(0.0, ge=0, description="time to answer (at least one step)")
     k: float = Field(1.0, ge=0, description="proportional: answer k x the partner's increase")
     step: float = Field(0.1, gt=0, description="escalate: go this far above the partner's increase")
     cap: float | None = Field(None, ge=0, description="highest retaliatory increase")
     sectors: Targets = Field("*", description="lines of the partner's exports it taxes or controls")
-    instrument: Literal["tariff", "export_control"] = "tariff"
+    instrument: Literal["tariff", "export_control"] = Field("tariff", description="tariff: an additional duty on the "
+                                                            "partner's goods; export_control: blocks that share of "
+                                                            "its exports to the partner")
     share: float = Field(1.0, ge=0, le=1, description="targeted export control: share blocked")
-    trigger: TriggerConfig | None = None
-    source: str | None = None
+    trigger: TriggerConfig | None = Field(None, description="hold the answer until exports to the partner have fallen "
+                                          "(null: answer at once)")
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("against", "sectors", mode="before")(_as_list)
 
@@ -294,22 +314,24 @@ class RetaliationConfig(Strict):
 class Truce(Strict):
     """Both economies drop their retaliation against each other and start counting anew."""
 
-    economies: list[Name] = Field(min_length=2, max_length=2)
-    day: float = Field(ge=0)
-    source: str | None = None
+    economies: list[Name] = Field(min_length=2, max_length=2, description="the two economies that drop their "
+                                  "retaliation against each other")
+    day: float = Field(ge=0, description="day of the truce, counted from day 0")
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
 
 class OwnPlantsExemption(Strict):
     """Exempt a sector of a partner that does not retaliate when plants owned by this economy's
     multinationals make more than `threshold` of its imports of that sector from the partner."""
 
-    economy: Name
-    sectors: list[Name] = Field(min_length=1)
+    economy: Name = Field(description="importing economy that grants the exemptions (its multinationals' plants count)")
+    sectors: list[Name] = Field(min_length=1, description="sectors of the partners' goods that can be exempted")
     threshold: float = Field(gt=0, le=1, description="share of imports made by own multinationals' plants")
-    partners: Targets = "*"
-    start_day: float = Field(0.0, ge=0)
+    partners: Targets = Field("*", description="exporting economies whose sectors can be exempted, '*' for every "
+                              "other economy")
+    start_day: float = Field(0.0, ge=0, description="day of the first review, counted from day 0")
     review_days: float = Field(30.0, gt=0, description="how often the rule is reviewed")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("partners", mode="before")(_as_list)
 
@@ -323,9 +345,9 @@ class Concession(Strict):
     """Part of an offer: the offerer cuts its tariffs on the partner's goods of some sectors by a share of
     the rate in force (1 = to zero), e.g. 61% of a sector's lines to zero and the rest halved: cut 0.8."""
 
-    sectors: Targets
+    sectors: Targets = Field(description="sectors of the partner's goods whose tariffs the offerer cuts, '*' for all")
     cut: float = Field(ge=0, le=1, description="share of the rate in force removed (1: duty-free)")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("sectors", mode="before")(_as_list)
 
@@ -337,23 +359,25 @@ class Offer(Strict):
     weighs; `concessions` say by how much the named sectors' tariffs fall. Every other sector's rate is
     cut by `cut_share` (all covered lines to zero, spread evenly over sectors)."""
 
-    offerer: Name
-    partner: Name
-    day: float = Field(0.0, ge=0)
+    offerer: Name = Field(description="economy that cuts its tariffs on the partner's goods")
+    partner: Name = Field(description="economy asked to exempt the offerer's sectors")
+    day: float = Field(0.0, ge=0, description="day the partner decides on the offer, counted from day 0")
     cut_share: float = Field(ge=0, le=1, description="share of the partner's tariff lines the offer cuts")
     concessions: list[Concession] = Field(default_factory=list,
                                           description="cuts by sector (later ones win; others: cut_share)")
     exemption_sectors: Targets = Field(description="the offerer's sectors the partner is asked to exempt")
     exemption_rate: float | None = Field(None, ge=0, description="rate asked for (None: calibration-year rate)")
-    acceptance: Acceptance = Acceptance()
-    source: str | None = None
+    acceptance: Acceptance = Field(default_factory=Acceptance, description="the partner's rule for accepting")
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("exemption_sectors", mode="before")(_as_list)
 
 
 class Negotiation(Strict):
-    own_plants_exemptions: list[OwnPlantsExemption] = []
-    offers: list[Offer] = []
+    own_plants_exemptions: list[OwnPlantsExemption] = Field(default_factory=list, description="rules exempting "
+                                                            "partners' sectors made mostly by own multinationals' "
+                                                            "plants")
+    offers: list[Offer] = Field(default_factory=list, description="concessions offered for exemptions")
 
 
 class Indicator(Strict):
@@ -363,15 +387,18 @@ class Indicator(Strict):
     between economies (exports, imports); `use` keeps deliveries to firms or to final demand.
     """
 
-    name: str
-    measure: Literal["deliveries", "output"] = "deliveries"
+    name: str = Field(description="label of the indicator's row (split rows: 'name: sector or economy')")
+    measure: Literal["deliveries", "output"] = Field("deliveries", description="deliveries: goods delivered on the "
+                                                     "chosen lines; output: output of the chosen cells")
     exporters: Targets = Field("*", description="origin economies (output: the cells' economies)")
-    importers: Targets = "*"
-    sectors: Targets = "*"
-    use: Literal["all", "intermediate", "final"] = "all"
-    cross_border: bool = False
-    by: Literal["sector", "exporter", "importer"] | None = None
-    source: str | None = None
+    importers: Targets = Field("*", description="destination economies of the deliveries, '*' for all")
+    sectors: Targets = Field("*", description="sectors of the goods (output: of the cells), '*' for all")
+    use: Literal["all", "intermediate", "final"] = Field("all", description="keep deliveries to firms (intermediate), "
+                                                         "to final demand (final) or both (all)")
+    cross_border: bool = Field(False, description="keep only deliveries between two different economies")
+    by: Literal["sector", "exporter", "importer"] | None = Field(None, description="split into one row per sector, "
+                                                                 "exporter or importer (null: one row)")
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     _lists = field_validator("exporters", "importers", "sectors", mode="before")(_as_list)
 
@@ -387,11 +414,13 @@ class Indicator(Strict):
 class Diversion(Strict):
     """Trade diversion: the share of `toward` origins in `importer`'s imports of `sectors`, reference vs run."""
 
-    name: str
-    importer: Name
-    sectors: Targets
-    toward: list[Name] = Field(min_length=1)
-    away_from: list[Name] = []
+    name: str = Field(description="label of the diversion's rows in the table")
+    importer: Name = Field(description="economy whose imports are compared (domestic supply excluded)")
+    sectors: Targets = Field(description="sectors of the imports counted, '*' for all")
+    toward: list[Name] = Field(min_length=1, description="origin economies whose combined share of the imports is "
+                               "compared")
+    away_from: list[Name] = Field(default_factory=list, description="origin economies whose combined share is "
+                                  "reported too (empty: none)")
 
     _lists = field_validator("sectors", mode="before")(_as_list)
 
@@ -399,8 +428,10 @@ class Diversion(Strict):
 class ReportConfig(Strict):
     """What `sim run` puts in its headline table beside the totals."""
 
-    indicators: list[Indicator] = []
-    diversion: list[Diversion] = []
+    indicators: list[Indicator] = Field(default_factory=list, description="headline series of deliveries or output, "
+                                        "measured against the reference")
+    diversion: list[Diversion] = Field(default_factory=list, description="import shares by origin, reference vs the "
+                                       "last tenth of the run")
 
 
 class CalibrationTarget(Strict):
@@ -412,15 +443,16 @@ class CalibrationTarget(Strict):
     `exporter`'s goods of `sectors`, weighted by the table's flows on the route.
     """
 
-    name: str
-    kind: Literal["import_share", "output_share", "export_share", "average_tariff"]
-    sectors: list[Name] | Literal["*"] = Field(min_length=1)
-    economy: Name | None = None
-    exporter: Name | None = None
-    importer: Name | None = None
+    name: str = Field(description="label of the target in the calibration check")
+    kind: Literal["import_share", "output_share", "export_share", "average_tariff"] = Field(
+        description="which figure is compared (each kind is defined above)")
+    sectors: list[Name] | Literal["*"] = Field(min_length=1, description="sectors the figure covers, '*' for all")
+    economy: Name | None = Field(None, description="economy whose share is compared (output_share, export_share)")
+    exporter: Name | None = Field(None, description="origin economy (import_share, average_tariff)")
+    importer: Name | None = Field(None, description="importing economy (import_share, average_tariff)")
     value: float = Field(ge=0, le=1, description="the reported share")
     tolerance: float = Field(gt=0, le=1, description="allowed absolute difference")
-    source: str | None = None
+    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
 
     @model_validator(mode="after")
     def _needs(self) -> CalibrationTarget:
@@ -434,26 +466,39 @@ class CalibrationTarget(Strict):
 class Scenario(Strict):
     """A validated scenario. Build with `load_scenario` (files) or `Scenario.from_dict`."""
 
-    name: str = "scenario"
-    description: str = ""
-    extends: str | None = None
-    seed: int = 0
-    time: TimeConfig = TimeConfig()
-    economies: list[EconomyConfig] = Field(min_length=1)
-    sectors: list[SectorConfig] = Field(min_length=1)
-    io: IOConfig
-    network: NetworkConfig = NetworkConfig()
-    lead_times: LeadTimes = LeadTimes()
-    engine: EngineConfig = EngineConfig()
-    tariffs: Tariffs = Tariffs()
-    export_controls: list[ExportControl] = []
-    capacity_shocks: list[CapacityShock] = []
-    multinationals: list[MultinationalConfig] = []
-    retaliation: list[RetaliationConfig] = []
-    truces: list[Truce] = []
+    name: str = Field("scenario", description="name in results and logs; sim run writes to results/<name> by default")
+    description: str = Field("", description="one-line summary shown by sim list (free text)")
+    extends: str | None = Field(None, description="scenario this file is merged over: a path relative to it or a "
+                                "scenario name (mappings merge, lists replace)")
+    seed: int = Field(0, description="random seed of the network draw and the model when the run gives none (sim run "
+                      "--seed)")
+    time: TimeConfig = Field(default_factory=TimeConfig, description="steps per year, run length and the date of day 0")
+    economies: list[EconomyConfig] = Field(min_length=1, description="the economies, each named once")
+    sectors: list[SectorConfig] = Field(min_length=1, description="the sectors, each named once, with their "
+                                        "inventory, substitution and qualification settings")
+    io: IOConfig = Field(description="the input-output table: annual intermediate flows and final demand")
+    network: NetworkConfig = Field(default_factory=NetworkConfig, description="how many firms each cell holds and how "
+                                   "they are linked")
+    lead_times: LeadTimes = Field(default_factory=LeadTimes, description="door-to-door shipping times, days")
+    engine: EngineConfig = Field(default_factory=EngineConfig, description="behaviour of firms and buyers: orders, "
+                                 "prices, substitution, supplier search")
+    tariffs: Tariffs = Field(default_factory=Tariffs, description="calibration-year rates, the changes simulated and "
+                             "exemptions")
+    export_controls: list[ExportControl] = Field(default_factory=list, description="shares of an exporter's shipments "
+                                                 "blocked or held for licensing, each over a window")
+    capacity_shocks: list[CapacityShock] = Field(default_factory=list, description="exogenous capacity losses of "
+                                                 "cells or firms")
+    multinationals: list[MultinationalConfig] = Field(default_factory=list, description="parent companies owning "
+                                                      "plants (shares of cells' output) in several economies")
+    retaliation: list[RetaliationConfig] = Field(default_factory=list, description="how governments answer tariffs on "
+                                                 "their exports (one rule per economy)")
+    truces: list[Truce] = Field(default_factory=list, description="days on which two economies drop their retaliation "
+                                "against each other")
     targets: list[CalibrationTarget] = Field(default_factory=list, description="figures the IO table reproduces")
-    report: ReportConfig = ReportConfig()
-    negotiation: Negotiation = Negotiation()
+    report: ReportConfig = Field(default_factory=ReportConfig, description="headline indicators and trade diversion "
+                                 "that sim run reports")
+    negotiation: Negotiation = Field(default_factory=Negotiation, description="own-plants exemptions and offers of "
+                                     "concessions")
     _file: str | None = PrivateAttr(None)
 
     @property

@@ -6,25 +6,33 @@ design from the manifest and call SALib on the per-point mean of a metric over r
 coordinates are in the unit cube, so Morris effects are per full range of a parameter). Figures are
 PNG files: a heatmap of a metric over two parameters, a fan chart of a loss series across runs
 (quantile bands, optionally one fan per value of a parameter) and a tornado of sensitivities.
+
+Sensitivity indices from a small sample are mostly noise (a first-order Sobol index of 1.9, an
+interval wider than the index): each index table carries its caveats in `attrs["caveats"]` (a base
+sample under `SOBOL_MIN_BASE`, indices outside [0, 1] beyond their interval, wide intervals; fewer
+than `MORRIS_MIN_TRAJECTORIES` Morris trajectories), which the figures and `sim sweep` show.
 """
 
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
+from sim.errors import ScenarioError
+from sim.sweep.designs import salib_problem, unit_samples
+from sim.sweep.parts import verified_parts
+from sim.sweep.spec import SweepSpec
 
-from sim.errors import ScenarioError  # noqa: E402
-from sim.sweep.designs import salib_problem, unit_samples  # noqa: E402
-from sim.sweep.parts import verified_parts  # noqa: E402
-from sim.sweep.spec import SweepSpec  # noqa: E402
+SOBOL_MIN_BASE = 512  # base samples N below which Sobol indices are indicative at best (SALib's examples: 1,024)
+MORRIS_MIN_TRAJECTORIES = 10  # Morris (1991), Campolongo et al. (2007): 10-20 trajectories
+WIDE_INTERVAL = 0.1  # a 95% interval wider than +/-0.1 on an index in [0, 1]
 
 
 def load_manifest(out: str | Path) -> dict:
@@ -87,8 +95,29 @@ def sobol_indices(out: str | Path, metric: str) -> pd.DataFrame:
     y = point_means(load_runs(out), metric, len(unit))
     res = sobol.analyze(salib_problem(spec), y, calc_second_order=spec.design.second_order, seed=spec.seed)
     names = [p.name for p in spec.parameters]
-    return pd.DataFrame({"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]},
-                        index=pd.Index(names, name="parameter"))
+    table = pd.DataFrame({"S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]},
+                         index=pd.Index(names, name="parameter"))
+    table.attrs["caveats"] = sobol_caveats(table, spec.design.n)
+    return table
+
+
+def sobol_caveats(indices: pd.DataFrame, n_base: int) -> list[str]:
+    """Why a table of Sobol indices may not mean much: a small base sample, indices outside [0, 1] by more
+    than their interval, intervals wider than +/-WIDE_INTERVAL. Empty when none applies."""
+    caveats = []
+    if n_base < SOBOL_MIN_BASE:
+        caveats.append(f"small sample: N = {n_base} base samples; Sobol indices need several hundred or more "
+                       f"(at least {SOBOL_MIN_BASE} here) to be more than indicative")
+    for index in ("S1", "ST"):
+        value, conf = indices[index], indices[f"{index}_conf"].fillna(0)
+        outside = indices.index[(value < -conf) | (value > 1 + conf)]
+        if len(outside):
+            caveats.append(f"{index} outside [0, 1] beyond its interval for {', '.join(map(str, outside))}: "
+                           "sampling noise, not a property of the model")
+    wide = indices.index[(indices[["S1_conf", "ST_conf"]] > WIDE_INTERVAL).any(axis=1)]
+    if len(wide):
+        caveats.append(f"95% intervals wider than +/-{WIDE_INTERVAL:g} for {', '.join(map(str, wide))}")
+    return caveats
 
 
 def morris_indices(out: str | Path, metric: str) -> pd.DataFrame:
@@ -101,8 +130,12 @@ def morris_indices(out: str | Path, metric: str) -> pd.DataFrame:
     unit = unit_samples(spec)
     y = point_means(load_runs(out), metric, len(unit))
     res = morris.analyze(salib_problem(spec), unit, y, num_levels=spec.design.levels, seed=spec.seed)
-    return pd.DataFrame({k: np.asarray(res[k], float) for k in ("mu", "mu_star", "sigma", "mu_star_conf")},
-                        index=pd.Index(res["names"], name="parameter"))
+    table = pd.DataFrame({k: np.asarray(res[k], float) for k in ("mu", "mu_star", "sigma", "mu_star_conf")},
+                         index=pd.Index(res["names"], name="parameter"))
+    table.attrs["caveats"] = ([f"small sample: {spec.design.n} trajectories; Morris screening needs at least "
+                               f"{MORRIS_MIN_TRAJECTORIES} to rank the inputs reliably"]
+                              if spec.design.n < MORRIS_MIN_TRAJECTORIES else [])
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,7 +146,8 @@ def heatmap(runs: pd.DataFrame, x: str, y: str, metric: str, path: str | Path, t
     """Mean of `metric` over replicates on the grid of parameters `x` and `y`, annotated."""
     table = runs[runs["status"] == "ok"].pivot_table(index=y, columns=x, values=metric, aggfunc="mean",
                                                      observed=True)
-    fig, ax = plt.subplots(figsize=(1.2 + 0.9 * max(3, table.shape[1]), 1.2 + 0.6 * max(3, table.shape[0])))
+    fig = Figure(figsize=(1.2 + 0.9 * max(3, table.shape[1]), 1.2 + 0.6 * max(3, table.shape[0])))
+    ax = fig.add_subplot()
     image = ax.imshow(table.to_numpy(float), cmap="viridis", aspect="auto", origin="lower")
     ax.set_xticks(range(table.shape[1]), [_label(v) for v in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(table.shape[0]), [_label(v) for v in table.index])
@@ -139,8 +173,9 @@ def fan_chart(series: pd.DataFrame, name: str, path: str | Path, runs: pd.DataFr
         groups = list(data.groupby(by, sort=True, observed=True))
     else:
         groups = [("all runs", data)]
-    fig, ax = plt.subplots(figsize=(8, 4.2))
-    colours = plt.get_cmap("tab10").colors
+    fig = Figure(figsize=(8, 4.2))
+    ax = fig.add_subplot()
+    colours = colormaps["tab10"].colors
     for k, (label, group) in enumerate(groups):
         q = group.groupby("step")["loss_pct"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
         days = q.index.to_numpy() * days_per_step
@@ -159,14 +194,20 @@ def fan_chart(series: pd.DataFrame, name: str, path: str | Path, runs: pd.DataFr
 
 def tornado(indices: pd.DataFrame, column: str, path: str | Path, error: str | None = None,
             title: str | None = None) -> Path:
-    """Horizontal bars of one sensitivity column, largest on top (with error bars if given)."""
+    """Horizontal bars of one sensitivity column, largest on top (with error bars if given); the table's
+    caveats (`attrs["caveats"]`), if any, are printed under the bars."""
     data = indices.sort_values(column)
-    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.45 * len(data)))
+    caveats = indices.attrs.get("caveats", [])
+    fig = Figure(figsize=(7, 0.9 + 0.45 * len(data) + 0.35 * len(caveats)))
+    ax = fig.add_subplot()
     ax.barh([str(i) for i in data.index], data[column], xerr=data[error] if error else None,
             color="#4c72b0", capsize=3)
     ax.axvline(0, color="grey", linewidth=0.6)
     ax.set_xlabel(column)
     ax.set_title(title or column, fontsize=10)
+    if caveats:
+        note = "\n".join(textwrap.fill(f"Caution: {c}", 95) for c in caveats)
+        fig.text(0.01, 0.0, note, fontsize=7, color="#a00000", va="top", ha="left")
     return _save(fig, path)
 
 
@@ -205,5 +246,4 @@ def _save(fig, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
     return path

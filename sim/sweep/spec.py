@@ -45,16 +45,17 @@ class SweepConfig(BaseModel):
 class Parameter(SweepConfig):
     """One varied input: scenario path(s) and its values (a list, named levels or a numeric range)."""
 
-    name: str = Field(pattern=NAME_PATTERN)
+    name: str = Field(pattern=NAME_PATTERN, description="the parameter's column in the results (unique, not a "
+                      "reserved column name)")
     path: str | None = Field(None, description="dotted scenario path, e.g. engine.switching_days")
     paths: list[str] = Field(default_factory=list, description="several paths set to the same value")
     values: list[Any] | None = Field(None, description="discrete values")
     levels: dict[str, Any] | None = Field(None, description="named values: label -> value set at the path(s)")
-    low: float | None = None
-    high: float | None = None
+    low: float | None = Field(None, description="lower end of a numeric range (with high)")
+    high: float | None = Field(None, description="upper end of a numeric range (with low)")
     num: int | None = Field(None, ge=2, description="grid points over [low, high] for the grid design")
-    scale: Literal["linear", "log"] = "linear"
-    integer: bool = False
+    scale: Literal["linear", "log"] = Field("linear", description="spacing of a range: linear, or log (needs low > 0)")
+    integer: bool = Field(False, description="round range values to the nearest whole number")
 
     @property
     def targets(self) -> list[str]:
@@ -112,7 +113,8 @@ class Parameter(SweepConfig):
 class Design(SweepConfig):
     """How points are drawn: grid (full factorial), random, lhs, sobol (Saltelli) or morris."""
 
-    type: Literal["grid", "random", "lhs", "sobol", "morris"]
+    type: Literal["grid", "random", "lhs", "sobol", "morris"] = Field(
+        description="how points are drawn: grid, random, lhs (Latin hypercube), sobol (Saltelli) or morris")
     n: int | None = Field(None, ge=1, description="samples (random, lhs), base size N (sobol), trajectories (morris)")
     second_order: bool = Field(False, description="sobol: also second-order indices")
     levels: int = Field(4, ge=2, description="morris: grid levels")
@@ -121,24 +123,27 @@ class Design(SweepConfig):
 class Outputs(SweepConfig):
     """Scalar metrics per run (see sim.sweep.outputs) and optional loss-per-step series."""
 
-    metrics: list[str] = Field(min_length=1)
-    timeseries: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(min_length=1, description="scalars kept per run: a series with a figure "
+                               "(throughput.cumulative_loss_days) or a run total (tariff_revenue)")
+    timeseries: list[str] = Field(default_factory=list, description="series whose loss per step (% of the baseline) "
+                                  "is kept, e.g. throughput")
 
 
 class SweepSpec(SweepConfig):
     """A validated sweep. Build with `load_spec` (a file or a mapping)."""
 
-    name: str = Field(pattern=NAME_PATTERN)
-    description: str = ""
+    name: str = Field(pattern=NAME_PATTERN, description="sweep name; results go to results/sweeps/<name> by default")
+    description: str = Field("", description="one-line summary shown by sim list (free text)")
     base: str = Field(description="scenario name or YAML path (relative to the sweep file)")
     overrides: dict[str, Any] = Field(default_factory=dict, description="fixed overrides of the base")
-    steps: int | None = Field(None, gt=0)
-    design: Design
-    parameters: list[Parameter] = Field(min_length=1)
-    replicates: int = Field(1, ge=1)
+    steps: int | None = Field(None, gt=0, description="steps per run (null: the base scenario's time.steps)")
+    design: Design = Field(description="how the design points are drawn")
+    parameters: list[Parameter] = Field(min_length=1, description="the inputs varied, each at one or more scenario "
+                                        "paths")
+    replicates: int = Field(1, ge=1, description="runs per design point, each with its own seed")
     seeds: list[int] | None = Field(None, min_length=1, description="explicit seeds, one per replicate")
     seed: int = Field(0, ge=0, description="seed of the design sampling and of derived replicate seeds")
-    outputs: Outputs
+    outputs: Outputs = Field(description="what each run keeps")
     file: str | None = Field(None, exclude=True)
     base_path: str | None = Field(None, exclude=True)
 
