@@ -54,6 +54,8 @@ def main() -> None:
     result = common.run_sweep(spec(args.quick), args)
     indices = analysis.sobol_indices(result.out, HEADLINE)
     common.write_table(indices.reset_index(), args)
+    for caveat in indices.attrs["caveats"]:
+        print(f"caution: {caveat}")
     path = analysis.tornado(indices, "ST", args.out / "tornado_sobol_ST.png", error="ST_conf",
                             title=f"Total Sobol index of {HEADLINE} ({len(result.runs())} runs)")
     print(f"wrote {path}")

@@ -7,31 +7,61 @@ Public API (stable names):
     run(scenario, steps=...) -> Results         a scenario and its baseline on the same network
     build_network(scenario, rng) -> SupplyNetwork
     sweep(spec, executor=None, ...) -> SweepResult   parameter sweeps streamed to Parquet (resumable)
+
+Names load on first use, so `import sim` (and `sim --help`) does not import Mesa, numba or pandas
+until something needs them. `sim.run` and `sim.sweep` are the functions, although modules of the same
+names define them (`sim/run.py`, the package `sim/sweep/`): importing those modules never replaces
+the functions (`from sim.sweep import analysis` and `from sim.run import run` work as usual).
 """
 
-from sim.errors import ScenarioError
-from sim.model import SupplyChainModel
-from sim.network import SupplyNetwork, build_network, load_network, save_network
-from sim.network.mrio import scenario_from_mrio
-from sim.results import Results
-from sim.run import run
-from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
-from sim.sweep.runner import sweep  # the function; the package stays importable as sim.sweep.*
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "DEFAULT_SCENARIO",
-    "Results",
-    "Scenario",
-    "ScenarioError",
-    "SupplyChainModel",
-    "SupplyNetwork",
-    "build_network",
-    "load_network",
-    "load_scenario",
-    "run",
-    "save_network",
-    "scenario_from_mrio",
-    "sweep",
-]
+_HOMES = {
+    "DEFAULT_SCENARIO": "sim.scenario",
+    "Results": "sim.results",
+    "Scenario": "sim.scenario",
+    "ScenarioError": "sim.errors",
+    "SupplyChainModel": "sim.model",
+    "SupplyNetwork": "sim.network",
+    "build_network": "sim.network",
+    "load_network": "sim.network",
+    "load_scenario": "sim.scenario",
+    "run": "sim.run",
+    "save_network": "sim.network",
+    "scenario_from_mrio": "sim.network.mrio",
+    "sweep": "sim.sweep.runner",
+}
+_FUNCTIONS_NAMED_LIKE_MODULES = ("run", "sweep")
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_HOMES[name]), name)
+    vars(sys.modules[__name__])[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
+
+class _Package(types.ModuleType):
+    """The `sim` package: loading the module `sim.run` or `sim.sweep` leaves the function of that name in place."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _FUNCTIONS_NAMED_LIKE_MODULES and isinstance(value, types.ModuleType):
+            return  # the module stays reachable in sys.modules and by `from sim.<name> import ...`
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

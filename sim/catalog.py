@@ -43,6 +43,12 @@ def experiments() -> list[tuple[str, str]]:
     return rows
 
 
+def catalog() -> dict[str, list[dict[str, str]]]:
+    """Everything `sim list` shows, as data (`sim list --json`): kind -> [{name, description}]."""
+    found = {"scenarios": configs("scenarios"), "sweeps": configs("sweeps"), "experiments": experiments()}
+    return {kind: [{"name": name, "description": text} for name, text in rows] for kind, rows in found.items()}
+
+
 def catalog_text() -> str:
     """The `sim list` listing: one section per kind, one line per item."""
     sections = [("Scenarios (sim run NAME)", configs("scenarios")), ("Sweeps (sim sweep NAME)", configs("sweeps")),

@@ -1,18 +1,25 @@
-"""Command line: `sim run [SCENARIO] [--steps N] [--set path=value ...] [--out DIR]`, `sim bench`.
+"""Command line: `sim run [SCENARIO] [--steps N] [--set path=value ...] [--out DIR]`, `sim list`, `sim sweep`,
+`sim validate`, `sim viz`, `sim bench`.
 
 Bad input (a missing file, a bad field, a bad override) prints one message naming the file, the
-field and what is allowed, and exits with status 2 without a traceback.
+field and what is allowed, and exits with status 2 without a traceback. Every command takes
+`--quiet` and `--verbose` (sim/log.py: results on stdout, notes and warnings on stderr); `run`,
+`sweep`, `list` and `validate` take `--json` for one machine-readable document on stdout instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import sys
 import time
 from pathlib import Path
 
 from sim.errors import ScenarioError
 from sim.folders import storage_error, writable_folder
+
+log = logging.getLogger(__name__)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -33,32 +40,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / scenario.name
     writable_folder(out)  # before the run, so that a bad --out costs nothing
     started = time.perf_counter()
-    results = run(scenario, steps=args.steps, rng=args.seed, progress=not args.quiet)
+    results = run(scenario, steps=args.steps, rng=args.seed, progress=not (args.quiet or args.json))
     elapsed = time.perf_counter() - started
     try:
-        written = write_report(results, out)
+        written = write_report(results, out, table_format=args.format)
     except OSError as exc:
         raise storage_error(out, exc, "allowed: a folder with space and write permission") from None
     summary = results.summary()
-    print(summary_table(summary))
-    for warning in summary["warnings"]:
-        print(f"warning: {warning['message']}")
-    if results.report.indicators or results.report.diversion:
+    if args.json:
+        document = summary | {"seconds": elapsed, "out": str(out), "files": {k: str(p) for k, p in written.items()}}
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        print(summary_table(summary))
+        if results.report.indicators or results.report.diversion:
+            print()
+            print(headline_text(results, results.report))
         print()
-        print(headline_text(results, results.report))
-    print()
-    print(events_table(results.events, results.start_date))
-    print(
-        f"\nRan in {elapsed:.1f} s. Wrote {len(written)} files to {out}/: "
-        + ", ".join(sorted(p.name for p in written.values()))
-    )
+        print(events_table(results.events, results.start_date))
+    for warning in summary["warnings"]:  # after the tables, where a reader's eyes are
+        log.warning(warning["message"])
+    log.info("Ran in %.1f s. Wrote %d files to %s/: %s", elapsed, len(written), out,
+             ", ".join(sorted(p.name for p in written.values())))
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from sim.catalog import catalog_text
+    from sim.catalog import catalog, catalog_text
 
-    print(catalog_text())
+    print(json.dumps(catalog(), indent=2) if args.json else catalog_text())
     return 0
 
 
@@ -94,9 +103,17 @@ def _parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    listing = commands.add_parser("list", help="the scenarios, sweep specs and experiments that ship with sim")
+    talk = argparse.ArgumentParser(add_help=False)
+    loudness = talk.add_mutually_exclusive_group()
+    loudness.add_argument("--quiet", "-q", action="store_true", help="results and warnings only: no progress, no notes")
+    loudness.add_argument("--verbose", "-v", action="store_true", help="also debug messages, with times")
+    machine = argparse.ArgumentParser(add_help=False)
+    machine.add_argument("--json", action="store_true", help="print one JSON document on stdout instead of tables")
+    listing = commands.add_parser("list", parents=[talk, machine],
+                                  help="the scenarios, sweep specs and experiments that ship with sim")
     listing.set_defaults(handler=cmd_list)
-    run = commands.add_parser("run", help="run a scenario and its no-policy baseline, write tables and plots")
+    run = commands.add_parser("run", parents=[talk, machine],
+                              help="run a scenario and its no-policy baseline, write tables and plots")
     run.add_argument(
         "scenario",
         nargs="?",
@@ -114,9 +131,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=_seed, default=None, help="random seed (default: the scenario's seed)")
     run.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario name>)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                     help="file format of every table written (default: parquet)")
     run.set_defaults(handler=cmd_run)
-    bench = commands.add_parser("bench", help="speed and memory at 10k, 100k and 1M firms (a report, not a test)")
+    bench = commands.add_parser("bench", parents=[talk],
+                                help="speed and memory at 10k, 100k and 1M firms (a report, not a test)")
     bench.add_argument("--sizes", type=int, nargs="+", default=None, help="numbers of firms")
     bench.add_argument("--links-per-firm", type=float, default=5.0)
     bench.add_argument("--steps", type=int, default=365)
@@ -126,11 +145,11 @@ def _parser() -> argparse.ArgumentParser:
     # sweep: parameter sweeps; options and handler (set_defaults(handler=cmd_sweep)) in sim/sweep/cli.py
     from sim.sweep.cli import add_parser as add_sweep_parser
 
-    add_sweep_parser(commands)
+    add_sweep_parser(commands, parents=[talk, machine])
     # viz: the browser view (Mesa SolaraViz); logic in sim/viz/server.py
     from sim.viz.server import DEFAULT_PORT, cmd_viz
 
-    viz = commands.add_parser("viz", help="serve the browser view on 127.0.0.1 and print its address")
+    viz = commands.add_parser("viz", parents=[talk], help="serve the browser view on 127.0.0.1 and print its address")
     viz.add_argument("scenario", nargs="?", default=None,
                      help="scenario YAML file or name in configs/scenarios (default: the calibrated default)")
     viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free port)")
@@ -138,7 +157,8 @@ def _parser() -> argparse.ArgumentParser:
     # validate: the validation report (theory, BoARIO, the record); logic in sim/validation/command.py
     from sim.validation.command import cmd_validate
 
-    validate = commands.add_parser("validate", help="run the validation checks and write their report")
+    validate = commands.add_parser("validate", parents=[talk, machine],
+                                   help="run the validation checks and write their report")
     validate.add_argument("--out", type=Path, default=Path("results/validation"),
                           help="folder for validation.md and figures/validation_*.png (default: results/validation; "
                                "make validate writes docs/)")
@@ -149,6 +169,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from sim.log import configure
+
+    configure(quiet=args.quiet, verbose=args.verbose)
     try:
         return args.handler(args)
     except ScenarioError as exc:

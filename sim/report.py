@@ -86,13 +86,13 @@ def firm_lines(outcomes: dict, start_date: datetime.date | None = None) -> list[
     """Firm outcomes in a few lines: worst-point loss quantiles, single-origin against diversified, worst cells."""
     q = outcomes["worst_loss_pct_quantiles"]
     lines = ["Firms, output lost at their worst step (% of own baseline; negative losses are gains): "
-             + ", ".join(f"{k} {v:.1f}" for k, v in q.items())]
+             + ", ".join(f"{k} {number(v, 1)}" for k, v in q.items())]
     for key, label in (("all", "all firms"), ("single_origin", "single-origin"), ("diversified", "diversified")):
         g = outcomes[key]
         if g["firms"]:
             lines.append(f"  {label:<14} {g['firms']:>7,} firms: {100 * g['share_losing_over_10pct']:5.1f}% lost "
                          f">10%, {100 * g['share_losing_over_50pct']:5.1f}% lost >50%; mean loss "
-                         f"{g['mean_loss_days']:.2f} days of own output")
+                         f"{number(g['mean_loss_days'])} days of own output")
     worst = ", ".join(f"{c['cell']} ({100 * c['share_losing_over_50pct']:.0f}% of {c['firms']} firms >50%)"
                       for c in outcomes["worst_cells"][:5] if c["share_losing_over_10pct"] > 0)
     if worst:
@@ -192,17 +192,23 @@ def plot_links(results: Results, path: Path) -> Path:
     return path
 
 
-def write_report(results: Results, out: str | Path) -> dict[str, Path]:
-    """Write Parquet tables, summary.json and PNG plots to `out`; return the paths written."""
+def write_report(results: Results, out: str | Path, table_format: str = "parquet") -> dict[str, Path]:
+    """Write every table (Parquet, or CSV with `table_format="csv"`), summary.json and PNG plots to `out`;
+    return the paths written. The headline and diversion tables are CSV either way."""
+    if table_format not in ("parquet", "csv"):
+        raise ValueError(f"table_format {table_format!r}: allowed: 'parquet' or 'csv'")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for name, table in results.tables().items():
-        written[name] = out / f"{name}.parquet"
-        table.to_parquet(written[name], index=False)
+    tables = results.tables()
     if results.baseline is not None:
-        written["baseline_flows"] = out / "baseline_flows.parquet"
-        results.baseline.flows.to_parquet(written["baseline_flows"], index=False)
+        tables["baseline_flows"] = results.baseline.flows
+    for name, table in tables.items():
+        written[name] = out / f"{name}.{table_format}"
+        if table_format == "csv":
+            table.to_csv(written[name], index=False)
+        else:
+            table.to_parquet(written[name], index=False)
     written["summary"] = out / "summary.json"
     written["summary"].write_text(json.dumps(results.summary(), indent=2, default=str))
     written["throughput_plot"] = plot_throughput(results, out / "throughput.png")

@@ -30,3 +30,17 @@ def test_script_runs_quick_and_writes_figures_and_a_table(tmp_path, script):
     for figure in figures:
         assert figure.read_bytes()[:4] == b"\x89PNG"
     assert (out / "sweep-quick" / "manifest.json").is_file()
+    if script == "sensitivity":  # a quick Sobol sample is far too small for its indices to mean anything
+        assert "caution: small sample" in done.stdout, done.stdout
+
+
+def test_a_quick_run_has_its_own_folder(monkeypatch):
+    sys.path.insert(0, str(ROOT / "experiments"))
+    try:
+        import common
+    finally:
+        sys.path.remove(str(ROOT / "experiments"))
+    monkeypatch.setattr(sys, "argv", ["retaliation.py", "--quick"])
+    assert common.arguments("retaliation", "?").out == ROOT / "results" / "retaliation-quick"
+    monkeypatch.setattr(sys, "argv", ["retaliation.py"])
+    assert common.arguments("retaliation", "?").out == ROOT / "results" / "retaliation"

@@ -182,7 +182,7 @@ def test_sim_run_writes_and_prints_the_warnings(tmp_path, capsys):
     for text in RINGING_SET:
         args += ["--set", text]
     assert main(args) == 0
-    printed = capsys.readouterr().out
+    printed = capsys.readouterr().err  # warnings go to stderr, even with --quiet
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["warnings"], "the ringing run must warn"
     total = summary["warnings"][0]
@@ -190,8 +190,6 @@ def test_sim_run_writes_and_prints_the_warnings(tmp_path, capsys):
     assert total["window_days"] == [26.0, 365.0]
     lines = [line for line in printed.splitlines() if line.startswith("warning:")]
     assert lines == [f"warning: {w['message']}" for w in summary["warnings"]]
-    table_end = printed.index("Final demand not served")
-    assert all(printed.index(line) > table_end for line in lines)
 
 
 def test_sim_run_without_instability_writes_an_empty_list(tmp_path, capsys):

@@ -6,24 +6,23 @@
     from sim.sweep import analysis
     analysis.sobol_indices(result.out, "throughput.cumulative_loss_days")
 
-The analysis functions (matplotlib, SALib) load on first use. See docs/sweeps.md for the spec
-format, the metric names and the result layout.
+Every name loads on first use (the runner imports the model, the analysis matplotlib and SALib), so
+the `sim sweep` command's options are read without them. See docs/sweeps.md for the spec format, the
+metric names and the result layout.
 """
 
+import importlib
 from typing import Any
-
-from sim.sweep.runner import SweepResult, sweep
-from sim.sweep.spec import SweepSpec, load_spec
 
 ANALYSIS = ("fan_chart", "heatmap", "load_runs", "load_series", "morris_indices", "sobol_indices", "tornado",
             "write_figures")
+_HOMES = {"SweepResult": "sim.sweep.runner", "sweep": "sim.sweep.runner", "SweepSpec": "sim.sweep.spec",
+          "load_spec": "sim.sweep.spec"} | {name: "sim.sweep.analysis" for name in ANALYSIS}
 
-__all__ = ["SweepResult", "SweepSpec", "load_spec", "sweep", *ANALYSIS]
+__all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    if name in ANALYSIS:
-        from sim.sweep import analysis
-
-        return getattr(analysis, name)
+    if name in _HOMES:
+        return getattr(importlib.import_module(_HOMES[name]), name)
     raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")

@@ -16,6 +16,7 @@ than `MORRIS_MIN_TRAJECTORIES` Morris trajectories), which the figures and `sim 
 from __future__ import annotations
 
 import json
+import logging
 import textwrap
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from sim.sweep.designs import salib_problem, unit_samples
 from sim.sweep.parts import verified_parts
 from sim.sweep.spec import SweepSpec
 
+log = logging.getLogger(__name__)
 SOBOL_MIN_BASE = 512  # base samples N below which Sobol indices are indicative at best (SALib's examples: 1,024)
 MORRIS_MIN_TRAJECTORIES = 10  # Morris (1991), Campolongo et al. (2007): 10-20 trajectories
 WIDE_INTERVAL = 0.1  # a 95% interval wider than +/-0.1 on an index in [0, 1]
@@ -227,11 +229,13 @@ def write_figures(out: str | Path) -> list[Path]:
         n_points = len(unit_samples(spec))
         if runs["point"].nunique() == n_points:
             if spec.design.type == "sobol":
-                written.append(tornado(sobol_indices(out, metric), "ST", figures / f"tornado_{metric}.png",
-                                       error="ST_conf", title=f"Total Sobol index of {metric}"))
+                indices, column, error, title = sobol_indices(out, metric), "ST", "ST_conf", "Total Sobol index"
             else:
-                written.append(tornado(morris_indices(out, metric), "mu_star", figures / f"tornado_{metric}.png",
-                                       error="mu_star_conf", title=f"Morris mu* of {metric}"))
+                indices, column, error, title = morris_indices(out, metric), "mu_star", "mu_star_conf", "Morris mu*"
+            for caveat in indices.attrs["caveats"]:
+                log.warning("%s of %s: %s", title, metric, caveat)
+            written.append(tornado(indices, column, figures / f"tornado_{metric}.png", error=error,
+                                   title=f"{title} of {metric}"))
     for name in spec.outputs.timeseries[:1]:
         written.append(fan_chart(load_series(out, [name]), name, figures / f"fan_{name}.png"))
     return written

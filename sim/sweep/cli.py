@@ -7,15 +7,19 @@ the output folder, prints how it went and writes the standard figures of the des
 from __future__ import annotations
 
 import argparse
-import sys
+import json
+import logging
 from pathlib import Path
 
 from sim.errors import ScenarioError
 
+log = logging.getLogger(__name__)
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
-    """The `sweep` subcommand and its options."""
-    p = commands.add_parser("sweep", help="run a parameter sweep (resumable), stream results to Parquet")
+
+def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    """The `sweep` subcommand and its options (`parents`: the options every command shares)."""
+    p = commands.add_parser("sweep", parents=parents,
+                            help="run a parameter sweep (resumable), stream results to Parquet")
     p.add_argument("spec", help="sweep YAML file, or the name of one in configs/sweeps (e.g. tiny_grid)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None,
@@ -26,7 +30,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
     p.add_argument("--overwrite", action="store_true", help="discard results already in --out")
     p.add_argument("--no-figures", action="store_true", help="do not write the standard figures")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
+                   help="csv: also write the runs table as runs.csv (the results stay in Parquet, for resuming)")
     p.set_defaults(handler=cmd_sweep)
 
 
@@ -39,20 +44,37 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.dask_local is not None and args.dask_local <= 0:
         raise ScenarioError(f"bad value {args.dask_local}: allowed: a positive number", field="--dask-local")
     result = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
-                   out=args.out, progress=not args.quiet, retry_failed=args.retry_failed, overwrite=args.overwrite)
+                   out=args.out, progress=not (args.quiet or args.json), retry_failed=args.retry_failed,
+                   overwrite=args.overwrite)
     for repair in result.repairs:
-        print(f"warning: {repair}", file=sys.stderr)
+        log.warning(repair)
+    runs = load_runs(result.out)
+    failed = runs[runs["status"] != "ok"] if not runs.empty else runs
+    metrics = [m for m in result.spec.outputs.metrics if m in runs.columns]
+    ok = runs.loc[runs["status"] == "ok", metrics] if metrics and not runs.empty else None
+    written = [] if args.no_figures else write_figures(result.out)
+    if args.format == "csv":
+        written.append(result.out / "runs.csv")
+        runs.to_csv(written[-1], index=False)
+    if args.json:
+        document = {"sweep": result.spec.name, "out": str(result.out), "runs_total": result.runs_total,
+                    "runs_finished": result.runs_finished, "runs_failed": result.runs_failed,
+                    "runs_lost": result.runs_lost, "runs_this_session": result.runs_this_session,
+                    "seconds": result.wall_s, "repairs": list(result.repairs),
+                    "failed": [{"run_id": int(r.run_id), "status": r.status, "error": r.error}
+                               for r in failed.itertuples()],
+                    "metrics": ({} if ok is None else
+                                json.loads(ok.describe().T[["mean", "min", "max"]].to_json(orient="index"))),
+                    "figures": [str(p) for p in written]}
+        print(json.dumps(document, indent=2, default=str))
+        return 0
     lost = f", {result.runs_lost} lost to dead workers (they run again on resume)" if result.runs_lost else ""
     print(f"{result.spec.name}: {result.runs_finished}/{result.runs_total} runs finished, {result.runs_failed} failed"
           f"{lost}; {result.runs_this_session} ran now in {result.wall_s:.1f} s")
-    runs = load_runs(result.out)
-    failed = runs[runs["status"] != "ok"] if not runs.empty else runs
     for row in failed.head(5).itertuples():
         print(f"  {row.status} run {row.run_id}: {row.error}")
-    metrics = [m for m in result.spec.outputs.metrics if m in runs.columns]
-    if metrics and not runs.empty:
-        print(runs.loc[runs["status"] == "ok", metrics].describe().T[["mean", "min", "max"]].to_string())
-    written = [] if args.no_figures else write_figures(result.out)
-    print(f"Results in {result.out}/ (manifest.json, runs/, series/)"
-          + (f"; figures: {', '.join(str(p) for p in written)}" if written else ""))
+    if ok is not None:
+        print(ok.describe().T[["mean", "min", "max"]].to_string())
+    log.info("Results in %s/ (manifest.json, runs/, series/)%s", result.out,
+             f"; files: {', '.join(str(p) for p in written)}" if written else "")
     return 0

@@ -8,8 +8,12 @@ as a user error naming the install command.
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 
 from sim.extras import require
+
+log = logging.getLogger(__name__)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -19,13 +23,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from sim.validation.suite import run_checks
 
     def show(result) -> None:
-        print(f"{result.verdict}  {result.seconds:6.1f} s  {result.name:<24} {result.title}", flush=True)
+        if not args.json:
+            print(f"{result.verdict}  {result.seconds:6.1f} s  {result.name:<24} {result.title}", flush=True)
 
     results = run_checks(quick=args.quick, report=show)
     page = write_report(results, args.out, quick=args.quick)
     failed = [r.name for r in results if not r.passed]
-    print(f"\n{len(results) - len(failed)} of {len(results)} checks pass; wrote {page} and its figures in "
-          f"{page.parent / 'figures'}/")
-    if failed:
-        print(f"failed: {', '.join(failed)}")
+    if args.json:
+        print(json.dumps({"passed": len(results) - len(failed), "checks": len(results), "report": str(page),
+                          "results": [{"name": r.name, "title": r.title, "verdict": r.verdict, "seconds": r.seconds}
+                                      for r in results]}, indent=2))
+    else:
+        print(f"\n{len(results) - len(failed)} of {len(results)} checks pass")
+        if failed:
+            print(f"failed: {', '.join(failed)}")
+    log.info("Wrote %s and its figures in %s/", page, page.parent / "figures")
     return 1 if failed else 0

@@ -16,11 +16,11 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.model import SupplyChainModel
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_dirs
+from sim.viz.server import SCENARIO_ENV
 
 KEEP_RULE = "as in scenario"
 RULES = (KEEP_RULE, "none", "tit_for_tat", "proportional", "escalate", "targeted")
 RETALIATION_PREFIX = "retaliation_"
-SCENARIO_ENV = "SIM_VIZ_SCENARIO"
 
 
 def scenario_names() -> list[str]:

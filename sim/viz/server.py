@@ -16,10 +16,9 @@ import sys
 
 from sim.errors import ScenarioError
 from sim.extras import install_hint, missing
-from sim.scenario import DEFAULT_SCENARIO, load_scenario
-from sim.viz.params import SCENARIO_ENV
 
 HOST = "127.0.0.1"
+SCENARIO_ENV = "SIM_VIZ_SCENARIO"  # the scenario the page opens with (read by sim.viz.params)
 DEFAULT_PORT = 8765
 APP = "sim.viz.app"
 
@@ -48,6 +47,8 @@ def server_env(scenario: str) -> dict[str, str]:
 
 def serve(scenario: str | None = None, port: int = DEFAULT_PORT, host: str = HOST) -> int:
     """Check the scenario and port, print the address and become the server (runs until interrupted)."""
+    from sim.scenario import DEFAULT_SCENARIO, load_scenario
+
     name = scenario or DEFAULT_SCENARIO
     load_scenario(name)
     if not 0 <= port <= 65535:
