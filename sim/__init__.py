@@ -11,12 +11,15 @@ Public API (stable names):
 Names load on first use, so `import sim` (and `sim --help`) does not import Mesa, numba or pandas
 until something needs them. `sim.run` and `sim.sweep` are the functions, although modules of the same
 names define them (`sim/run.py`, the package `sim/sweep/`): importing those modules never replaces
-the functions (`from sim.sweep import analysis` and `from sim.run import run` work as usual).
+the functions, so `from sim.sweep import analysis` and `from sim.run import run` work, while
+`import sim.sweep as s` gives the function (use `from sim import sweep as ...` for the package's parts:
+`from sim.sweep import load_spec`). Other submodules load on first access (`sim.metrics.disruption`).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import types
 from typing import Any
@@ -44,9 +47,12 @@ __all__ = sorted(_HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
+    if name in _HOMES:
+        value = getattr(importlib.import_module(_HOMES[name]), name)
+    elif importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a submodule: sim.metrics, sim.scenario, ...
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
         raise AttributeError(f"module 'sim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_HOMES[name]), name)
     vars(sys.modules[__name__])[name] = value
     return value
 

@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print()
             print(headline_text(results, results.report))
         print()
-        print(events_table(results.events, results.start_date))
+        print(events_table(results.events, start_date=results.start_date))
     for warning in summary["warnings"]:  # after the tables, where a reader's eyes are
         log.warning(warning["message"])
     log.info("Ran in %.1f s. Wrote %d files to %s/: %s", elapsed, len(written), out,

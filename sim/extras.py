@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 from sim.errors import ScenarioError
 
 EXTRAS = {
-    "viz": ("solara", "ipyvuetify", "altair", "solara_assets"),
+    "viz": ("solara", "ipyvuetify", "ipyvue", "altair", "solara_assets"),
     "io": ("pymrio",),
     "validation": ("boario", "pymrio", "progressbar"),
 }
@@ -31,7 +31,8 @@ def missing(extra: str) -> list[str]:
 
 
 def _installed_from() -> tuple[str, bool] | None:
-    """(path, editable) when sim was installed from a local path or runs from a checkout; None from an index."""
+    """(path or VCS URL, editable) when sim was installed from a local path or a repository, or runs from a
+    checkout; None when it came from an index."""
     try:
         text = metadata.distribution("sim").read_text("direct_url.json")
     except metadata.PackageNotFoundError:
@@ -42,6 +43,10 @@ def _installed_from() -> tuple[str, bool] | None:
         return None
     origin = json.loads(text)
     url = urlparse(origin.get("url", ""))
+    vcs = origin.get("vcs_info")
+    if vcs:  # pip install git+https://...: the same source, with the extra
+        commit = f"@{vcs['commit_id']}" if vcs.get("commit_id") else ""
+        return f"{vcs.get('vcs', 'git')}+{origin['url']}{commit}", False
     if url.scheme != "file":
         return None
     return unquote(url.path), bool(origin.get("dir_info", {}).get("editable"))
@@ -53,6 +58,8 @@ def install_hint(extra: str) -> str:
     if source is None:
         return f"pip install 'sim[{extra}]'"
     path, editable = source
+    if "+" in path.split("://", 1)[0]:
+        return f"pip install 'sim[{extra}] @ {path}'"
     return f"pip install {'-e ' if editable else ''}'{path}[{extra}]'"
 
 

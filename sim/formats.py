@@ -2,7 +2,7 @@
 
 Days become dates where the scenario has a `time.start_date` (day 0), rates and shares are printed
 as percentages, a negative zero prints as 0, an undefined figure prints as one marker per meaning
-(`NOT_RECOVERED`, `NO_LOSS`), and an event prints a value only where its action has one (a tariff,
+(`NOT_RECOVERED`, `NO_LOSS`, `NA`), and an event prints a value only where its action has one (a tariff,
 a blocked share, an offer's cut), never "= 0" on an action that carries none.
 """
 
@@ -14,6 +14,7 @@ import textwrap
 
 NOT_RECOVERED = "not recovered"  # the series was still (or again) below the band too close to the end of the run
 NO_LOSS = "-"  # the series never fell below the band: no peak day, no recovery needed
+NA = "n/a"  # any other figure that is undefined
 
 # event action -> how its value reads ({} is the value in %); actions not listed carry no value
 EVENT_VALUES = {
@@ -29,7 +30,7 @@ EVENT_VALUES = {
 }
 
 
-def number(value: float | None, digits: int = 2, missing: str = NOT_RECOVERED) -> str:
+def number(value: float | None, digits: int = 2, missing: str = NA) -> str:
     """A figure with thousands separators; `missing` for None or NaN; never '-0.00'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return missing
@@ -39,17 +40,26 @@ def number(value: float | None, digits: int = 2, missing: str = NOT_RECOVERED) -
 
 def percent(share: float, digits: int = 1) -> str:
     """A share as a percentage: 0.425 -> '42.5' (trailing zeros dropped: 0.1 -> '10')."""
-    text = f"{100 * share:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{100 * share:.{digits}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
     return "0" if text in ("-0", "") else text
 
 
 def day_text(day: float | None, start_date: datetime.date | None, missing: str = NO_LOSS) -> str:
-    """A day of the run as a date when the scenario has one ('2025-06-15'), else 'day 151'."""
+    """A day of the run (counted from day 0) as a date when the scenario has one ('2025-06-15'), else 'day 151'."""
     if day is None or (isinstance(day, float) and math.isnan(day)):
         return missing
     if start_date is None:
         return f"day {day:g}"
-    return (start_date + datetime.timedelta(days=int(day))).isoformat()
+    return (start_date + datetime.timedelta(days=math.floor(day))).isoformat()
+
+
+def step_day_text(end_day: float | None, days_per_step: float, start_date: datetime.date | None) -> str:
+    """A step given by the day it ends (as metrics count: the first step ends on day `days_per_step`) as the
+    date it starts on, the date its events carry; 'day N' (its end day) without dates."""
+    if start_date is None or end_day is None or (isinstance(end_day, float) and math.isnan(end_day)):
+        return day_text(end_day, start_date)
+    return day_text(end_day - days_per_step, start_date)
 
 
 def event_value(action: str, value: float) -> str:
@@ -61,11 +71,13 @@ def event_value(action: str, value: float) -> str:
 DISRUPTION_COLUMNS = ("peak loss %", "peak", "cum. loss (days)", "recovery (days)", "final level %")
 
 
-def disruption_cells(metrics: dict, start_date: datetime.date | None) -> list[str]:
+def disruption_cells(metrics: dict, start_date: datetime.date | None, days_per_step: float = 1.0) -> list[str]:
     """One series' disruption figures (sim.metrics.disruption) as the cells of a printed row."""
     recovery = metrics.get("recovery_days")
-    return [number(metrics.get("peak_loss_pct")), day_text(metrics.get("peak_day"), start_date),
-            number(metrics.get("cumulative_loss_days")), NO_LOSS if recovery == 0 else number(recovery, 0),
+    return [number(metrics.get("peak_loss_pct")),
+            step_day_text(metrics.get("peak_day"), days_per_step, start_date),
+            number(metrics.get("cumulative_loss_days")),
+            NO_LOSS if recovery == 0 else number(recovery, 0, missing=NOT_RECOVERED),
             number(metrics.get("final_level_pct"))]
 
 

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from sim.formats import disruption_cells, disruption_legend, number, table_lines
 from sim.metrics import RECOVERY_PERSISTENCE_DAYS, RECOVERY_TOLERANCE, disruption
-from sim.plotting import day_axis
+from sim.plotting import step_times
 from sim.recorder import USES
 from sim.results import Results
 from sim.scenario import Diversion, Indicator, ReportConfig
@@ -98,10 +98,11 @@ def headline_text(results: Results, report: ReportConfig) -> str:
     """The indicator and diversion tables as aligned text for the terminal, each with its legend."""
     lines = []
     table = indicator_table(results, report)
-    reference = "baseline run" if results.baseline is not None else "calibrated steady state"
+    reference = results.reference_kind
     if len(table):
         units = results.units or "units"
-        rows = [(label, [number(row["reference_per_year"], 0), *disruption_cells(row.to_dict(), results.start_date)])
+        rows = [(label, [number(row["reference_per_year"], 0),
+                         *disruption_cells(row.to_dict(), results.start_date, results.days_per_step)])
                 for label, row in table.iterrows()]
         lines += ["Headline indicators (deliveries or output against the reference):",
                   *table_lines([f"reference ({units}/year)", "peak loss %", "peak", "cum. loss (days)",
@@ -129,10 +130,9 @@ def plot_indicators(results: Results, report: ReportConfig, path: Path) -> Path 
     rows = -(-len(series) // columns)
     fig = Figure(figsize=(5 * columns, 2.6 * rows + 0.6), layout="constrained")
     axes = fig.subplots(rows, columns, sharex=True, squeeze=False)
-    x, xlabel = day_axis(results.steps, results.days_per_step, results.start_date)
     for ax, (label, run, ref) in zip(axes.ravel(), series, strict=False):
         level = 100 * np.divide(run, ref, out=np.ones_like(run), where=ref > 0)
-        ax.plot(x, level, color="#1f77b4")
+        ax.plot(step_times(ax, results.steps, results.days_per_step, results.start_date), level, color="#1f77b4")
         ax.axhline(100, color="#888888", lw=0.8, ls="--")
         ax.set_title(label, fontsize=8)
         ax.set_ylabel("% of reference", fontsize=7)
@@ -140,8 +140,10 @@ def plot_indicators(results: Results, report: ReportConfig, path: Path) -> Path 
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(series):]:
         ax.set_visible(False)
-    for ax in axes[-1]:
-        ax.set_xlabel(xlabel, fontsize=7)
+    for ax in axes.ravel():
+        ax.xaxis.label.set_fontsize(7)
+        if ax not in axes[-1]:
+            ax.set_xlabel("")
     fig.suptitle(f"{results.name}: headline indicators", fontsize=10)
     fig.savefig(path, dpi=110)
     return path

@@ -18,6 +18,9 @@ import numpy as np
 
 RECOVERY_TOLERANCE = 0.01
 RECOVERY_PERSISTENCE_DAYS = 30.0
+# the definitions' version, recorded in every sweep's manifest: a sweep measured by another one is not resumed
+# (2: recovery counts losses only and needs RECOVERY_PERSISTENCE_DAYS within the band)
+METRICS_VERSION = 2
 
 
 def loss_path(run: np.ndarray, reference: np.ndarray) -> np.ndarray:

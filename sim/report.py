@@ -27,7 +27,7 @@ from sim.formats import (
 )
 from sim.headline import diversion_table, indicator_table, plot_indicators
 from sim.metrics import RECOVERY_PERSISTENCE_DAYS, RECOVERY_TOLERANCE
-from sim.plotting import colours, day_axis
+from sim.plotting import colours, day_times, step_times
 from sim.results import Results
 
 
@@ -39,6 +39,7 @@ def summary_table(summary: dict) -> str:
     """The headline table: disruption of throughput, total, by origin economy and by sector, with its legend,
     the tariff revenue and who paid it, and the firms' outcomes."""
     start = _start(summary)
+    per_step = summary["days"] / summary["steps"] if summary["steps"] else 1.0
     dated = f" from {start.isoformat()}" if start else ""
     lines = [
         f"Scenario {summary['scenario']}: {summary['steps']} steps ({summary['days']:g} days{dated}), "
@@ -46,12 +47,12 @@ def summary_table(summary: dict) -> str:
         "Throughput = goods delivered, valued at baseline prices (by origin economy and by product sector).",
         "",
     ]
-    rows = [("total", disruption_cells(summary["throughput"], start)),
-            ("final demand served", disruption_cells(summary["final_demand_served"], start)),
+    rows = [("total", disruption_cells(summary["throughput"], start, per_step)),
+            ("final demand served", disruption_cells(summary["final_demand_served"], start, per_step)),
             ("by origin economy", [""] * len(DISRUPTION_COLUMNS))]
-    rows += [(f"  {name}", disruption_cells(m, start)) for name, m in summary["by_economy"].items()]
+    rows += [(f"  {name}", disruption_cells(m, start, per_step)) for name, m in summary["by_economy"].items()]
     rows.append(("by sector", [""] * len(DISRUPTION_COLUMNS)))
-    rows += [(f"  {name}", disruption_cells(m, start)) for name, m in summary["by_sector"].items()]
+    rows += [(f"  {name}", disruption_cells(m, start, per_step)) for name, m in summary["by_sector"].items()]
     lines += table_lines(list(DISRUPTION_COLUMNS), rows)
     lines += disruption_legend(summary["reference"], RECOVERY_TOLERANCE, RECOVERY_PERSISTENCE_DAYS)
     units = summary.get("units", "")
@@ -70,16 +71,19 @@ def summary_table(summary: dict) -> str:
 
 def incidence_lines(incidence: dict[str, dict], units: str) -> list[str]:
     """Who paid the duties, by importing economy; the multinationals' bills shown as a part of their home's."""
-    rows = [(name, [number(b["consumers"], 0), number(b["firms"], 0), number(b["total"], 0),
-                    ", ".join(f"{m} {number(v, 0)}" for m, v in b["multinationals"].items())])
+    owned = any(b["multinationals"] for b in incidence.values())
+    rows = [(name, [number(b["consumers"], 1), number(b["firms"], 1), number(b["total"], 1)]
+             + ([", ".join(f"{m} {number(v, 1)}" for m, v in b["multinationals"].items())] if owned else []))
             for name, b in incidence.items()]
     total = sum(b["total"] for b in incidence.values())
-    rows.append(("all", ["", "", number(total, 0), ""]))
-    return [f"Who paid the duties over the run ({units}), by importing economy:",
-            *table_lines(["consumers", "firms", "total", "of which on goods from own multinationals' plants"], rows),
-            *legend("consumers: duties on final goods; firms: on inputs; all = the tariff revenue. The last column "
-                    "is a part of its row's total (the duties its buyers paid on what their multinationals' foreign "
-                    "plants shipped home), not an addition to it.")]
+    rows.append(("all", ["", "", number(total, 1)] + ([""] if owned else [])))
+    header = ["consumers", "firms", "total"] + (["of which on goods from own multinationals' plants"] if owned else [])
+    note = "consumers: duties on final goods; firms: on inputs; all = the tariff revenue."
+    if owned:
+        note += (" The last column is a part of its row's total (the duties its buyers paid on what their "
+                 "multinationals' foreign plants shipped home), not an addition to it.")
+    return [f"Who paid the duties over the run ({units}), by importing economy:", *table_lines(header, rows),
+            *legend(note)]
 
 
 def firm_lines(outcomes: dict, start_date: datetime.date | None = None) -> list[str]:
@@ -120,7 +124,7 @@ def _plot_by(results: Results, by: str, loss: bool, path: Path, title: str, tota
     names = [name for name in run.columns if ref[name].sum() > 0]
     fig = Figure(figsize=(10, 5), layout="constrained")
     ax = fig.add_subplot()
-    x, xlabel = day_axis(results.steps, results.days_per_step, results.start_date)
+    x = step_times(ax, results.steps, results.days_per_step, results.start_date)
     for name, (colour, style) in zip(names, colours([n for n in names if n != "total"], total="total" in names),
                                      strict=True):
         level = run[name] / ref[name] * 100
@@ -130,15 +134,15 @@ def _plot_by(results: Results, by: str, loss: bool, path: Path, title: str, tota
     ax.axhline(0 if loss else 100, color="grey", linestyle="--", linewidth=0.8)
     ax.ticklabel_format(axis="y", useOffset=False, style="plain")
     ylabel = "loss, % of reference (negative: gain)" if loss else "% of reference"
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{results.name}: {title}")
+    ax.set(ylabel=ylabel, title=f"{results.name}: {title}")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.savefig(path, dpi=110)
     return path
 
 
-def events_table(events, start_date: datetime.date | None = None, limit: int = 20) -> str:
+def events_table(events, limit: int = 20, *, start_date: datetime.date | None = None) -> str:
     """The policy event log, one line per action (first `limit` lines): date (or day), actor, action, partner,
-    sectors, the value in words where the action has one, and the rule with its source (or reason)."""
+    sectors, the value in words where the action has one, the rule and its reason, and the entry's source."""
     if events.empty:
         return "Policy events: none."
     lines = [f"Policy events ({len(events)}):"]
@@ -146,10 +150,10 @@ def events_table(events, start_date: datetime.date | None = None, limit: int = 2
         target = f" on {row.partner}" if row.partner else ""
         sectors = "" if row.sectors in ("*", "") else f" [{row.sectors}]"
         value = event_value(row.action, row.value)
-        why = getattr(row, "source", "") or row.reason
-        why = why if len(why) <= 90 else why[:87] + "..."
+        source = getattr(row, "source", "") or ""
+        source = f"; source: {source if len(source) <= 70 else source[:67] + '...'}" if source else ""
         lines.append(f"  {day_text(row.day, start_date):>10}  {row.actor:<6} {row.action}{target}{sectors}"
-                     f"{': ' + value if value else ''}  ({row.rule}: {why})")
+                     f"{': ' + value if value else ''}  ({row.rule}: {row.reason}{source})")
     if len(events) > limit:
         lines.append(f"  ... {len(events) - limit} more in events.parquet")
     return "\n".join(lines)
@@ -176,17 +180,18 @@ def plot_links(results: Results, path: Path) -> Path:
     days = np.unique(links["day"].to_numpy())
     width = 0.8 * (float(np.diff(days).min()) if len(days) > 1 else 30.0)  # searches are evenly spaced
     bottom = np.zeros(len(by_day))
+    when = lambda days: day_times(ax, days, results.start_date, " (supplier searches)")  # noqa: E731
     for origin, (colour, _) in zip(by_day.columns, colours(list(by_day.columns)), strict=True):
-        ax.bar(by_day.index, by_day[origin], width=width, bottom=bottom, color=colour, label=f"formed from {origin}")
+        ax.bar(when(by_day.index), by_day[origin], width=width, bottom=bottom, color=colour,
+               label=f"formed from {origin}")
         bottom += by_day[origin].to_numpy()
     for event, style in (("entered", "-"), ("abandoned", ":"), ("dropped", "--")):
         counts = links[links["event"] == event].groupby("day").size()
         if len(counts):
-            ax.plot(counts.index, counts.to_numpy(), style, color="black", marker="o", markersize=3,
+            ax.plot(when(counts.index), counts.to_numpy(), style, color="black", marker="o", markersize=3,
                     label=f"{event}")
-    ax.set(xlabel="day (supplier searches)", ylabel="links",
-           title=f"{results.name}: supplier search, links per search")
-    ax.set_xlim(0, results.steps * results.days_per_step)
+    ax.set(ylabel="links", title=f"{results.name}: supplier search, links per search")
+    ax.set_xlim(*when([0, results.steps * results.days_per_step]))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.savefig(path, dpi=110)
     return path

@@ -91,6 +91,11 @@ class Results:
         )
 
     @property
+    def reference_kind(self) -> str:
+        """What the run is compared with: 'baseline run' (sim.run) or 'calibrated steady state'."""
+        return "baseline run" if self.baseline is not None else "calibrated steady state"
+
+    @property
     def steps(self) -> int:
         return len(self.arrays["output"])
 
@@ -233,20 +238,22 @@ class Results:
 
     def tariff_incidence(self) -> pd.DataFrame:
         """Who paid the duties over the run, by importer: consumers (final goods) and firms (inputs), which
-        add up to the tariff revenue; and, as a part of its home economy's bill (not in addition to it), each
-        multinational's bill on what its foreign plants shipped home (payer 'multinational NAME')."""
+        add up to the tariff revenue; and each multinational's bill on what its foreign plants shipped home
+        (payer 'multinational NAME', importer '' so that sums by importer stay the revenue), a part of its
+        `home` economy's bill, not an addition to it."""
         revenue = self.arrays["tariff_revenue"].sum(axis=0)
         g = self.groups
         rows = []
         for i, name in enumerate(self.economies):
             mine = g["importer"] == i
-            rows.append({"importer": name, "payer": "consumers", "value": float(revenue[mine & (g["use"] == 1)].sum())})
-            rows.append({"importer": name, "payer": "firms", "value": float(revenue[mine & (g["use"] == 0)].sum())})
+            for payer, use in (("consumers", 1), ("firms", 0)):
+                rows.append({"importer": name, "payer": payer, "home": "",
+                             "value": float(revenue[mine & (g["use"] == use)].sum())})
         bills = self.arrays["multinational_tariff_bill"].sum(axis=0)
         homes = self.multinational_homes or [""] * len(self.multinationals)
-        rows += [{"importer": home, "payer": f"multinational {m}", "value": float(b)}
+        rows += [{"importer": "", "payer": f"multinational {m}", "home": home, "value": float(b)}
                  for m, home, b in zip(self.multinationals, homes, bills, strict=True)]
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=["importer", "payer", "home", "value"])
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in
@@ -284,7 +291,7 @@ class Results:
         served_ref = self.reference("delivered")[:, final].sum(axis=1)
         return {
             "scenario": self.name,
-            "reference": "baseline run" if self.baseline is not None else "calibrated steady state",
+            "reference": self.reference_kind,
             "start_date": self.start_date.isoformat() if self.start_date else None,
             "steps": self.steps,
             "days": self.steps * self.days_per_step,
@@ -309,7 +316,8 @@ class Results:
         part of it paid on goods from the importer's own multinationals' foreign plants, by multinational."""
         out: dict[str, dict] = {}
         for r in self.tariff_incidence().itertuples():
-            bill = out.setdefault(r.importer, {"consumers": 0.0, "firms": 0.0, "total": 0.0, "multinationals": {}})
+            owner = r.home if r.payer.startswith("multinational ") else r.importer
+            bill = out.setdefault(owner, {"consumers": 0.0, "firms": 0.0, "total": 0.0, "multinationals": {}})
             if r.payer.startswith("multinational "):
                 bill["multinationals"][r.payer.removeprefix("multinational ")] = r.value
             else:

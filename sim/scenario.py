@@ -26,6 +26,7 @@ from sim.yaml_text import load_yaml
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Source = Annotated[str | None, Field(description="citation for the figures of the entry (free text)")]
 DEFAULT_SCENARIO = "us_tariffs_2025"
 
 
@@ -44,7 +45,7 @@ class TimeConfig(Strict):
 class EconomyConfig(Strict):
     name: Name = Field(description="short name the rest of the scenario uses for the economy, e.g. US")
     label: str | None = Field(None, description="full name (free text), e.g. United States")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class SectorConfig(Strict):
@@ -61,7 +62,7 @@ class SectorConfig(Strict):
     origin_concentration: float = Field(
         2.0, gt=0, description="heterogeneous sourcing: Dirichlet concentration of a diversified buyer's origin mix "
                                "around its cell's (smaller = more dispersed)")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class IntermediateFlow(Strict):
@@ -70,7 +71,7 @@ class IntermediateFlow(Strict):
     importer: Name = Field(description="economy of the buying cell (the exporter itself for a domestic flow)")
     buyer_sector: Name = Field(description="sector of the buying cell (the industry that uses the input)")
     value: float = Field(ge=0, description="annual value, in io.units")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class FinalDemandFlow(Strict):
@@ -78,7 +79,7 @@ class FinalDemandFlow(Strict):
     sector: Name = Field(description="sector of the supplying cell (the good sold)")
     importer: Name = Field(description="economy whose final demand buys it (the exporter itself for home sales)")
     value: float = Field(ge=0, description="annual value, in io.units")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class IOConfig(Strict):
@@ -108,7 +109,7 @@ class LeadTimeRoute(Strict):
     importer: Name = Field(description="economy shipped to")
     days: float = Field(gt=0, description="door-to-door lead time on the route, days (rounded to whole steps, at "
                         "least one)")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class LeadTimes(Strict):
@@ -191,7 +192,7 @@ class TariffEntry(Dated):
                                description="ad-valorem rate in force, as a fraction (0.25 = 25%)")
     increase: float | None = Field(None, ge=0, le=MAX_RATE, allow_inf_nan=False,
                                    description="additional duty over the calibration-year rate, as a fraction")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
 
@@ -218,7 +219,7 @@ class Exemption(Dated):
     importer: Name = Field(description="economy whose tariff lines are exempted")
     exporters: Targets = Field("*", description="origin economies covered, '*' for every other economy")
     sectors: Targets = Field(description="sectors kept at their calibration-year rate, '*' for all")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("exporters", "sectors", mode="before")(_as_list)
 
@@ -236,7 +237,7 @@ class ExportControl(Dated):
     sectors: Targets = Field("*", description="sectors covered, '*' for all")
     share: float = Field(ge=0, le=1, description="share of the flows blocked (or delayed, see licensing_days)")
     licensing_days: float = Field(0.0, ge=0, description="if > 0, the share is delayed this long, not blocked")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("importers", "sectors", mode="before")(_as_list)
 
@@ -248,13 +249,13 @@ class CapacityShock(Strict):
     start_day: float = Field(0.0, ge=0, description="first day of the loss, counted from day 0")
     duration_days: float = Field(gt=0, description="days the full loss lasts, before the recovery ramp")
     recovery_days: float = Field(0.0, ge=0, description="linear ramp back to full capacity")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class Plant(Strict):
     cell: str = Field(description="cell 'ECONOMY.sector' whose firms it owns (drawn at random, up to share)")
     share: float = Field(gt=0, le=1, description="share of the cell's output made in these plants")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class Relocation(Strict):
@@ -269,7 +270,7 @@ class Relocation(Strict):
     ramp_days: float = Field(180.0, gt=0, description="ramp from first to full capacity")
     share: float = Field(gt=0, le=1, description="share of the 'from' plants' capacity moved")
     cost_share: float = Field(0.1, ge=0, lt=1, description="share of the moved capacity lost in the move")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class MultinationalConfig(Strict):
@@ -306,7 +307,7 @@ class RetaliationConfig(Strict):
     share: float = Field(1.0, ge=0, le=1, description="targeted export control: share blocked")
     trigger: TriggerConfig | None = Field(None, description="hold the answer until exports to the partner have fallen "
                                           "(null: answer at once)")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("against", "sectors", mode="before")(_as_list)
 
@@ -317,7 +318,7 @@ class Truce(Strict):
     economies: list[Name] = Field(min_length=2, max_length=2, description="the two economies that drop their "
                                   "retaliation against each other")
     day: float = Field(ge=0, description="day of the truce, counted from day 0")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
 
 class OwnPlantsExemption(Strict):
@@ -331,7 +332,7 @@ class OwnPlantsExemption(Strict):
                               "other economy")
     start_day: float = Field(0.0, ge=0, description="day of the first review, counted from day 0")
     review_days: float = Field(30.0, gt=0, description="how often the rule is reviewed")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("partners", mode="before")(_as_list)
 
@@ -347,7 +348,7 @@ class Concession(Strict):
 
     sectors: Targets = Field(description="sectors of the partner's goods whose tariffs the offerer cuts, '*' for all")
     cut: float = Field(ge=0, le=1, description="share of the rate in force removed (1: duty-free)")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("sectors", mode="before")(_as_list)
 
@@ -368,7 +369,7 @@ class Offer(Strict):
     exemption_sectors: Targets = Field(description="the offerer's sectors the partner is asked to exempt")
     exemption_rate: float | None = Field(None, ge=0, description="rate asked for (None: calibration-year rate)")
     acceptance: Acceptance = Field(default_factory=Acceptance, description="the partner's rule for accepting")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("exemption_sectors", mode="before")(_as_list)
 
@@ -398,7 +399,7 @@ class Indicator(Strict):
     cross_border: bool = Field(False, description="keep only deliveries between two different economies")
     by: Literal["sector", "exporter", "importer"] | None = Field(None, description="split into one row per sector, "
                                                                  "exporter or importer (null: one row)")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     _lists = field_validator("exporters", "importers", "sectors", mode="before")(_as_list)
 
@@ -452,7 +453,7 @@ class CalibrationTarget(Strict):
     importer: Name | None = Field(None, description="importing economy (import_share, average_tariff)")
     value: float = Field(ge=0, le=1, description="the reported share")
     tolerance: float = Field(gt=0, le=1, description="allowed absolute difference")
-    source: str | None = Field(None, description="citation for the figures of the entry (free text)")
+    source: Source = None
 
     @model_validator(mode="after")
     def _needs(self) -> CalibrationTarget:

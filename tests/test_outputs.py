@@ -17,7 +17,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.formats import NO_LOSS, NOT_RECOVERED, day_text, event_value, number, percent
+from sim.formats import NA, NO_LOSS, NOT_RECOVERED, day_text, event_value, number, percent, step_day_text
 from sim.metrics import RECOVERY_PERSISTENCE_DAYS, disruption
 from sim.report import events_table, summary_table
 from sim.sweep.analysis import SOBOL_MIN_BASE, sobol_caveats
@@ -49,10 +49,12 @@ def test_recovery_must_last_and_counts_losses_only():
 
 
 def test_numbers_dates_percentages_and_event_values_read_as_words():
-    assert number(-0.0001) == "0.00" and number(-1234.5, 1) == "-1,234.5" and number(None) == NOT_RECOVERED
+    assert number(-0.0001) == "0.00" and number(-1234.5, 1) == "-1,234.5" and number(None) == NA
     assert percent(0.425) == "42.5" and percent(0.1) == "10" and percent(-0.0) == "0"
     assert day_text(151, datetime.date(2025, 1, 1)) == "2025-06-01" and day_text(151, None) == "day 151"
-    assert day_text(None, None) == NO_LOSS
+    assert day_text(None, None) == NO_LOSS and number(float("nan"), missing=NOT_RECOVERED) == NOT_RECOVERED
+    assert step_day_text(151, 1.0, datetime.date(2025, 1, 1)) == "2025-05-31"  # the step ending on day 151
+    assert step_day_text(14, 7.0, datetime.date(2025, 1, 1)) == "2025-01-08" and percent(1.0, 0) == "100"
     assert event_value("add tariff", 0.425) == "+42.5% duty" and event_value("export control", 0.45) == "45% blocked"
     for action in ("add tariff ends", "exempt", "truce", "accept", "reject", "export control ends"):
         assert event_value(action, 0.0) == "", action
@@ -68,20 +70,27 @@ def test_summary_table_has_dates_one_marker_per_meaning_and_a_legend(trade_war):
     assert "at least 30 days" in flat
 
 
-def test_the_incidence_table_adds_up_with_multinationals_inside_their_home(trade_war):
-    summary = trade_war.summary()
+def test_the_incidence_table_adds_up_with_multinationals_inside_their_home():
+    scenario = sim.load_scenario("tiny", overrides={
+        "multinationals": [{"name": "USChipCo", "home": "US", "plants": [{"cell": "MY.chips", "share": 0.65}]}],
+        "tariffs.applied": [{"importer": "US", "exporters": ["MY"], "rate": 0.19, "start_day": 5}]})
+    results = sim.run(scenario, steps=40, rng=1)
+    table = results.tariff_incidence()
+    assert table.groupby("importer")["value"].sum().drop("").sum() == pytest.approx(
+        results.arrays["tariff_revenue"].sum(), rel=1e-12)  # the multinationals' rows are not counted twice
+    summary = results.summary()
     incidence = summary["tariff_incidence"]
-    total = sum(bill["total"] for bill in incidence.values())
-    assert total == pytest.approx(summary["tariff_revenue"], rel=1e-12)
-    for bill in incidence.values():
-        assert bill["total"] == pytest.approx(bill["consumers"] + bill["firms"], rel=1e-12)
-        assert sum(bill["multinationals"].values()) <= bill["total"] * (1 + 1e-12)
+    assert sum(bill["total"] for bill in incidence.values()) == pytest.approx(summary["tariff_revenue"], rel=1e-12)
+    bill = incidence["US"]
+    assert bill["total"] == pytest.approx(bill["consumers"] + bill["firms"], rel=1e-12)
+    assert 0 < bill["multinationals"]["USChipCo"] <= bill["total"]  # a part of the home's bill
     text = " ".join(summary_table(summary).split())
     assert "of which on goods from own multinationals' plants" in text and "not an addition to it" in text
+    assert re.search(r"USChipCo [\d,]+\.\d", text)
 
 
 def test_event_lines_have_dates_values_in_percent_and_no_empty_values(trade_war):
-    text = events_table(trade_war.events, trade_war.start_date)
+    text = events_table(trade_war.events, start_date=trade_war.start_date)
     assert "= 0" not in text and "2025-02-04  US     set tariff on CN: 30% duty" in text
     truce = next(line for line in text.splitlines() if " truce " in line)
     assert ":" not in truce.split("truce")[1].split("(")[0]
@@ -118,7 +127,17 @@ def test_json_on_stdout_notes_on_stderr_and_csv_tables(tmp_path, capsys):
     assert any(row["name"] == "tiny" for row in listing["scenarios"]) and listing["sweeps"]
 
 
-def test_verbose_shows_debug_messages_with_their_module(capsys):
+@pytest.fixture
+def sim_logger():
+    """The `sim` logger as it was, restored after a test that configures it."""
+    logger = logging.getLogger("sim")
+    kept = logger.handlers[:], logger.propagate, logger.level
+    yield logger
+    logger.handlers[:], logger.propagate = kept[0], kept[1]
+    logger.setLevel(kept[2])
+
+
+def test_verbose_shows_debug_messages_with_their_module(capsys, sim_logger):
     from sim.log import configure
 
     configure(verbose=True, stream=sys.stderr)
@@ -128,4 +147,32 @@ def test_verbose_shows_debug_messages_with_their_module(capsys):
     logging.getLogger("sim.test").info("a note")
     logging.getLogger("sim.test").warning("a problem")
     assert capsys.readouterr().err == "warning: a problem\n"
-    configure()
+
+
+def test_the_core_runs_without_the_web_stack_and_sim_viz_says_what_to_install(tmp_path):
+    """The viz extra's modules made unimportable: `sim run` works, `sim viz` exits 2 naming the extra."""
+    import subprocess
+
+    blocked = ("solara", "solara_assets", "ipyvuetify", "ipyvue", "altair", "reacton", "ipywidgets")
+    program = (f"import sys\nfor name in {blocked!r}:\n    sys.modules[name] = None\n"
+               "from sim.cli import main\nsys.exit(main(sys.argv[1:]))")
+    run = subprocess.run([sys.executable, "-c", program, "run", "tiny", "--steps", "20", "--quiet", "--out",
+                          str(tmp_path / "run")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    viz = subprocess.run([sys.executable, "-c", program, "viz", "tiny", "--port", "0"], capture_output=True,
+                         text=True, timeout=300)
+    assert viz.returncode == 2 and "Traceback" not in viz.stderr, viz.stderr
+    assert "the 'viz' extra" in viz.stderr and "pip install" in viz.stderr and "[viz]'" in viz.stderr
+
+
+def test_install_hints_fit_how_sim_was_installed(monkeypatch):
+    from sim import extras
+
+    monkeypatch.setattr(extras, "_installed_from", lambda: None)
+    assert extras.install_hint("viz") == "pip install 'sim[viz]'"
+    monkeypatch.setattr(extras, "_installed_from", lambda: ("/src/sim", True))
+    assert extras.install_hint("io") == "pip install -e '/src/sim[io]'"
+    monkeypatch.setattr(extras, "_installed_from", lambda: ("/w/sim-0.1.0-py3-none-any.whl", False))
+    assert extras.install_hint("viz") == "pip install '/w/sim-0.1.0-py3-none-any.whl[viz]'"
+    monkeypatch.setattr(extras, "_installed_from", lambda: ("git+https://example.org/sim.git@abc", False))
+    assert extras.install_hint("viz") == "pip install 'sim[viz] @ git+https://example.org/sim.git@abc'"

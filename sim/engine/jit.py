@@ -22,7 +22,11 @@ def cache_folder() -> Path | None:
     """Where sim's compiled kernels go: None when the user chose (NUMBA_CACHE_DIR) or nothing is writable."""
     if numba.config.CACHE_DIR:
         return None
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    chosen = os.environ.get("XDG_CACHE_HOME", "")
+    try:  # the XDG rule: a relative XDG_CACHE_HOME is ignored
+        base = Path(chosen) if os.path.isabs(chosen) else Path.home() / ".cache"
+    except (RuntimeError, KeyError):  # no home folder to be found
+        return None
     folder = base / "sim" / "numba"
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,13 @@ PNG files: a heatmap of a metric over two parameters, a fan chart of a loss seri
 Sensitivity indices from a small sample are mostly noise (a first-order Sobol index of 1.9, an
 interval wider than the index): each index table carries its caveats in `attrs["caveats"]` (a base
 sample under `SOBOL_MIN_BASE`, indices outside [0, 1] beyond their interval, wide intervals; fewer
-than `MORRIS_MIN_TRAJECTORIES` Morris trajectories), which the figures and `sim sweep` show.
+than `MORRIS_MIN_TRAJECTORIES` Morris trajectories; `sensitivity_caveats` for every metric of a
+sweep), which the tornado figure and `sim sweep` show.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import textwrap
 from pathlib import Path
 
@@ -31,7 +31,6 @@ from sim.sweep.designs import salib_problem, unit_samples
 from sim.sweep.parts import verified_parts
 from sim.sweep.spec import SweepSpec
 
-log = logging.getLogger(__name__)
 SOBOL_MIN_BASE = 512  # base samples N below which Sobol indices are indicative at best (SALib's examples: 1,024)
 MORRIS_MIN_TRAJECTORIES = 10  # Morris (1991), Campolongo et al. (2007): 10-20 trajectories
 WIDE_INTERVAL = 0.1  # a 95% interval wider than +/-0.1 on an index in [0, 1]
@@ -225,20 +224,31 @@ def write_figures(out: str | Path) -> list[Path]:
     names = [p.name for p in spec.parameters]
     if spec.design.type == "grid" and len(names) >= 2:
         written.append(heatmap(runs, names[0], names[1], metric, figures / f"heatmap_{metric}.png"))
-    if spec.design.type in ("sobol", "morris") and (runs["status"] == "ok").all():
-        n_points = len(unit_samples(spec))
-        if runs["point"].nunique() == n_points:
-            if spec.design.type == "sobol":
-                indices, column, error, title = sobol_indices(out, metric), "ST", "ST_conf", "Total Sobol index"
-            else:
-                indices, column, error, title = morris_indices(out, metric), "mu_star", "mu_star_conf", "Morris mu*"
-            for caveat in indices.attrs["caveats"]:
-                log.warning("%s of %s: %s", title, metric, caveat)
-            written.append(tornado(indices, column, figures / f"tornado_{metric}.png", error=error,
-                                   title=f"{title} of {metric}"))
+    if _indices_ready(spec, runs):
+        indices = (sobol_indices if spec.design.type == "sobol" else morris_indices)(out, metric)
+        column, error, title = (("ST", "ST_conf", "Total Sobol index") if spec.design.type == "sobol" else
+                                ("mu_star", "mu_star_conf", "Morris mu*"))
+        written.append(tornado(indices, column, figures / f"tornado_{metric}.png", error=error,
+                               title=f"{title} of {metric}"))
     for name in spec.outputs.timeseries[:1]:
         written.append(fan_chart(load_series(out, [name]), name, figures / f"fan_{name}.png"))
     return written
+
+
+def _indices_ready(spec: SweepSpec, runs: pd.DataFrame) -> bool:
+    """Whether a sobol or morris sweep has every design point, all ok, so its indices can be computed."""
+    return (spec.design.type in ("sobol", "morris") and not runs.empty and bool((runs["status"] == "ok").all())
+            and runs["point"].nunique() == len(unit_samples(spec)))
+
+
+def sensitivity_caveats(out: str | Path) -> dict[str, list[str]]:
+    """Per metric, the caveats on the sweep's sensitivity indices (see `sobol_caveats`); empty unless the
+    sweep is a complete sobol or morris design."""
+    spec, runs = load_spec_of(out), load_runs(out)
+    if not _indices_ready(spec, runs):
+        return {}
+    indices = sobol_indices if spec.design.type == "sobol" else morris_indices
+    return {metric: indices(out, metric).attrs["caveats"] for metric in spec.outputs.metrics}
 
 
 def _label(value) -> str:

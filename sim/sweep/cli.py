@@ -36,7 +36,7 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.sweep.analysis import load_runs, write_figures
+    from sim.sweep.analysis import load_runs, sensitivity_caveats, write_figures
     from sim.sweep.runner import sweep
 
     if args.workers is not None and args.workers < 0:
@@ -53,6 +53,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     metrics = [m for m in result.spec.outputs.metrics if m in runs.columns]
     ok = runs.loc[runs["status"] == "ok", metrics] if metrics and not runs.empty else None
     written = [] if args.no_figures else write_figures(result.out)
+    caveats = sensitivity_caveats(result.out)
     if args.format == "csv":
         written.append(result.out / "runs.csv")
         runs.to_csv(written[-1], index=False)
@@ -65,7 +66,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                                for r in failed.itertuples()],
                     "metrics": ({} if ok is None else
                                 json.loads(ok.describe().T[["mean", "min", "max"]].to_json(orient="index"))),
-                    "figures": [str(p) for p in written]}
+                    "caveats": caveats, "figures": [str(p) for p in written]}
         print(json.dumps(document, indent=2, default=str))
         return 0
     lost = f", {result.runs_lost} lost to dead workers (they run again on resume)" if result.runs_lost else ""
@@ -75,6 +76,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"  {row.status} run {row.run_id}: {row.error}")
     if ok is not None:
         print(ok.describe().T[["mean", "min", "max"]].to_string())
+    for metric, notes in caveats.items():
+        for note in notes:
+            log.warning("sensitivity of %s: %s", metric, note)
     log.info("Results in %s/ (manifest.json, runs/, series/)%s", result.out,
              f"; files: {', '.join(str(p) for p in written)}" if written else "")
     return 0

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import ScenarioError
 from sim.folders import storage_error, writable_folder, write_text_atomic
+from sim.metrics import METRICS_VERSION
 from sim.sweep.lock import FolderLock
 from sim.sweep.parts import (
     KINDS,
@@ -167,6 +168,12 @@ class ResultStore:
                 raise ScenarioError(
                     f"{self.out} holds results of a different sweep (spec or base scenario changed); "
                     "use another output folder or overwrite it (--overwrite)", field="--out")
+            if manifest.get("metrics_version", 1) != METRICS_VERSION:
+                raise ScenarioError(
+                    f"{self.out} holds runs measured by metrics version {manifest.get('metrics_version', 1)}, and "
+                    f"this sim measures by version {METRICS_VERSION} (sim/metrics.py: recovery now counts losses "
+                    "only and must last 30 days), so new runs would not compare with them; use another output "
+                    "folder or overwrite it (--overwrite)", field="--out")
             return manifest
         if on_disk(self.out) or self.journal_path.is_file():
             raise ScenarioError(f"{self.out} holds sweep results but no manifest.json, so they cannot be matched to "
@@ -176,7 +183,8 @@ class ResultStore:
 
         manifest = {
             "name": self.spec.name, "spec": self.spec.definition(), "spec_hash": self.spec_hash,
-            "sim_version": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "sim_version": __version__, "metrics_version": METRICS_VERSION,
+            "python": platform.python_version(), "numpy": np.__version__,
             "base_file": self.spec.base_path, "runs": self.n_runs, "replicate_seeds": self.spec.replicate_seeds(),
             "created": utc_now(), "sessions": [], "checksums": LOG,
         }

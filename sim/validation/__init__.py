@@ -2,9 +2,10 @@
 
 `run_checks(quick=...)` runs every check (`sim.validation.suite.CHECKS`) and returns `CheckResult`s,
 each with its measured figures, a table, a plot and an explicit pass/fail criterion;
-`write_report(results, out)` writes docs/validation.md and its figures. The command line is
-`sim validate [--out DIR] [--quick]` (`make validate`). BoARIO and pymrio come with the
-`validation` extra. Names are imported on first use, so `sim` starts without loading them.
+`write_report(results, out)` writes OUT/validation.md and its figures. The command line is
+`sim validate [--out DIR] [--quick]` (default OUT: results/validation; `make validate` writes
+docs/). BoARIO and pymrio come with the `validation` extra. Names are imported on first use, so
+`sim` starts without loading them.
 """
 
 from __future__ import annotations

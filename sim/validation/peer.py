@@ -313,8 +313,8 @@ def check_boario(size: Size, cases: tuple[ArioCase, ...] = SPEC_CASES) -> CheckR
         name="peer.boario", part=PART, title="Same MRIO, same shock: production, total loss and recovery time",
         criterion=f"in every case: the shocked industry's capacity paths agree within {SHOCK_PATH_TOLERANCE:g}; the "
                   f"total-output paths within {TRAJECTORY_TOLERANCE_PP:g} percentage points of baseline on every "
-                  f"day; cumulative losses within {LOSS_TOLERANCE:.0%} of BoARIO's; recovery times (back within 1% "
-                  f"for good) within {RECOVERY_TOLERANCE_DAYS:g} days",
+                  f"day; cumulative losses within {LOSS_TOLERANCE:.0%} of BoARIO's; recovery times (losses back "
+                  f"within 1% for the rest of the run, at least 30 days) within {RECOVERY_TOLERANCE_DAYS:g} days",
         passed=all(verdicts), figures=figures, table=table, figure=figure, seconds=time.perf_counter() - started,
         notes=f"Shock: {cases[0].share:.0%} of {cases[0].where} (pymrio's spelling) capacity lost "
               "from day "

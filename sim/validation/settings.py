@@ -3,8 +3,8 @@
 `RECORD_SCENARIO` is the calibrated 2025 scenario whose tariffs and export controls are compared
 with the record (and whose network serves the theory checks on a calibrated table); the sector
 names are the ones that scenario uses for permanent magnets and rubber gloves. `QUICK` and `FULL`
-set run lengths and grids: the quick size is what the tests run, the full size what
-`sim validate` writes into docs/validation.md.
+set run lengths and grids: the quick size is what the tests run (`sim validate --quick`), the full
+size what `make validate` writes into docs/validation.md.
 """
 
 from __future__ import annotations

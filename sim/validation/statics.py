@@ -362,7 +362,7 @@ def check_comparative_statics(size: Size) -> CheckResult:
         f"default inventories (30 days); their shock is a seeded draw (seed = the table's): one sector with "
         f"probability proportional to its output, and its one or two largest producers. In baseline_2024 the "
         f"`other` sectors make over 97% of total output, so losses there are small in days. Total output never "
-        f"leaves +/-1% in any case of: {quiet or 'none'} (criterion 3 holds trivially there). Cumulative loss "
+        f"falls more than 1% below baseline in any case of: {quiet or 'none'}. Cumulative loss "
         f"counts gains as negative: gross output also rises where buyers refill stocks or switch to other "
         f"suppliers. The reference is the steady state, "
         f"which a shock-free run reproduces exactly. 'Settled after end' is the number of days from the end of the "

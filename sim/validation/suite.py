@@ -1,7 +1,7 @@
 """The list of validation checks and a runner: each check takes a `Size` and returns a `CheckResult`.
 
 Order is the report's order: theory, the peer model, the record. `run_checks(quick=True)` runs the
-reduced size the tests use; the default size is the one `sim validate` writes to docs/validation.md.
+reduced size the tests use; the default size is the one `make validate` writes to docs/validation.md.
 """
 
 from __future__ import annotations

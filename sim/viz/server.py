@@ -10,6 +10,7 @@ there but its assets are not, a warning says how to add them. Telemetry is switc
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import sys
@@ -17,6 +18,7 @@ import sys
 from sim.errors import ScenarioError
 from sim.extras import install_hint, missing
 
+log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 SCENARIO_ENV = "SIM_VIZ_SCENARIO"  # the scenario the page opens with (read by sim.viz.params)
 DEFAULT_PORT = 8765
@@ -59,8 +61,8 @@ def serve(scenario: str | None = None, port: int = DEFAULT_PORT, host: str = HOS
                             f"with {install_hint('viz')}", field="sim viz")
     port = free_port(port, host)
     if absent:
-        print("warning: solara's front-end assets are not installed, so the page loads them from a CDN; "
-              f"install them with: {install_hint('viz')}", file=sys.stderr)
+        log.warning("solara's front-end assets are not installed, so the page loads them from a CDN; "
+                    "install them with: %s", install_hint("viz"))
     print(f"Browser view of '{name}' at http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     command = server_command(port, host)
     os.execve(command[0], command, server_env(name))  # the server takes over this process (and its Ctrl+C)
