@@ -1,4 +1,4 @@
-"""Disruption metrics of a series against its reference (MODEL.md section 6).
+"""Disruption metrics of a series against its reference (docs/model.md, 'Metrics').
 
 Loss per step is `1 - run / reference`; a negative loss is a gain. From it: the peak loss and when
 it happened, the cumulative loss in days of reference throughput (gains subtract), the time to

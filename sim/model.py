@@ -1,6 +1,6 @@
 """SupplyChainModel: the Mesa model that wires scenario, network, agents, engine and record.
 
-One `step()` follows MODEL.md section 3: governments write this step's tariffs and export controls
+One `step()` follows docs/model.md, 'One step': governments write this step's tariffs and export controls
 into the policy tensors (their schedules), capacity shocks set each firm's available capacity, the
 engine runs the vectorised firm step, and the recorder adds the step's rows. Firms are Mesa agents
 that read their numbers from the engine's arrays; for very large networks they are created on

@@ -290,7 +290,7 @@ class TriggerConfig(Strict):
 
 
 class RetaliationConfig(Strict):
-    """How a government answers tariffs on its exports (MODEL.md section 5)."""
+    """How a government answers tariffs on its exports (docs/model.md, 'Policies')."""
 
     economy: Name = Field(description="economy whose government answers tariffs on its exports (one rule per economy)")
     rule: Literal["none", "tit_for_tat", "proportional", "escalate", "targeted"] = Field(

@@ -1,4 +1,4 @@
-"""The vectorised step of MODEL.md section 3 on struct-of-arrays state.
+"""The vectorised step of docs/model.md, 'One step' on struct-of-arrays state.
 
 `Structure` holds what never changes during a run (indices, baseline flows, coefficients);
 `State` holds what does (prices, order shares, inventories, orders, goods in transit).

@@ -1,4 +1,4 @@
-"""The conservation ledger of one step (MODEL.md section 3).
+"""The conservation ledger of one step (docs/model.md, 'One step').
 
 Checks, to a relative tolerance: every firm's output equals what it shipped (no output stock);
 every input slot's inventory change equals arrivals minus use; the goods in transit changed by

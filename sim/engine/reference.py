@@ -1,7 +1,7 @@
 """A per-agent reference for the vectorised step: the rules of `Engine.step`, one Mesa agent per buyer.
 
 `ReferenceEngine(network, params, baseline_tariff)` runs the same step as `sim.engine.core.Engine`
-(MODEL.md section 3) but the dynamic part is plain Python: one `ReferenceFirm` per firm and one
+(docs/model.md, 'One step') but the dynamic part is plain Python: one `ReferenceFirm` per firm and one
 `ReferenceConsumer` per economy's final demand, created in a private `mesa.Model`. Each agent
 holds its own input slots (a buyer's input of one sector, as Python lists of `ReferenceLink`) and
 a firm also its customer links; every pass of the step loops over the agents and their links with
