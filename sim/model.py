@@ -203,6 +203,9 @@ class SupplyChainModel(mesa.Model):
         self.last_flows = flows
         self.recorder.record(flows, policy)
         self.datacollector.collect(self)
+        # the scenario's run is over (Mesa's convention: batch_run and the browser view's Play stop); run_for
+        # and step() go on stepping when asked to
+        self.running = self.engine.state.step < self.config.time.steps
 
     def _set_schedule(self, policy: Policy, day: float) -> None:
         """The schedule's tariffs and controls for `day`: worked out by the governments on the days an entry

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -42,9 +43,21 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 @pytest.fixture
 def server(tmp_path):
     """`sim viz` on a free port; yields (address, log file); stops the server afterwards."""
+    yield from _serve(tmp_path, SCENARIO)
+
+
+@pytest.fixture
+def short_default(tmp_path):
+    """`sim viz` on the default scenario cut to 40 days (its first tariffs included)."""
+    scenario = tmp_path / "short_default.yaml"
+    scenario.write_text("extends: us_tariffs_2025\nname: us_tariffs_2025\ntime: {steps: 40}\n")
+    yield from _serve(tmp_path, str(scenario))
+
+
+def _serve(tmp_path, scenario: str):
     log = tmp_path / "server.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", SCENARIO, "--port", "0"], stdout=out,
+        proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", scenario, "--port", "0"], stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
         address = None
@@ -168,3 +181,59 @@ def test_page_steps_and_plays_in_chromium_offline(server):
     server_log = log.read_text()
     assert "Could not load URL" not in server_log, "the server tried to fetch front-end files from the internet"
     assert "Traceback" not in server_log, server_log
+
+
+def test_play_stops_at_the_end_safely_at_any_interval_and_the_event_log_fits_1400_px(short_default):
+    """At 1400x950 on the default scenario: Play at the minimum interval, Pause, Play again, and the run stops at
+    its last step with Play turned off; the event log's last column (why) is inside the page; a request with a
+    foreign Host header is refused."""
+    address, log = short_default
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 950})
+            page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
+                    if msg.type == "error" else None)
+            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+            page.goto(address)
+            page.get_by_role("button", name="Step").wait_for(timeout=60_000)
+            for name in PANELS:
+                page.locator(f".sim-panel-{name} img").wait_for(timeout=30_000)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "viz_default_1400x950.png"))
+
+            interval = page.get_by_role("slider").first  # Play Interval (ms), the first control
+            interval.focus()
+            interval.press("Home")  # its minimum
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_timeout(1500)
+            page.get_by_role("button", name="❚❚").click()
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function("() => { const run = document.querySelector('.sim-panel-run');"
+                                   " return !!run && run.innerText.includes('Run over'); }", timeout=120_000)
+            assert "step 40 of 40" in _run_text(page)
+            # Mesa's controller keeps its play state but disables the button: nothing more can be played or stepped
+            expect(page.get_by_role("button", name=re.compile("▶|❚❚"))).to_be_disabled()
+            expect(page.get_by_role("button", name="Step")).to_be_disabled()
+            page.wait_for_timeout(1000)
+            assert "step 40 of 40" in _run_text(page), "the run went on after its last step"
+            assert "Too many renders" not in page.inner_text("body")
+
+            events = page.locator(".sim-panel-events")
+            events.scroll_into_view_if_needed()  # vertically: the table itself must fit the panel's width
+            panel = events.bounding_box()
+            for column in ("date", "why"):  # the first and the last column, both in view
+                box = page.locator(".sim-panel-events th", has_text=column).bounding_box()
+                assert box and box["x"] >= panel["x"] - 1 and box["x"] + box["width"] <= panel["x"] + panel["width"] + 1
+                assert box["x"] + box["width"] <= 1400, (column, box, panel)
+            page.screenshot(path=str(ARTIFACTS / "viz_default_1400x950_end.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems)
+    foreign = urllib.request.Request(address, headers={"Host": "evil.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(foreign, timeout=10)
+    assert refused.value.code == 403
+    assert "Traceback" not in log.read_text(), log.read_text()
+

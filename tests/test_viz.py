@@ -21,7 +21,7 @@ from sim import ScenarioError, load_scenario  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.viz import series  # noqa: E402
 from sim.viz.app import Page  # noqa: E402
-from sim.viz.components import RESET_NOTE, events_frame  # noqa: E402
+from sim.viz.components import RESET_NOTE, events_frame, events_html, events_shown  # noqa: E402
 from sim.viz.lineplot import nice_limits  # noqa: E402
 from sim.viz.network_view import FIRM_VIEW_LIMIT, build_view, current_state, network_png  # noqa: E402
 from sim.viz.params import (  # noqa: E402
@@ -277,6 +277,52 @@ def test_event_log_lists_newest_first():
     frame = events_frame(model)
     assert len(frame) == len(model.events) > 0
     assert list(frame["step"]) == sorted(frame["step"], reverse=True)
+    shown = events_shown(model)
+    assert list(shown.columns) == ["date", "actor", "action", "partner", "sectors", "value", "why"]
+    tariff = shown[shown["action"] == "set tariff"].iloc[-1]
+    assert tariff["date"] == "2025-02-04" and tariff["value"] == "30% duty" and tariff["why"].startswith("schedule:")
+    answer = shown[shown["action"] == "retaliate (tariff)"].iloc[-1]
+    assert answer["why"].startswith("tit_for_tat: partner's tariff on our exports up 30.0 points")
+    assert not (shown["value"] == "0").any() and "= 0" not in events_html(model)
+
+
+def test_the_model_stops_running_after_the_scenarios_last_step():
+    model = PageModel(WAR)
+    model.run_for(model.config.time.steps - 1)
+    assert model.running
+    model.step()
+    assert not model.running and model.engine.state.step == model.config.time.steps
+
+
+def test_the_server_answers_only_its_own_address_and_origin():
+    import asyncio
+
+    from sim.viz.asgi import LocalOnly
+
+    async def inner(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    def call(kind, host, origin=None):
+        headers = [(b"host", host.encode())] + ([(b"origin", origin.encode())] if origin else [])
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        asyncio.run(LocalOnly(inner, 8765)({"type": kind, "headers": headers}, None, send))
+        return sent
+
+    ok = call("http", "127.0.0.1:8765")
+    assert ok[0]["status"] == 200
+    names = {key for key, _ in ok[0]["headers"]}
+    assert {b"content-security-policy", b"x-frame-options", b"x-content-type-options"} <= names
+    assert call("http", "localhost:8765")[0]["status"] == 200
+    assert call("http", "evil.example:8765")[0]["status"] == 403  # DNS rebinding
+    assert call("http", "127.0.0.1:9999")[0]["status"] == 403
+    assert call("websocket", "127.0.0.1:8765", "http://evil.example")[0]["type"] == "websocket.close"
+    assert call("websocket", "127.0.0.1:8765")[0]["type"] == "websocket.close"  # no Origin: not a page of ours
+    assert call("websocket", "127.0.0.1:8765", "http://127.0.0.1:8765")[0]["status"] == 200
 
 
 # -- the command ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from mesa.visualization import SolaraViz  # noqa: E402
 
 from sim.viz.components import (  # noqa: E402
     DisruptionPanel,
+    EventPanel,
     FirmPanel,
     NetworkPanel,
     PolicyPanel,
@@ -31,6 +32,7 @@ PLAY_INTERVAL_MS = 150
 PANELS = [
     (NetworkPanel, 0),
     (RunPanel, 0),
+    (EventPanel, 0),
     (ThroughputPanel, 0),
     (DisruptionPanel, 0),
     (PolicyPanel, 0),

@@ -1,10 +1,13 @@
 """The page's panels: the network picture, the time-series plots, the event log and the run card.
 
 Each panel is a function of the model that Mesa's SolaraViz wraps in a component and redraws after
-every Step (or every rendered step while playing). Plots are matplotlib figures made without
-pyplot (safe off the main thread), redrawn by blitting and sent to the browser as PNG images. Text
-is plain solara text and HTML, not Markdown, which would make the browser ask for KaTeX from a CDN;
-the event log is one HTML table rather than a widget per cell, to keep re-renders light.
+every Step (or every rendered step while playing); each fills its grid cell and scrolls inside it
+(the cells can be dragged and resized). Plots are matplotlib figures made without pyplot (safe off
+the main thread), redrawn by blitting and sent to the browser as PNG images. Text is plain solara
+text and HTML, not Markdown, which would make the browser ask for KaTeX from a CDN; the event log
+is one HTML table rather than a widget per cell, to keep re-renders light: the date, actor, action,
+partner, sectors, the value in words (`+25% duty`, `45% blocked`) and why (the rule, its reason and
+the scenario's source text), with long cells wrapped so that every column stays in view.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import reacton.ipywidgets as rw
 import solara
 
 from sim.firms import firm_summary, firm_table, link_table, qualified_table, single_origin
+from sim.formats import day_text, event_value
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
@@ -24,7 +28,18 @@ from sim.viz.network_view import network_png
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
 
 EVENT_ROWS = 200
-EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason"]
+EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
+SHOWN_COLUMNS = ["date", "actor", "action", "partner", "sectors", "value", "why"]
+CELL = {"height": "100%", "overflow": "auto"}  # a panel fills its grid cell and scrolls inside it
+EVENT_LOG_HEIGHT = "330px"  # the table scrolls inside the panel's first grid cell (Mesa's cells are ~400 px high)
+EVENT_STYLE = """
+.sim-events { border-collapse: collapse; width: 100%; table-layout: auto; font-size: 11px; }
+.sim-events th { position: sticky; top: 0; background: #eeeeee; text-align: left; }
+.sim-events th, .sim-events td { padding: 2px 4px; vertical-align: top; border-bottom: 1px solid #dddddd; }
+.sim-events td { white-space: normal; overflow-wrap: anywhere; }
+.sim-events td:nth-child(1) { white-space: nowrap; }
+.sim-events td:last-child { min-width: 10em; }
+"""
 RESET_NOTE = ("Parameter changes take effect on Reset: the model is rebuilt with them (as in Mesa). "
               "Step and Play continue the current run.")
 
@@ -36,7 +51,7 @@ def _image(png: bytes) -> None:
 
 def NetworkPanel(model: SupplyChainModel):
     """The network picture after the last step."""
-    with solara.Column(classes=["sim-panel-network"]):
+    with solara.Column(classes=["sim-panel-network"], style=CELL):
         _image(network_png(model))
 
 
@@ -46,7 +61,7 @@ def ThroughputPanel(model: SupplyChainModel):
         return [(series.throughput(model, "exporter"), "Throughput by origin economy", "% of baseline"),
                 (series.throughput(model, "sector"), "Throughput by sector", "% of baseline")]
 
-    with solara.Column(classes=["sim-panel-throughput"]):
+    with solara.Column(classes=["sim-panel-throughput"], style=CELL):
         _image(line_png(model, "throughput", panels))
 
 
@@ -56,7 +71,7 @@ def DisruptionPanel(model: SupplyChainModel):
         return [(series.disruption(model, "economy"), "Disruption by economy", "output lost, %"),
                 (series.disruption(model, "sector"), "Disruption by sector", "output lost, %")]
 
-    with solara.Column(classes=["sim-panel-disruption"]):
+    with solara.Column(classes=["sim-panel-disruption"], style=CELL):
         _image(line_png(model, "disruption", panels))
 
 
@@ -66,7 +81,7 @@ def PolicyPanel(model: SupplyChainModel):
         return [(series.tariffs(model), "Average applied tariff by importer", "%"),
                 (series.export_controls(model), "Exports held by export controls, by exporter", "% of exports")]
 
-    with solara.Column(classes=["sim-panel-policy"]):
+    with solara.Column(classes=["sim-panel-policy"], style=CELL):
         _image(line_png(model, "policy", panels))
 
 
@@ -76,7 +91,7 @@ def PricePanel(model: SupplyChainModel):
         return [(series.consumer_prices(model), "Consumer prices by economy", "index (1 = baseline)"),
                 (series.producer_prices(model), "Producer prices by sector", "index (1 = baseline)")]
 
-    with solara.Column(classes=["sim-panel-prices"]):
+    with solara.Column(classes=["sim-panel-prices"], style=CELL):
         _image(line_png(model, "prices", panels))
 
 
@@ -86,22 +101,36 @@ def events_frame(model: SupplyChainModel) -> pd.DataFrame:
     return frame.iloc[::-1].reset_index(drop=True)
 
 
+def events_shown(model: SupplyChainModel) -> pd.DataFrame:
+    """The event log as the page shows it, newest first: date (or day), actor, action, partner, sectors, the value
+    in words, and why: a scheduled entry's source text (the scenario's citation), or the rule and its reason."""
+    frame = events_frame(model).fillna("")
+    start = model.config.time.start_date
+    values = [event_value(action, value) if value != "" else "" for action, value in
+              zip(frame["action"], frame["value"], strict=True)]
+    why = [source if rule == "schedule" and source else f"{rule}: {reason}" + (f" ({source})" if source else "")
+           for rule, reason, source in zip(frame["rule"], frame["reason"], frame["source"], strict=True)]
+    return pd.DataFrame({"date": [day_text(day, start) if day != "" else "" for day in frame["day"]],
+                         "actor": frame["actor"], "action": frame["action"], "partner": frame["partner"],
+                         "sectors": frame["sectors"].map(lambda s: str(s).replace(",", ", ")), "value": values,
+                         "why": why}, columns=SHOWN_COLUMNS)
+
+
 def events_html(model: SupplyChainModel) -> str:
     """The event log as an HTML table (values escaped), newest first."""
-    frame = events_frame(model)
-    frame["day"] = frame["day"].map(lambda day: f"{day:g}")
-    frame["value"] = frame["value"].map(lambda value: "" if pd.isna(value) else f"{value:.3g}")
-    return frame.fillna("").to_html(index=False, border=0, escape=True, classes="sim-events")
+    return events_shown(model).to_html(index=False, border=0, escape=True, classes="sim-events")
 
 
-def EventLog(model: SupplyChainModel):
+def EventPanel(model: SupplyChainModel):
     """Governments' policy actions (tariffs, retaliation, truces, deals) as they happen, newest first."""
-    solara.Text(f"Event log: {len(model.events)} policy action(s) so far", style={"font-weight": "bold"})
-    if model.events:
-        solara.HTML(tag="div", unsafe_innerHTML=events_html(model),
-                    style={"max-height": "150px", "overflow": "auto", "font-size": "11px"})
-    else:
-        solara.Text("No policy action yet.")
+    with solara.Column(classes=["sim-panel-events"], style=CELL):
+        solara.Style(EVENT_STYLE)
+        solara.Text(f"Event log: {len(model.events)} policy action(s) so far", style={"font-weight": "bold"})
+        if model.events:
+            solara.HTML(tag="div", unsafe_innerHTML=events_html(model),
+                        style={"max-height": EVENT_LOG_HEIGHT, "overflow": "auto"})
+        else:
+            solara.Text("No policy action yet.")
 
 
 def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
@@ -119,7 +148,7 @@ def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
 
 def FirmPanel(model: SupplyChainModel):
     """The distribution of firm losses so far: quantiles, single-origin against diversified firms, worst cells."""
-    with solara.Column(classes=["sim-panel-firms"]):
+    with solara.Column(classes=["sim-panel-firms"], style=CELL):
         for i, line in enumerate(firm_outcome_lines(model)):
             solara.Text(line, style={"font-weight": "bold"} if i == 0 else {"font-size": "12px"})
 
@@ -131,23 +160,24 @@ def _date(model: SupplyChainModel) -> str:
 
 
 def RunPanel(model: SupplyChainModel):
-    """What is running (scenario, size, day, settings in force, when changes apply) and the event log."""
+    """What is running (scenario, size, day, settings in force, when changes apply), and when the run is over."""
     params = {} if getattr(model, "problem", None) else getattr(model, "page_params", {})
     changed = [f"{key.removeprefix(RETALIATION_PREFIX)}: {rule}" for key, rule in params.items()
                if key.startswith(RETALIATION_PREFIX) and rule != KEEP_RULE]
     lines = [
         f"{model.config.name} ({model.network.n_firms} firms, {model.network.n_links} links)",
         f"step {model.engine.state.step} of {model.config.time.steps}, day {model.day:g}{_date(model)}",
+        *([] if model.running else [f"Run over: the scenario's last step ({model.config.time.steps}) is done; "
+                                    "Reset to run again."]),
         f"tariffs x{params.get('tariff_scale', 1.0):g}, elasticity x{params.get('elasticity_scale', 1.0):g}, "
         f"inventory days x{params.get('inventory_scale', 1.0):g}, seed {params.get('seed') or model.config.seed}",
         "retaliation changed: " + (", ".join(changed) if changed else "none (as in scenario)"),
     ]
-    with solara.Column(classes=["sim-panel-run"]):
+    with solara.Column(classes=["sim-panel-run"], style=CELL):
         problem = getattr(model, "problem", None)
         if problem:
             solara.Error(f"Reset could not use the parameters ({problem}); running {model.config.name} with its "
                          "own settings until they are corrected.")
         for i, line in enumerate(lines):
-            solara.Text(line, style={"font-weight": "bold"} if i == 0 else {})
+            solara.Text(line, style={"font-weight": "bold"} if i == 0 or line.startswith("Run over") else {})
         solara.Info(RESET_NOTE)
-        EventLog(model)

@@ -53,6 +53,7 @@ class LinePlot:
             ax.set_title(title, fontsize=9)
             ax.set_ylabel(ylabel, fontsize=8)
             ax.tick_params(labelsize=7)
+            ax.ticklabel_format(axis="y", useOffset=False, style="plain")  # 99.5, not "-0.5 +1e2"
             ax.grid(alpha=0.3)
             ax.legend(fontsize=6, ncol=1 if len(data.labels) <= 14 else 2, loc="center left",
                       bbox_to_anchor=(1.0, 0.5), frameon=False)
