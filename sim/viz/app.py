@@ -22,6 +22,7 @@ from sim.viz.components import (  # noqa: E402
     FirmPanel,
     NetworkPanel,
     PolicyPanel,
+    PolicyStatePanel,
     PricePanel,
     RunPanel,
     ThroughputPanel,
@@ -36,6 +37,7 @@ PANELS = [
     (ThroughputPanel, 0),
     (DisruptionPanel, 0),
     (PolicyPanel, 0),
+    (PolicyStatePanel, 0),
     (PricePanel, 0),
     (FirmPanel, 0),
 ]

@@ -26,6 +26,7 @@ from sim.viz import series
 from sim.viz.lineplot import Panels, line_png
 from sim.viz.network_view import network_png
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
+from sim.viz.policy_view import ALL_SECTORS, UNTRADED, control_matrix, tariff_matrix
 
 EVENT_ROWS = 200
 EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
@@ -78,7 +79,7 @@ def DisruptionPanel(model: SupplyChainModel):
 def PolicyPanel(model: SupplyChainModel):
     """Applied tariffs by importer and export controls by exporter (trade-weighted)."""
     def panels() -> Panels:
-        return [(series.tariffs(model), "Average applied tariff by importer", "%"),
+        return [(series.tariffs(model), "Applied tariff by importer, trade-weighted (every pair: the matrix)", "%"),
                 (series.export_controls(model), "Exports held by export controls, by exporter", "% of exports")]
 
     with solara.Column(classes=["sim-panel-policy"], style=CELL):
@@ -93,6 +94,35 @@ def PricePanel(model: SupplyChainModel):
 
     with solara.Column(classes=["sim-panel-prices"], style=CELL):
         _image(line_png(model, "prices", panels))
+
+
+MATRIX_STYLE = """
+.sim-matrix { border-collapse: collapse; font-size: 11px; }
+.sim-matrix th, .sim-matrix td { padding: 1px 4px; text-align: right; border: 1px solid #e0e0e0; }
+.sim-matrix th { background: #eeeeee; }
+.sim-matrix td.sim-rate { background: #fde0c5; font-weight: bold; }
+.sim-matrix td.sim-diagonal { background: #f5f5f5; }
+"""
+
+
+def PolicyStatePanel(model: SupplyChainModel):
+    """Today's tariffs (importer x exporter) and export controls (exporter x importer), for a sector or all."""
+    sector, set_sector = solara.use_state(ALL_SECTORS)
+    sectors = list(model.network.sectors)
+    chosen = sector if sector in sectors else ALL_SECTORS  # after a Reset to a scenario without that sector
+    index = None if chosen == ALL_SECTORS else sectors.index(chosen)
+    with solara.Column(classes=["sim-panel-policy-state"], style=CELL):
+        solara.Style(MATRIX_STYLE)
+        solara.Select(label="Sector", values=[ALL_SECTORS, *sectors], value=chosen, on_value=set_sector)
+        solara.Text(f"Tariffs in force{_date(model) or f' on day {model.day:g}'}: importer (rows) on exporter "
+                    "(columns)", style={"font-weight": "bold"})
+        solara.HTML(tag="div", unsafe_innerHTML=tariff_matrix(model, index), style={"overflow": "auto"})
+        solara.Text("Export controls: share of the exporter's (rows) goods to the importer (columns) blocked",
+                    style={"font-weight": "bold"})
+        solara.HTML(tag="div", unsafe_innerHTML=control_matrix(model, index), style={"overflow": "auto"})
+        if index is None:
+            solara.Text(f"{UNTRADED}: the pair did not trade in the calibration year; the simple mean of its "
+                        "sectors' rates", style={"font-size": "11px"})
 
 
 def events_frame(model: SupplyChainModel) -> pd.DataFrame:

@@ -5,7 +5,8 @@ per economy or sector, computed on the recorder's arrays (steps x groups) with m
 a redraw costs a few milliseconds however long the run. Throughput is goods delivered as a share of
 the calibrated steady state; disruption is the output lost against it; tariffs are trade-weighted
 averages of the applied rates on cross-border lines; export controls are the trade-weighted share
-of exports blocked; prices are consumer price indices (1 = calibration year) and output-weighted
+of exports blocked (both a simple mean over lines for an economy without such trade, so labelled);
+prices are consumer price indices (1 = calibration year) and output-weighted
 producer prices by sector.
 """
 
@@ -77,30 +78,39 @@ def disruption(model: SupplyChainModel, by: str) -> Series:
     return Series(_steps(output), list(labels), 100.0 * (1.0 - _ratio(output, steady)).T)
 
 
-def _policy_share(model: SupplyChainModel, name: str, weights: np.ndarray) -> np.ndarray:
+def _policy_share(model: SupplyChainModel, name: str, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A policy tensor per step, averaged over cross-border lines by `weights` [economy, partner, sector]
-    for each economy on the first axis, in %."""
+    for each economy on the first axis, in %; an economy with no such trade gets the simple mean of its
+    cross-border lines instead, so a rate on goods never bought shows as the rate, not as 0. Returns
+    (values [economies, steps], whether each economy's line is a simple mean)."""
     n_econ = model.network.n_economies
-    weights = weights.copy()
-    weights[np.arange(n_econ), np.arange(n_econ)] = 0.0
+    cross = np.ones_like(weights)
+    cross[np.arange(n_econ), np.arange(n_econ)] = 0.0
     group = _indicator(np.repeat(np.arange(n_econ), n_econ * model.network.n_sectors), n_econ)
-    flat = weights.ravel()
+    flat, lines = (weights * cross).ravel(), cross.ravel()
     total = flat @ group
-    values = (_table(model, name) * flat) @ group
-    return 100.0 * np.divide(values, total, out=np.zeros_like(values), where=total > 0).T
+    table = _table(model, name)
+    weighted = np.divide(table * flat @ group, total, out=np.zeros((len(table), n_econ)), where=total > 0)
+    simple = (table * lines) @ group / np.maximum(lines @ group, 1.0)
+    return 100.0 * np.where(total > 0, weighted, simple).T, total <= 0
+
+
+def _marked(labels: list[str], simple: np.ndarray) -> list[str]:
+    """Labels with ' (no trade: simple mean)' where the line is a simple mean."""
+    return [f"{label} (no trade: simple mean)" if s else label for label, s in zip(labels, simple, strict=True)]
 
 
 def tariffs(model: SupplyChainModel) -> Series:
     """Each importer's applied tariff on its cross-border imports, trade-weighted, in %."""
     weights = model.baseline_trade.transpose(1, 0, 2)  # [importer, exporter, sector]
-    rates = _policy_share(model, "tariff", weights)
-    return Series(_steps(rates.T), list(model.network.economies), rates)
+    rates, simple = _policy_share(model, "tariff", weights)
+    return Series(_steps(rates.T), _marked(list(model.network.economies), simple), rates)
 
 
 def export_controls(model: SupplyChainModel) -> Series:
     """Share of each exporter's cross-border exports blocked or held by export controls, in %."""
-    blocked = _policy_share(model, "export_block", model.baseline_trade)  # [exporter, importer, sector]
-    return Series(_steps(blocked.T), list(model.network.economies), blocked)
+    blocked, simple = _policy_share(model, "export_block", model.baseline_trade)  # [exporter, importer, sector]
+    return Series(_steps(blocked.T), _marked(list(model.network.economies), simple), blocked)
 
 
 def consumer_prices(model: SupplyChainModel) -> Series:
