@@ -8,6 +8,7 @@ import os
 import socket
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -269,6 +270,23 @@ def test_reset_to_another_scenario_shows_its_governments(page):
     assert _control(rc, v.Select, "Scenario").v_model == "baseline_2024"
     _button(rc, "Step").click()
     assert model.value.engine.state.step == 1
+
+
+def test_figures_export_their_series_as_csv_with_dates():
+    model = PageModel(WAR)
+    model.run_for(10)
+    panels = [(series.throughput(model, "exporter"), "Throughput by origin economy", "% of baseline")]
+    table = pd.read_csv(io.StringIO(series.panels_csv(panels, model.config.time.start_date, model.days_per_step)))
+    assert list(table.columns) == ["panel", "line", "step", "date", "value", "unit"]
+    assert len(table) == 3 * 11 and set(table["line"]) == {"US", "CN", "MY"}
+    first = table[(table["line"] == "US") & (table["step"] == 0)].iloc[0]
+    assert first["date"] == "2025-01-01" and first["value"] == pytest.approx(100.0)
+
+
+def test_every_figure_has_export_buttons(page):
+    _, rc = page
+    labels = [button.children[-1] if button.children else "" for button in rc.find(v.Btn).widgets]
+    assert labels.count("CSV") == 4 and labels.count("PNG") == 5, labels
 
 
 def test_event_log_lists_newest_first():

@@ -13,6 +13,7 @@ the scenario's source text), with long cells wrapped so that every column stays 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import pandas as pd
 import reacton.ipywidgets as rw
@@ -52,48 +53,50 @@ def _image(png: bytes) -> None:
 
 def NetworkPanel(model: SupplyChainModel):
     """The network picture after the last step."""
+    png = network_png(model)
     with solara.Column(classes=["sim-panel-network"], style=CELL):
-        _image(network_png(model))
+        _image(png)
+        solara.FileDownload(png, filename=f"{model.config.name}_network.png", label="PNG", mime_type="image/png")
+
+
+def _figure(model: SupplyChainModel, name: str, panels: Callable[[], Panels]) -> None:
+    """A panel's figure, redrawn after each step, with its export buttons: the plotted series as CSV, the PNG."""
+    png = line_png(model, name, panels)
+    with solara.Column(classes=[f"sim-panel-{name}"], style=CELL):
+        _image(png)
+        with solara.Row(style={"gap": "8px"}):
+            solara.FileDownload(lambda: series.panels_csv(panels(), model.config.time.start_date,
+                                                          model.days_per_step),
+                                filename=f"{model.config.name}_{name}.csv", label="CSV", mime_type="text/csv")
+            solara.FileDownload(png, filename=f"{model.config.name}_{name}.png", label="PNG", mime_type="image/png")
 
 
 def ThroughputPanel(model: SupplyChainModel):
     """Goods delivered by origin economy and by sector, % of the steady state."""
-    def panels() -> Panels:
-        return [(series.throughput(model, "exporter"), "Throughput by origin economy", "% of baseline"),
-                (series.throughput(model, "sector"), "Throughput by sector", "% of baseline")]
-
-    with solara.Column(classes=["sim-panel-throughput"], style=CELL):
-        _image(line_png(model, "throughput", panels))
+    _figure(model, "throughput", lambda: [
+        (series.throughput(model, "exporter"), "Throughput by origin economy", "% of baseline"),
+        (series.throughput(model, "sector"), "Throughput by sector", "% of baseline")])
 
 
 def DisruptionPanel(model: SupplyChainModel):
     """Output lost by economy and by sector, % of the steady state."""
-    def panels() -> Panels:
-        return [(series.disruption(model, "economy"), "Disruption by economy", "output lost, %"),
-                (series.disruption(model, "sector"), "Disruption by sector", "output lost, %")]
-
-    with solara.Column(classes=["sim-panel-disruption"], style=CELL):
-        _image(line_png(model, "disruption", panels))
+    _figure(model, "disruption", lambda: [
+        (series.disruption(model, "economy"), "Disruption by economy", "output lost, %"),
+        (series.disruption(model, "sector"), "Disruption by sector", "output lost, %")])
 
 
 def PolicyPanel(model: SupplyChainModel):
     """Applied tariffs by importer and export controls by exporter (trade-weighted)."""
-    def panels() -> Panels:
-        return [(series.tariffs(model), "Applied tariff by importer, trade-weighted (every pair: the matrix)", "%"),
-                (series.export_controls(model), "Exports held by export controls, by exporter", "% of exports")]
-
-    with solara.Column(classes=["sim-panel-policy"], style=CELL):
-        _image(line_png(model, "policy", panels))
+    _figure(model, "policy", lambda: [
+        (series.tariffs(model), "Applied tariff by importer, trade-weighted (every pair: the matrix)", "%"),
+        (series.export_controls(model), "Exports held by export controls, by exporter", "% of exports")])
 
 
 def PricePanel(model: SupplyChainModel):
     """Consumer price indices by economy and producer prices by sector."""
-    def panels() -> Panels:
-        return [(series.consumer_prices(model), "Consumer prices by economy", "index (1 = baseline)"),
-                (series.producer_prices(model), "Producer prices by sector", "index (1 = baseline)")]
-
-    with solara.Column(classes=["sim-panel-prices"], style=CELL):
-        _image(line_png(model, "prices", panels))
+    _figure(model, "prices", lambda: [
+        (series.consumer_prices(model), "Consumer prices by economy", "index (1 = baseline)"),
+        (series.producer_prices(model), "Producer prices by sector", "index (1 = baseline)")])
 
 
 MATRIX_STYLE = """

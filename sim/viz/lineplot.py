@@ -1,27 +1,28 @@
 """Stacked time-series panels (one line per economy or sector) that redraw in milliseconds.
 
 The figure, its axes, titles, legends and tick labels are drawn once and kept as a background
-(`BlitFigure`); after a step only the lines are redrawn over it. The x axis spans the scenario's
+(`BlitFigure`); after a step only the lines are redrawn over it. Lines take distinct colours and
+styles (`sim.plotting.colours`), the x axis reads in dates where the scenario has them, and y ticks
+are plain numbers (no offset notation). The x axis spans the scenario's
 run length from the start, and each y axis keeps 'nice' limits until the data leave them or shrink
 to a fifth of the range, so the background is redrawn only now and then.
 """
 
 from __future__ import annotations
 
+import datetime
 import weakref
 from collections.abc import Callable
 
-import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.model import SupplyChainModel
+from sim.plotting import colours
 from sim.viz.raster import FIGURE_DPI, FIGURE_SIZE, BlitFigure
 from sim.viz.series import Series
 
-_TAB20 = mpl.colormaps["tab20"].colors
-LINE_COLOURS = [mpl.colors.to_hex(c) for c in (*_TAB20[0::2], *_TAB20[1::2])]  # strong colours first
 Panels = list[tuple[Series, str, str]]  # (lines, title, y label) per panel
 
 
@@ -39,16 +40,16 @@ def nice_limits(current: tuple[float, float] | None, low: float, high: float) ->
 class LinePlot:
     """A figure of stacked panels whose lines are updated in place after every step."""
 
-    def __init__(self, panels: Panels, run_steps: int):
+    def __init__(self, panels: Panels, run_steps: int, start_date: datetime.date | None = None,
+                 days_per_step: float = 1.0):
         figure = Figure(figsize=FIGURE_SIZE, dpi=FIGURE_DPI)
         self.blit = BlitFigure(figure)
         self.axes = list(figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0])
         self.lines = []
         for ax, (data, title, ylabel) in zip(self.axes, panels, strict=True):
             self.lines.append([
-                self.blit.animate(ax.plot([], [], label=label, color=LINE_COLOURS[i % len(LINE_COLOURS)],
-                                          linewidth=1.2)[0])
-                for i, label in enumerate(data.labels)
+                self.blit.animate(ax.plot([], [], label=label, color=colour, linestyle=style, linewidth=1.2)[0])
+                for label, (colour, style) in zip(data.labels, colours(data.labels), strict=True)
             ])
             ax.set_title(title, fontsize=9)
             ax.set_ylabel(ylabel, fontsize=8)
@@ -57,11 +58,16 @@ class LinePlot:
             ax.grid(alpha=0.3)
             ax.legend(fontsize=6, ncol=1 if len(data.labels) <= 14 else 2, loc="center left",
                       bbox_to_anchor=(1.0, 0.5), frameon=False)
-        self.axes[-1].set_xlabel("step", fontsize=8)
+        if start_date is None:
+            self.axes[-1].set_xlabel("step", fontsize=8)
+        else:  # steps stay the x values (the lines are updated in place); the ticks read as the dates they start
+            self.axes[-1].xaxis.set_major_formatter(FuncFormatter(
+                lambda x, _: (start_date + datetime.timedelta(days=x * days_per_step)).strftime("%d %b\n%Y")))
+            self.axes[-1].set_xlabel("date", fontsize=8)
         self.axes[-1].set_xlim(0, run_steps)
         self.run_steps = run_steps
         self.limits: list[tuple[float, float] | None] = [None] * len(self.axes)
-        figure.subplots_adjust(left=0.11, right=0.76, top=0.94, bottom=0.09, hspace=0.3)
+        figure.subplots_adjust(left=0.11, right=0.76, top=0.94, bottom=0.14, hspace=0.3)
 
     def update(self, panels: Panels) -> bytes:
         """Put the latest values on the lines, adjust limits if needed, and return the PNG."""
@@ -94,7 +100,8 @@ def line_png(model: SupplyChainModel, name: str, make_panels: Callable[[], Panel
     if entry is not None and entry[1] == step:
         return entry[2]
     panels = make_panels()
-    plot = entry[0] if entry is not None else LinePlot(panels, model.config.time.steps)
+    plot = entry[0] if entry is not None else LinePlot(panels, model.config.time.steps, model.config.time.start_date,
+                                                       model.days_per_step)
     png = plot.update(panels)
     plots[name] = (plot, step, png)
     return png

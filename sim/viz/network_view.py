@@ -26,6 +26,9 @@ MAX_EDGES = 250  # the aggregated view draws the largest edges by baseline flow
 DISRUPTION_CMAP = mpl.colormaps["RdYlGn_r"]
 TARIFF_CMAP = mpl.colormaps["plasma"]
 TARIFF_MAX = 0.6  # tariff rate at the top of the colour scale
+# output lost, as a share, on a square-root-like scale so that losses of 1-3% are visible beside 90%
+LOSS_NORM = mpl.colors.PowerNorm(gamma=0.4, vmin=0.0, vmax=1.0)
+LOSS_TICKS = (0.0, 0.01, 0.05, 0.2, 0.5, 1.0)
 ECONOMY_RADIUS, CELL_RADIUS = 1.0, 0.28
 
 
@@ -168,7 +171,7 @@ class NetworkPicture:
         self.view = view = view_for(model)
         figure = Figure(figsize=FIGURE_SIZE, dpi=FIGURE_DPI)
         self.blit = BlitFigure(figure)
-        ax = figure.add_axes((0.0, 0.0, 0.84, 0.93))
+        ax = figure.add_axes((0.0, 0.0, 0.84, 0.89))
         ax.set_axis_off()
         ax.set_aspect("equal")
         pos = view.positions
@@ -183,18 +186,24 @@ class NetworkPicture:
         self.blit.animate(ax.scatter(pos[view.is_final, 0], pos[view.is_final, 1], s=40, marker="s", c="#9e9e9e",
                                      zorder=2))
         for name, (x, y) in zip(model.network.economies, view.economy_centres, strict=True):
-            ax.annotate(name, (x, y), xytext=(0, 16), textcoords="offset points", ha="center", fontsize=9,
-                        fontweight="bold", zorder=3)
+            # drawn over the nodes (animated after them), on a light box, so no node hides a country's name
+            self.blit.animate(ax.annotate(name, (x, y), xytext=(0, 16), textcoords="offset points", ha="center",
+                                          fontsize=9, fontweight="bold", zorder=4,
+                                          bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                                "alpha": 0.75}))
         ax.set_xlim(-1.45, 1.45)
         ax.set_ylim(-1.45, 1.45)
         kind = "country x sector cells" if view.aggregated else "firms"
-        figure.suptitle(f"Network ({kind}): size = output, colour = output lost; edges: flow, tariff", fontsize=9)
+        figure.suptitle(f"Network ({kind}): size = output, colour = output lost\ncircles grouped by economy, "
+                        "grey squares: final demand; edges: width = flow, colour = tariff", fontsize=7.5)
         self.caption = self.blit.animate(figure.text(0.01, 0.01, "", fontsize=8, color="#444444"))
-        for y, cmap, label, top in ((0.52, DISRUPTION_CMAP, "output lost", 1.0),
-                                    (0.08, TARIFF_CMAP, "tariff", TARIFF_MAX)):
-            bar = figure.colorbar(mpl.cm.ScalarMappable(mpl.colors.Normalize(0, top), cmap),
-                                  cax=figure.add_axes((0.87, y, 0.03, 0.36)))
+        lost_bar = figure.colorbar(mpl.cm.ScalarMappable(LOSS_NORM, DISRUPTION_CMAP),
+                                   cax=figure.add_axes((0.87, 0.52, 0.03, 0.36)), ticks=LOSS_TICKS)
+        tariff_bar = figure.colorbar(mpl.cm.ScalarMappable(mpl.colors.Normalize(0, TARIFF_MAX), TARIFF_CMAP),
+                                     cax=figure.add_axes((0.87, 0.08, 0.03, 0.36)))
+        for bar, label in ((lost_bar, "output lost, %"), (tariff_bar, "tariff, %")):
             bar.set_label(label, fontsize=8)
+            bar.ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{100 * v:g}"))
             bar.ax.tick_params(labelsize=7)
 
     def update(self, model: SupplyChainModel) -> bytes:
@@ -204,7 +213,7 @@ class NetworkPicture:
         self.edges.set_colors(TARIFF_CMAP(np.clip(edge_tariff / TARIFF_MAX, 0, 1)))
         weight = 600.0 if self.view.aggregated else 160.0
         self.nodes.set_sizes(12.0 + weight * np.sqrt(output[self.units] / self.size_scale))
-        self.nodes.set_facecolors(DISRUPTION_CMAP(lost[self.units]))
+        self.nodes.set_facecolors(DISRUPTION_CMAP(LOSS_NORM(lost[self.units])))
         self.caption.set_text(f"after step {model.engine.state.step} (day {model.day:g})")
         return self.blit.png()
 

@@ -12,9 +12,11 @@ producer prices by sector.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from sim.model import SupplyChainModel
 
@@ -127,3 +129,20 @@ def producer_prices(model: SupplyChainModel) -> Series:
     total = rec.cell_output0 @ _indicator(cells % net.n_sectors, net.n_sectors)
     prices = _table(model, "price") @ group
     return Series(_steps(prices), list(net.sectors), _ratio(prices, total).T)
+
+
+def panels_csv(panels: list[tuple[Series, str, str]], start_date: datetime.date | None,
+               days_per_step: float) -> str:
+    """The plotted series of a figure as CSV, one row per panel, line and step (with the step's date and the
+    panel's unit): what the export button of a figure gives."""
+    frames = []
+    for data, title, unit in panels:
+        steps = np.tile(data.steps, len(data.labels))
+        frame = pd.DataFrame({"panel": title, "line": np.repeat(data.labels, len(data.steps)), "step": steps,
+                              "value": data.values.ravel(), "unit": unit})
+        if start_date is not None:
+            frame.insert(3, "date", [(start_date + datetime.timedelta(days=float(s) * days_per_step)).isoformat()
+                                     for s in steps])
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True).to_csv(index=False)
+
