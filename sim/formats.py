@@ -62,6 +62,12 @@ def step_day_text(end_day: float | None, days_per_step: float, start_date: datet
     return day_text(end_day - days_per_step, start_date)
 
 
+def step_date(step: float, days_per_step: float, start_date: datetime.date) -> datetime.date:
+    """The date step `step` (1, 2, ...) starts on, as its events are dated; step 0, the calibrated steady state
+    before the run, gets the start date too."""
+    return start_date + datetime.timedelta(days=math.floor(max(step - 1, 0) * days_per_step))
+
+
 def event_value(action: str, value: float) -> str:
     """What an event's value means, in words ('+25% duty', '45% blocked'); '' for actions without one."""
     form = EVENT_VALUES.get(action)

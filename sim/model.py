@@ -4,7 +4,9 @@ One `step()` follows docs/model.md, 'One step': governments write this step's ta
 into the policy tensors (their schedules), capacity shocks set each firm's available capacity, the
 engine runs the vectorised firm step, and the recorder adds the step's rows. Firms are Mesa agents
 that read their numbers from the engine's arrays; for very large networks they are created on
-demand (`model.firm(i)`) rather than all at once.
+demand (`model.firm(i)`) rather than all at once. `running` turns False once the scenario's
+`time.steps` are done (Mesa's convention: `mesa.batch_run` stops there even with a larger
+`max_steps`, and the browser view's Play stops); `step()` and `run_for` go on when asked.
 """
 
 from __future__ import annotations

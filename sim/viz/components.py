@@ -20,7 +20,7 @@ import reacton.ipywidgets as rw
 import solara
 
 from sim.firms import firm_summary, firm_table, link_table, qualified_table, single_origin
-from sim.formats import day_text, event_value
+from sim.formats import day_text, event_value, step_date
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
@@ -53,22 +53,36 @@ def _image(png: bytes) -> None:
 
 def NetworkPanel(model: SupplyChainModel):
     """The network picture after the last step."""
-    png = network_png(model)
+    exports = _exports(model, "network", lambda: {"png": lambda: network_png(model)})
     with solara.Column(classes=["sim-panel-network"], style=CELL):
-        _image(png)
-        solara.FileDownload(png, filename=f"{model.config.name}_network.png", label="PNG", mime_type="image/png")
+        _image(network_png(model))
+        solara.FileDownload(exports["png"], filename=f"{model.config.name}_network.png", label="PNG",
+                            mime_type="image/png")
+
+
+def _exports(model: SupplyChainModel, name: str, make: Callable[[], dict[str, Callable[[], bytes | str]]]):
+    """The export callables of figure `name`, made once per model: a download button keyed on the same callable
+    stays put across redraws (a new one per redraw would restart its download thread every step); each gives
+    what is shown at the moment it is clicked."""
+    exports = vars(model).setdefault("_exports", {})
+    if name not in exports:
+        exports[name] = make()
+    return exports[name]
 
 
 def _figure(model: SupplyChainModel, name: str, panels: Callable[[], Panels]) -> None:
     """A panel's figure, redrawn after each step, with its export buttons: the plotted series as CSV, the PNG."""
     png = line_png(model, name, panels)
+    exports = _exports(model, name, lambda: {
+        "csv": lambda: series.panels_csv(panels(), model.config.time.start_date, model.days_per_step),
+        "png": lambda: line_png(model, name, panels)})
     with solara.Column(classes=[f"sim-panel-{name}"], style=CELL):
         _image(png)
         with solara.Row(style={"gap": "8px"}):
-            solara.FileDownload(lambda: series.panels_csv(panels(), model.config.time.start_date,
-                                                          model.days_per_step),
-                                filename=f"{model.config.name}_{name}.csv", label="CSV", mime_type="text/csv")
-            solara.FileDownload(png, filename=f"{model.config.name}_{name}.png", label="PNG", mime_type="image/png")
+            solara.FileDownload(exports["csv"], filename=f"{model.config.name}_{name}.csv", label="CSV",
+                                mime_type="text/csv")
+            solara.FileDownload(exports["png"], filename=f"{model.config.name}_{name}.png", label="PNG",
+                                mime_type="image/png")
 
 
 def ThroughputPanel(model: SupplyChainModel):
@@ -108,17 +122,28 @@ MATRIX_STYLE = """
 """
 
 
+POLICY_SECTOR = solara.reactive(ALL_SECTORS)  # per browser session; kept when the panels are dragged or resized
+
+
+def _last_step(model: SupplyChainModel) -> str:
+    """'after step N (its date)', or the calibration year before the first step."""
+    step, start = model.engine.state.step, model.config.time.start_date
+    if step == 0:
+        return "in the calibration year"
+    return f"after step {step}" + (f" ({step_date(step, model.days_per_step, start)})" if start else "")
+
+
 def PolicyStatePanel(model: SupplyChainModel):
-    """Today's tariffs (importer x exporter) and export controls (exporter x importer), for a sector or all."""
-    sector, set_sector = solara.use_state(ALL_SECTORS)
+    """The tariffs (importer x exporter) and export controls (exporter x importer) in force after the last step,
+    for a sector or all."""
     sectors = list(model.network.sectors)
-    chosen = sector if sector in sectors else ALL_SECTORS  # after a Reset to a scenario without that sector
+    chosen = POLICY_SECTOR.value if POLICY_SECTOR.value in sectors else ALL_SECTORS  # a Reset to other sectors
     index = None if chosen == ALL_SECTORS else sectors.index(chosen)
     with solara.Column(classes=["sim-panel-policy-state"], style=CELL):
         solara.Style(MATRIX_STYLE)
-        solara.Select(label="Sector", values=[ALL_SECTORS, *sectors], value=chosen, on_value=set_sector)
-        solara.Text(f"Tariffs in force{_date(model) or f' on day {model.day:g}'}: importer (rows) on exporter "
-                    "(columns)", style={"font-weight": "bold"})
+        solara.Select(label="Sector", values=[ALL_SECTORS, *sectors], value=chosen, on_value=POLICY_SECTOR.set)
+        solara.Text(f"Tariffs {_last_step(model)}: importer (rows) on exporter (columns); highlighted: above the "
+                    "calibration year's", style={"font-weight": "bold"})
         solara.HTML(tag="div", unsafe_innerHTML=tariff_matrix(model, index), style={"overflow": "auto"})
         solara.Text("Export controls: share of the exporter's (rows) goods to the importer (columns) blocked",
                     style={"font-weight": "bold"})

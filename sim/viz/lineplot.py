@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from sim.formats import step_date
 from sim.model import SupplyChainModel
 from sim.plotting import colours
 from sim.viz.raster import FIGURE_DPI, FIGURE_SIZE, BlitFigure
@@ -62,7 +63,7 @@ class LinePlot:
             self.axes[-1].set_xlabel("step", fontsize=8)
         else:  # steps stay the x values (the lines are updated in place); the ticks read as the dates they start
             self.axes[-1].xaxis.set_major_formatter(FuncFormatter(
-                lambda x, _: (start_date + datetime.timedelta(days=x * days_per_step)).strftime("%d %b\n%Y")))
+                lambda x, _: step_date(x, days_per_step, start_date).strftime("%d %b\n%Y")))
             self.axes[-1].set_xlabel("date", fontsize=8)
         self.axes[-1].set_xlim(0, run_steps)
         self.run_steps = run_steps

@@ -157,6 +157,12 @@ class PageModel(SupplyChainModel):
         self.scenario_name = shown["scenario_name"]
         self.page_params: dict[str, Any] = shown
 
+    def step(self) -> None:
+        """One step, unless the scenario's run is over: Mesa's controls may ask for several steps per press (the
+        render interval) without looking at `running` in between, and the page never runs past the end."""
+        if self.running:
+            super().step()
+
     def retaliation_rules(self) -> dict[str, str]:
         """Each government's retaliation rule in force in this run ('none' when it has none)."""
         rules = {e: "none" for e in self.config.economy_names}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.formats import step_date
 from sim.model import SupplyChainModel
 
 
@@ -140,9 +141,8 @@ def panels_csv(panels: list[tuple[Series, str, str]], start_date: datetime.date 
         steps = np.tile(data.steps, len(data.labels))
         frame = pd.DataFrame({"panel": title, "line": np.repeat(data.labels, len(data.steps)), "step": steps,
                               "value": data.values.ravel(), "unit": unit})
-        if start_date is not None:
-            frame.insert(3, "date", [(start_date + datetime.timedelta(days=float(s) * days_per_step)).isoformat()
-                                     for s in steps])
+        if start_date is not None:  # the date each step starts on; step 0 is the steady state before the run
+            frame.insert(3, "date", [step_date(s, days_per_step, start_date).isoformat() if s else "" for s in steps])
         frames.append(frame)
     return pd.concat(frames, ignore_index=True).to_csv(index=False)
 

@@ -1,5 +1,5 @@
 """Serving the browser view: `sim viz [SCENARIO] [--port N]` serves the page on 127.0.0.1 (uvicorn running
-solara's app behind `sim.viz.asgi`, which answers only this machine's own address and origin).
+solara's app behind `sim.viz.guard`, which answers only this machine's own address and origin).
 
 The scenario is checked before the server starts (a bad name exits with the usual message), the
 port is checked to be free (0 picks a free one), and the address is printed. The page needs the
@@ -44,10 +44,10 @@ def server_command(port: int, host: str = HOST) -> list[str]:
             "--log-level", "warning"]
 
 
-def server_env(scenario: str, port: int) -> dict[str, str]:
-    """The server's environment: the page to serve and its port, the scenario to open with, telemetry off."""
-    return os.environ | {SCENARIO_ENV: scenario, "SOLARA_APP": APP, "SIM_VIZ_PORT": str(port),
-                         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_MODE": "production"}
+def server_env(scenario: str) -> dict[str, str]:
+    """The server's environment: the page to serve, the scenario to open with, production mode, telemetry off."""
+    return os.environ | {SCENARIO_ENV: scenario, "SOLARA_APP": APP, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+                         "SOLARA_MODE": "production"}
 
 
 def serve(scenario: str | None = None, port: int = DEFAULT_PORT, host: str = HOST) -> int:
@@ -68,7 +68,7 @@ def serve(scenario: str | None = None, port: int = DEFAULT_PORT, host: str = HOS
                     "install them with: %s", install_hint("viz"))
     print(f"Browser view of '{name}' at http://{host}:{port}/  (Ctrl+C stops)", flush=True)
     command = server_command(port, host)
-    os.execve(command[0], command, server_env(name, port))  # the server takes over this process (and its Ctrl+C)
+    os.execve(command[0], command, server_env(name))  # the server takes over this process (and its Ctrl+C)
     return 0
 
 
