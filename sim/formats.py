@@ -31,7 +31,11 @@ EVENT_VALUES = {
 
 
 def number(value: float | None, digits: int = 2, missing: str = NA) -> str:
-    """A figure with thousands separators; `missing` for None or NaN; never '-0.00'."""
+    """A figure with thousands separators; `missing` for None or NaN; never '-0.00'.
+
+    >>> number(-0.001), number(1234.5, 1), number(None)
+    ('0.00', '1,234.5', 'n/a')
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return missing
     text = f"{value:,.{digits}f}"
@@ -69,7 +73,11 @@ def step_date(step: float, days_per_step: float, start_date: datetime.date) -> d
 
 
 def event_value(action: str, value: float) -> str:
-    """What an event's value means, in words ('+25% duty', '45% blocked'); '' for actions without one."""
+    """What an event's value means, in words; '' for actions without one.
+
+    >>> event_value("add tariff", 0.25), event_value("export control", 0.45), event_value("truce", 0.0)
+    ('+25% duty', '45% blocked', '')
+    """
     form = EVENT_VALUES.get(action)
     return form.format(percent(value)) if form else ""
 

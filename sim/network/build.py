@@ -100,6 +100,7 @@ def assign_owners(
 def build_network(scenario: Scenario, rng: np.random.Generator | int | None = None) -> SupplyNetwork:
     """Firms, links and final demand for `scenario`, seeded by `rng` (default: the scenario's seed).
 
+    >>> from sim import load_scenario
     >>> net = build_network(load_scenario("tiny"), rng=1)
     >>> np.allclose(net.cell_output(), load_scenario("tiny").gross_output())
     True

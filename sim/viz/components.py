@@ -41,6 +41,7 @@ EVENT_STYLE = """
 .sim-events td { white-space: normal; overflow-wrap: anywhere; }
 .sim-events td:nth-child(1) { white-space: nowrap; }
 .sim-events td:last-child { min-width: 10em; }
+.v-tabs { display: none !important; }  /* Mesa's page tabs: this view has one page, its "PAGE 0" tab says nothing */
 """
 RESET_NOTE = ("Parameter changes take effect on Reset: the model is rebuilt with them (as in Mesa). "
               "Step and Play continue the current run.")

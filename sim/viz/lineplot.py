@@ -2,10 +2,10 @@
 
 The figure, its axes, titles, legends and tick labels are drawn once and kept as a background
 (`BlitFigure`); after a step only the lines are redrawn over it. Lines take distinct colours and
-styles (`sim.plotting.colours`), the x axis reads in dates where the scenario has them, and y ticks
-are plain numbers (no offset notation). The x axis spans the scenario's
-run length from the start, and each y axis keeps 'nice' limits until the data leave them or shrink
-to a fifth of the range, so the background is redrawn only now and then.
+styles (`sim.plotting.colours`), the reference level (the calibrated steady state) is a dashed grey
+line, the x axis reads in dates where the scenario has them, and y ticks are plain numbers. The x
+axis spans the scenario's run length from the start, and each y axis keeps 'nice' limits until the
+data leave them or shrink to a fifth of the range, so the background is redrawn only now and then.
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ class LinePlot:
                 self.blit.animate(ax.plot([], [], label=label, color=colour, linestyle=style, linewidth=1.2)[0])
                 for label, (colour, style) in zip(data.labels, colours(data.labels), strict=True)
             ])
+            if data.reference is not None:  # the steady state the run is measured against, in the frame
+                ax.axhline(data.reference, color="#555555", linestyle="--", linewidth=0.8, zorder=0)
             ax.set_title(title, fontsize=9)
             ax.set_ylabel(ylabel, fontsize=8)
             ax.tick_params(labelsize=7)

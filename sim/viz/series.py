@@ -29,6 +29,7 @@ class Series:
     steps: np.ndarray
     labels: list[str]
     values: np.ndarray  # [lines, steps]
+    reference: float | None = None  # the level of the calibrated steady state the run is compared with
 
 
 def _indicator(codes: np.ndarray, n: int) -> np.ndarray:
@@ -66,7 +67,7 @@ def throughput(model: SupplyChainModel, by: str) -> Series:
     group = _indicator(codes, len(labels))
     delivered = _table(model, "delivered") @ group
     steady = rec.steady["delivered"] @ group
-    return Series(_steps(delivered), list(labels), 100.0 * _ratio(delivered, steady).T)
+    return Series(_steps(delivered), list(labels), 100.0 * _ratio(delivered, steady).T, reference=100.0)
 
 
 def disruption(model: SupplyChainModel, by: str) -> Series:
@@ -78,7 +79,7 @@ def disruption(model: SupplyChainModel, by: str) -> Series:
     group = _indicator(codes, len(labels))
     output = _table(model, "output") @ group
     steady = rec.steady["output"] @ group
-    return Series(_steps(output), list(labels), 100.0 * (1.0 - _ratio(output, steady)).T)
+    return Series(_steps(output), list(labels), 100.0 * (1.0 - _ratio(output, steady)).T, reference=0.0)
 
 
 def _policy_share(model: SupplyChainModel, name: str, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -119,7 +120,7 @@ def export_controls(model: SupplyChainModel) -> Series:
 def consumer_prices(model: SupplyChainModel) -> Series:
     """Consumer price index by economy (1 = calibration year)."""
     prices = _table(model, "consumer_price")
-    return Series(_steps(prices), list(model.network.economies), prices.T)
+    return Series(_steps(prices), list(model.network.economies), prices.T, reference=1.0)
 
 
 def producer_prices(model: SupplyChainModel) -> Series:
@@ -129,7 +130,7 @@ def producer_prices(model: SupplyChainModel) -> Series:
     group = _indicator(cells % net.n_sectors, net.n_sectors) * rec.cell_output0[:, None]
     total = rec.cell_output0 @ _indicator(cells % net.n_sectors, net.n_sectors)
     prices = _table(model, "price") @ group
-    return Series(_steps(prices), list(net.sectors), _ratio(prices, total).T)
+    return Series(_steps(prices), list(net.sectors), _ratio(prices, total).T, reference=1.0)
 
 
 def panels_csv(panels: list[tuple[Series, str, str]], start_date: datetime.date | None,
