@@ -187,7 +187,7 @@ def test_page_shows_controls_plots_and_the_reset_note(page):
                   "Inventory days (x scenario)"):
         assert _control(rc, v.Slider, label).v_model == 1.0
     _control(rc, v.TextField, "Seed (blank: the scenario's)")
-    assert len(_images(rc)) == 5  # network + four time-series figures
+    assert len(_images(rc)) == 6  # network + four time-series figures + the firm-loss histogram
     rc.find(v.Alert, children=[RESET_NOTE]).assert_single()
 
 
@@ -199,7 +199,8 @@ def test_step_advances_the_model_and_redraws(page):
     _button(rc, "Step").click()
     assert model.value is first and first.engine.state.step == 2 and first.steps == 2
     after = _images(rc)
-    assert all(a != b for a, b in zip(before, after, strict=True))
+    # every figure but the firm-loss histogram (the last image), which changes only once some firm loses output
+    assert all(a != b for a, b in zip(before[:-1], after[:-1], strict=True))
     rc.find(v.Html, children=[f"step 2 of {first.config.time.steps}, day 2 (2025-01-03)"]).assert_single()
 
 
@@ -289,6 +290,17 @@ def test_every_figure_has_export_buttons(page):
     _, rc = page
     labels = [button.children[-1] if button.children else "" for button in rc.find(v.Btn).widgets]
     assert labels.count("CSV") == 4 and labels.count("PNG") == 5, labels
+
+
+def test_firm_loss_histogram_counts_each_group_in_its_bins():
+    from sim.viz.firm_view import EDGES, loss_shares
+
+    loss = np.array([0.0, 2.0, 7.0, 99.0, 100.0, -3.0])
+    single = np.array([True, True, False, False, False, True])
+    shares = loss_shares(loss, single)
+    assert len(shares["single-origin"]) == len(EDGES) - 1
+    assert shares["single-origin"][0] == pytest.approx(100.0)  # 0, 2 and a gain (-3): all in the first bin
+    assert shares["diversified"][1] == pytest.approx(100 / 3) and shares["diversified"][-1] == pytest.approx(200 / 3)
 
 
 def test_event_log_lists_newest_first():

@@ -24,6 +24,7 @@ from sim.formats import day_text, event_value, step_date
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
+from sim.viz.firm_view import firm_histogram_png
 from sim.viz.lineplot import Panels, line_png
 from sim.viz.network_view import network_png
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
@@ -208,6 +209,7 @@ def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
 def FirmPanel(model: SupplyChainModel):
     """The distribution of firm losses so far: quantiles, single-origin against diversified firms, worst cells."""
     with solara.Column(classes=["sim-panel-firms"], style=CELL):
+        _image(firm_histogram_png(model))
         for i, line in enumerate(firm_outcome_lines(model)):
             solara.Text(line, style={"font-weight": "bold"} if i == 0 else {"font-size": "12px"})
 
