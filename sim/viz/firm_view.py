@@ -3,8 +3,8 @@
 A histogram of each firm's output lost at its worst step (% of its own baseline), in 5-point bins,
 single-origin and diversified firms side by side, as shares of their group (log scale, so the few
 firms that lose most stay visible next to the many that lose little). The frame is fixed (bins and
-axes do not move), so after a step only the bars are redrawn over the cached background
-(`sim.viz.raster.BlitFigure`), a few milliseconds per step.
+axes do not move), so only the bars are redrawn over the cached background
+(`sim.viz.raster.BlitFigure`, about 8 ms), every `EVERY` steps and at the end of the run.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sim.viz.raster import FIGURE_DPI, FIGURE_SIZE, BlitFigure
 EDGES = np.linspace(0.0, 100.0, 21)  # 5-point bins of output lost, %
 FLOOR = 0.1  # % of firms at the bottom of the log axis
 GROUPS = (("single-origin", "#d62728", True), ("diversified", "#1f77b4", False))
+EVERY = 5  # steps between redraws
 
 
 def loss_shares(worst_loss_pct: np.ndarray, single: np.ndarray) -> dict[str, np.ndarray]:
@@ -74,10 +75,11 @@ _histograms: weakref.WeakKeyDictionary[SupplyChainModel, tuple[FirmHistogram, in
 
 
 def firm_histogram_png(model: SupplyChainModel) -> bytes:
-    """PNG of the model's firm-loss histogram after the last step (drawn once per step, cached in between)."""
+    """PNG of the model's firm-loss histogram: redrawn every `EVERY` steps and at the end of the run, cached in
+    between (worst losses change slowly, and sending a new image to the page costs more than drawing it)."""
     step = model.engine.state.step
     entry = _histograms.get(model)
-    if entry is not None and entry[1] == step:
+    if entry is not None and (entry[1] == step or (step - entry[1] < EVERY and model.running)):
         return entry[2]
     histogram = entry[0] if entry is not None else FirmHistogram(model)
     png = histogram.update(model)
