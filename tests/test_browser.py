@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import stop_group
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -76,13 +76,23 @@ def _serve(tmp_path, scenario: str):
             pytest.fail(f"the server did not start:\n{log.read_text()}")
         yield address, log
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_group(proc)
+
+
+def _open(browser, address: str, size: tuple[int, int], problems: list[str], requests: list[str] | None = None
+          ) -> Page:
+    """A page of the view at `size`, once every panel has drawn; console and page errors are collected in
+    `problems` and, if given, every URL the page requests (from the first) in `requests`."""
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    if requests is not None:
+        page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    page.goto(address)
+    page.get_by_role("button", name="Step").wait_for(timeout=60_000)
+    for name in PANELS:
+        page.locator(f".sim-panel-{name} img").wait_for(timeout=30_000)
+    return page
 
 
 def _picture(page: Page, name: str, tries: int = 5) -> bytes:
@@ -146,15 +156,7 @@ def test_page_steps_and_plays_in_chromium_offline(server):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1300})
-            page.on("request", lambda request: requests.append(request.url))
-            page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-                    if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-            page.goto(address)
-            page.get_by_role("button", name="Step").wait_for(timeout=60_000)
-            for name in PANELS:
-                page.locator(f".sim-panel-{name} img").wait_for(timeout=30_000)
+            page = _open(browser, address, (1500, 1300), problems, requests)
             assert "step 0 of 200" in _run_text(page)
             before = _pictures(page)
 
@@ -192,14 +194,7 @@ def test_play_stops_at_the_end_safely_at_any_interval_and_the_event_log_fits_140
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 950})
-            page.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-                    if msg.type == "error" else None)
-            page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-            page.goto(address)
-            page.get_by_role("button", name="Step").wait_for(timeout=60_000)
-            for name in PANELS:
-                page.locator(f".sim-panel-{name} img").wait_for(timeout=30_000)
+            page = _open(browser, address, (1400, 950), problems)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "viz_default_1400x950.png"))
 

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import site
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import stop_group
 
 import sim
 
@@ -144,10 +144,4 @@ def test_the_wheel_serves_the_browser_view_offline(installed):
             with urllib.request.urlopen(address + src.lstrip("/"), timeout=10) as answer:
                 assert answer.status == 200 and answer.read(), src
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_group(proc)
