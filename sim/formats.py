@@ -58,18 +58,18 @@ def day_text(day: float | None, start_date: datetime.date | None, missing: str =
     return (start_date + datetime.timedelta(days=math.floor(day))).isoformat()
 
 
-def step_day_text(end_day: float | None, days_per_step: float, start_date: datetime.date | None) -> str:
-    """A step given by the day it ends (as metrics count: the first step ends on day `days_per_step`) as the
-    date it starts on, the date its events carry; 'day N' (its end day) without dates."""
-    if start_date is None or end_day is None or (isinstance(end_day, float) and math.isnan(end_day)):
-        return day_text(end_day, start_date)
-    return day_text(end_day - days_per_step, start_date)
-
-
 def step_date(step: float, days_per_step: float, start_date: datetime.date) -> datetime.date:
     """The date step `step` (1, 2, ...) starts on, as its events are dated; step 0, the calibrated steady state
     before the run, gets the start date too."""
     return start_date + datetime.timedelta(days=math.floor(max(step - 1, 0) * days_per_step))
+
+
+def step_day_text(end_day: float | None, days_per_step: float, start_date: datetime.date | None) -> str:
+    """A step given by the day it ends (as metrics count: the first step ends on day `days_per_step`) as the
+    date it starts on (`step_date`), the date its events carry; 'day N' (its end day) without dates."""
+    if start_date is None or end_day is None or (isinstance(end_day, float) and math.isnan(end_day)):
+        return day_text(end_day, start_date)
+    return step_date(end_day / days_per_step, days_per_step, start_date).isoformat()
 
 
 def event_value(action: str, value: float) -> str:

@@ -70,11 +70,12 @@ def test_summary_table_has_dates_one_marker_per_meaning_and_a_legend(trade_war):
     assert "at least 30 days" in flat
 
 
-def test_the_incidence_table_adds_up_with_multinationals_inside_their_home():
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_incidence_table_adds_up_with_multinationals_inside_their_home(seed):
     scenario = sim.load_scenario("tiny", overrides={
         "multinationals": [{"name": "USChipCo", "home": "US", "plants": [{"cell": "MY.chips", "share": 0.65}]}],
         "tariffs.applied": [{"importer": "US", "exporters": ["MY"], "rate": 0.19, "start_day": 5}]})
-    results = sim.run(scenario, steps=40, rng=1)
+    results = sim.run(scenario, steps=40, rng=seed)
     table = results.tariff_incidence()
     assert table.groupby("importer")["value"].sum().drop("").sum() == pytest.approx(
         results.arrays["tariff_revenue"].sum(), rel=1e-12)  # the multinationals' rows are not counted twice
