@@ -116,9 +116,6 @@ class Recorder:
 
     def record(self, flows: StepFlows, policy: Policy) -> None:
         st, state = self.engine.structure, self.engine.state
-        level = flows.output / st.output0
-        np.minimum(self.firm_worst_level, level, out=self.firm_worst_level)
-        self.firm_loss_days += (1.0 - level) * self.days_per_step
         if flows.qualified is not None and len(flows.qualified):
             self.qualified_steps.append(state.step - 1)
             self.qualified_links.append(flows.qualified)
@@ -127,8 +124,9 @@ class Recorder:
         g = self.link_group
         output, value = np.empty(self.n_cells), np.empty(self.n_cells)
         inventory, unfilled = np.empty(self.n_inventory_groups), np.empty(self.n_slot_groups)
-        record_sums(self.firm_cell, flows.output, state.price, st.output0, self.inventory_group, state.inventory,
-                    self.slot_group, flows.ordered_slot, flows.shipped_slot, output, value, inventory, unfilled)
+        record_sums(self.firm_cell, flows.output, state.price, st.output0, self.days_per_step, self.inventory_group,
+                    state.inventory, self.slot_group, flows.ordered_slot, flows.shipped_slot, output, value,
+                    self.firm_worst_level, self.firm_loss_days, inventory, unfilled)
         self.rows["output"].append(output)
         delivered = flows.arrived_group
         if delivered is None or self.engine.arrival_group_source is not self.link_group:

@@ -503,9 +503,9 @@ class Engine:
                        self._target, inverse_total)
 
         # 4. production: Leontief under capacity, essential inventories and deliverable demand
-        capacity = st.capacity0 * policy.capacity
-        output, served = np.empty(st.n_firms), np.empty(st.n_firms)
-        kernels.production(st.slot_firm_index, st.essential, s.inventory, st.coef, capacity, demand, output, served)
+        capacity, output, served = np.empty(st.n_firms), np.empty(st.n_firms), np.empty(st.n_firms)
+        kernels.production(st.slot_firm_index, st.essential, s.inventory, st.coef, st.capacity0, policy.capacity,
+                           demand, capacity, output, served)
 
         # 5. delivery: proportional rationing over orders (`served`); shipments enter transit; order shares move
         shipped_slot, arrived_slot, slot_lead = np.empty(st.n_slots), np.empty(st.n_slots), np.empty(st.n_slots)
@@ -539,21 +539,17 @@ class Engine:
         if s.new_pipeline.n_links:  # links formed by search have their own pipeline, after the build's
             s.new_pipeline.advance(into_transit[n0:], arrived[n0:], slot[n0:], arrived_slot, new_groups,
                                    arrived_group, True)
-        s.in_transit += shipped_slot
-        s.in_transit -= arrived_slot
 
         # 6. inventories: arrivals in, inputs used out (never below zero), and
         # 7. orders: expected need plus closing the inventory-and-pipeline gap; final demand by price
-        s.expected_demand += (demand - s.expected_demand) / p.demand_smoothing_steps
-        planned = np.minimum(s.expected_demand, capacity)
-        if p.order_rule == SUPPLY_LINE:
-            s.target_output += (s.expected_demand - s.target_output) / p.target_smoothing_steps
-        else:
-            s.target_output = planned
+        planned = np.empty(st.n_firms)
+        kernels.plan_output(demand, capacity, p.demand_smoothing_steps, p.target_smoothing_steps,
+                            p.order_rule == SUPPLY_LINE, s.expected_demand, s.target_output, planned)
         used, slot_orders = np.empty(n_fs), np.empty(st.n_slots)
-        kernels.inventories_and_orders(st.slot_firm_index, st.coef, output, planned, s.target_output, arrived_slot,
-                                       st.inventory_steps, slot_lead, s.in_transit, p.restoration_steps,
-                                       p.order_rule, p.supply_line_weight, s.inventory, used, slot_orders)
+        kernels.inventories_and_orders(st.slot_firm_index, st.coef, output, planned, s.target_output, shipped_slot,
+                                       arrived_slot, st.inventory_steps, slot_lead, s.in_transit,
+                                       p.restoration_steps, p.order_rule, p.supply_line_weight, s.inventory, used,
+                                       slot_orders)
         np.multiply(st.slot_flow0[n_fs:], np.power(slot_price[n_fs:], -st.final_elasticity), out=slot_orders[n_fs:])
         s.slot_orders = slot_orders
         s.step += 1

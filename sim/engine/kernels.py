@@ -161,11 +161,12 @@ def advance_pipeline(slot, lead_group, row_start, buffer, into_transit, arrived,
 
 
 @kernel
-def production(slot_firm, essential, inventory, coef, capacity, demand, output, served):
+def production(slot_firm, essential, inventory, coef, capacity0, capacity_share, demand, capacity, output, served):
     """Leontief output under capacity, essential-input coverage and demand; the share of demand served.
 
-    A firm's input bound is the smallest inventory / coef over its essential input slots (infinity
-    if none); output = min(capacity, input bound, demand); served = output / demand (0 without demand).
+    capacity = capacity0 * capacity_share; a firm's input bound is the smallest inventory / coef over
+    its essential input slots (infinity if none); output = min(capacity, input bound, demand); served =
+    output / demand (0 without demand).
     """
     output[:] = np.inf
     for i in range(len(slot_firm)):
@@ -174,25 +175,52 @@ def production(slot_firm, essential, inventory, coef, capacity, demand, output, 
             if cover < output[slot_firm[i]]:
                 output[slot_firm[i]] = cover
     for f in range(len(output)):
-        bound = min(capacity[f], output[f])
+        available = capacity0[f] * capacity_share[f]
+        capacity[f] = available
+        bound = min(available, output[f])
         made = min(bound, demand[f])
         output[f] = made
         served[f] = made / demand[f] if demand[f] > 0 else 0.0
 
 
 @kernel
-def inventories_and_orders(slot_firm, coef, output, planned, target_output, arrived, inventory_steps, slot_lead,
-                           in_transit, restoration_steps, rule, supply_line_weight, inventory, used, orders):
-    """Inputs used and inventories updated; each firm input slot's order (need plus closing the gap).
+def plan_output(demand, capacity, smoothing_steps, target_smoothing_steps, supply_line, expected_demand,
+                target_output, planned):
+    """Firms' expected demand, planned output and target output for the orders.
 
-    used = min(coef * output[firm], inventory); inventory += arrived - used; need = coef *
+    expected_demand moves toward demand by 1/smoothing_steps; planned = min(expected_demand, capacity);
+    target_output moves toward expected_demand by 1/target_smoothing_steps under the supply-line rule
+    (`supply_line`), else it is the planned output.
+    """
+    for f in range(len(demand)):
+        expected = expected_demand[f] + (demand[f] - expected_demand[f]) / smoothing_steps
+        expected_demand[f] = expected
+        plan = min(expected, capacity[f])
+        planned[f] = plan
+        if supply_line:
+            target_output[f] += (expected - target_output[f]) / target_smoothing_steps
+        else:
+            target_output[f] = plan
+
+
+@kernel
+def inventories_and_orders(slot_firm, coef, output, planned, target_output, shipped, arrived, inventory_steps,
+                           slot_lead, in_transit, restoration_steps, rule, supply_line_weight, inventory, used, orders):
+    """Goods in transit, inputs used and inventories updated; each firm input slot's order (need plus closing
+    the gap).
+
+    in_transit += shipped - arrived (every slot, final demand's too: `in_transit` may be longer than
+    `slot_firm`); used = min(coef * output[firm], inventory); inventory += arrived - used; need = coef *
     planned[firm]; gap = need * (inventory_steps + slot_lead) - inventory - in_transit. The order
     by `rule` (the index in `ORDER_RULES`): 0 (ario) need + max(0, gap) / restoration_steps; 1
     (signed_gap) max(0, need + gap / restoration_steps); 2 (supply_line) max(0, need + (stock gap +
     supply_line_weight * transit gap) / restoration_steps), with stock gap = coef *
     target_output[firm] * inventory_steps - inventory and transit gap = need * slot_lead - in_transit.
     """
+    for i in range(len(slot_firm), len(in_transit)):
+        in_transit[i] = (in_transit[i] + shipped[i]) - arrived[i]
     for i in range(len(slot_firm)):
+        in_transit[i] = (in_transit[i] + shipped[i]) - arrived[i]
         firm = slot_firm[i]
         use = min(coef[i] * output[firm], inventory[i])
         used[i] = use
@@ -237,18 +265,26 @@ def prices_toward_cost(slot_firm, coef, slot_price, value_added, adjustment_step
 
 
 @kernel
-def record_sums(firm_cell, output, price, output0, inventory_group, inventory, slot_group, ordered_slot,
-                shipped_slot, cell_output, cell_value, group_inventory, group_unfilled):
+def record_sums(firm_cell, output, price, output0, days_per_step, inventory_group, inventory, slot_group,
+                ordered_slot, shipped_slot, cell_output, cell_value, worst_level, loss_days, group_inventory,
+                group_unfilled):
     """The recorder's per-step sums: output and output at current prices by cell, input inventory by
-    group, and unfilled orders (ordered - shipped) by slot group; all zeroed first, added in order."""
+    group, and unfilled orders (ordered - shipped) by slot group, all zeroed first and added in order;
+    and per firm its lowest output level (output / output0) so far and the days of output lost, which
+    add (1 - level) * days_per_step."""
     cell_output[:] = 0.0
     cell_value[:] = 0.0
     group_inventory[:] = 0.0
     group_unfilled[:] = 0.0
     for f in range(len(firm_cell)):
         c = firm_cell[f]
-        cell_output[c] += output[f]
+        made = output[f]
+        cell_output[c] += made
         cell_value[c] += price[f] * output0[f]
+        level = made / output0[f]
+        if level < worst_level[f]:
+            worst_level[f] = level
+        loss_days[f] += (1.0 - level) * days_per_step
     for i in range(len(inventory_group)):
         group_inventory[inventory_group[i]] += inventory[i]
     for i in range(len(slot_group)):
