@@ -24,7 +24,7 @@ from sim.formats import day_text, event_value, step_date
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
-from sim.viz.firm_view import firm_histogram_png
+from sim.viz.firm_view import due, firm_histogram_png
 from sim.viz.lineplot import Panels, line_png
 from sim.viz.network_view import network_png
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
@@ -194,8 +194,11 @@ def EventPanel(model: SupplyChainModel):
 
 
 def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
-    """How the firms have fared so far (sim.firms), as the lines `sim run` prints; the single-origin flags are
-    computed once per model."""
+    """How the firms have fared so far (sim.firms), as the lines `sim run` prints; recomputed when the firm
+    histogram is (`sim.viz.firm_view.due`), the single-origin flags once per model."""
+    step, cached = model.engine.state.step, vars(model).get("_firm_lines")
+    if cached is not None and not due(cached[0], step, model.running):
+        return cached[1]
     recorder, network = model.recorder, model.network
     single = getattr(model, "_single_origin", None)
     if single is None:
@@ -203,7 +206,9 @@ def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
     table = firm_table(network, recorder.firm_worst_level, recorder.firm_loss_days, single)
     qualified = qualified_table(network, recorder.qualified_steps, recorder.qualified_links, model.days_per_step)
     links = link_table(network, recorder.link_changes, model.days_per_step)
-    return firm_lines(firm_summary(table, qualified, links))
+    lines = firm_lines(firm_summary(table, qualified, links))
+    model._firm_lines = (step, lines)
+    return lines
 
 
 def FirmPanel(model: SupplyChainModel):

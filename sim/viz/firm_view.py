@@ -4,7 +4,8 @@ A histogram of each firm's output lost at its worst step (% of its own baseline)
 single-origin and diversified firms side by side, as shares of their group (log scale, so the few
 firms that lose most stay visible next to the many that lose little). The frame is fixed (bins and
 axes do not move), so only the bars are redrawn over the cached background
-(`sim.viz.raster.BlitFigure`, about 8 ms), every `EVERY` steps and at the end of the run.
+(`sim.viz.raster.BlitFigure`, about 8 ms), every `EVERY` steps and at the end of the run (`due`); the
+firms panel's text lines follow the same rule.
 """
 
 from __future__ import annotations
@@ -74,12 +75,18 @@ _histograms: weakref.WeakKeyDictionary[SupplyChainModel, tuple[FirmHistogram, in
     weakref.WeakKeyDictionary())
 
 
+def due(drawn_step: int, step: int, running: bool) -> bool:
+    """Whether firm figures drawn after `drawn_step` are redrawn after `step`: every `EVERY` steps, and once
+    more when the run is over."""
+    return step != drawn_step and (step - drawn_step >= EVERY or not running)
+
+
 def firm_histogram_png(model: SupplyChainModel) -> bytes:
     """PNG of the model's firm-loss histogram: redrawn every `EVERY` steps and at the end of the run, cached in
     between (worst losses change slowly, and sending a new image to the page costs more than drawing it)."""
     step = model.engine.state.step
     entry = _histograms.get(model)
-    if entry is not None and (entry[1] == step or (step - entry[1] < EVERY and model.running)):
+    if entry is not None and not due(entry[1], step, model.running):
         return entry[2]
     histogram = entry[0] if entry is not None else FirmHistogram(model)
     png = histogram.update(model)
