@@ -1,7 +1,8 @@
 """The browser view in a real browser: `sim viz` serves the page, Debian chromium (driven by playwright)
-loads it, presses Step and Play, and the plots and the network image must change, the console must
-show no errors, no request may leave localhost, and the server must not fetch anything from the
-internet. A screenshot is saved to test-artifacts/viz.png.
+loads it, presses Step and Play, and the charts and the network image must change, hovering a chart
+must show the values of its lines, a line hidden in a chart's legend must stay hidden after a step,
+the console must show no errors, no request may leave localhost, and the server must not fetch
+anything from the internet. Screenshots are saved to test-artifacts/.
 
 Needs /usr/bin/chromium (`.ci/run` installs it). Without it the test is skipped, unless
 SIM_REQUIRE_BROWSER is set (as in CI), in which case it fails.
@@ -26,7 +27,15 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-PANELS = ("network", "throughput", "disruption", "policy", "prices")
+PANELS = {"network": "img", "throughput": ".sim-chart canvas", "disruption": ".sim-chart canvas",
+          "policy": ".sim-chart canvas", "prices": ".sim-chart canvas"}  # each panel's picture
+CHART = """([panel, action]) => new Promise((resolve, reject) => requirejs(
+    [`${window.solara.cdn}/echarts@5.4.0/dist/echarts.min.js`], (echarts) => {
+        const chart = echarts.getInstanceByDom(document.querySelector(`.sim-panel-${panel} .sim-chart`));
+        if (!chart) { reject(new Error(`no chart in the ${panel} panel`)); return; }
+        if (action) chart.dispatchAction(action);
+        resolve(chart.getOption().legend[0].selected);
+    }, reject))"""  # the legend choices of a panel's chart (after an action, if given), through the ECharts API
 SCENARIO = "tiny_trade_war"
 
 if not CHROMIUM.exists():
@@ -90,8 +99,8 @@ def _open(browser, address: str, size: tuple[int, int], problems: list[str], req
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     page.goto(address)
     page.get_by_role("button", name="Step").wait_for(timeout=60_000)
-    for name in PANELS:
-        page.locator(f".sim-panel-{name} img").wait_for(timeout=30_000)
+    for name, picture in PANELS.items():
+        page.locator(f".sim-panel-{name} {picture}").first.wait_for(timeout=30_000)
     return page
 
 
@@ -100,7 +109,7 @@ def _picture(page: Page, name: str, tries: int = 5) -> bytes:
     while it is being captured (a redraw), so a capture of a detached element is taken again."""
     for attempt in range(tries):
         try:
-            return page.locator(f".sim-panel-{name} img").screenshot()
+            return page.locator(f".sim-panel-{name} {PANELS[name]}").first.screenshot()
         except PlaywrightError as error:
             if "not attached" not in str(error) or attempt == tries - 1:
                 raise
@@ -120,14 +129,14 @@ def _body(png: bytes) -> bytes:
     return image.crop((0, band, image.width, image.height - band)).tobytes()
 
 
-def _changed_pictures(page: Page, old: dict[str, bytes], body: bool = False,
-                      timeout: float = 30.0) -> dict[str, bytes]:
-    """The panels' images once every one differs from `old` (in its plotted content if `body`)."""
+def _changed_pictures(page: Page, old: dict[str, bytes], body: bool = False, timeout: float = 30.0,
+                      names=PANELS) -> dict[str, bytes]:
+    """The panels' pictures once each of `names` differs from `old` (in its plotted content if `body`)."""
     view = _body if body else (lambda png: png)
     deadline = time.monotonic() + timeout
     while True:
         new = _pictures(page)
-        same = [name for name in PANELS if view(new[name]) == view(old[name])]
+        same = [name for name in names if view(new[name]) == view(old[name])]
         if not same:
             return new
         if time.monotonic() > deadline:
@@ -162,7 +171,8 @@ def test_page_steps_and_plays_in_chromium_offline(server):
 
             page.get_by_role("button", name="Step").click()
             _wait_for_step(page, "step 1 of 200")
-            after_step = _changed_pictures(page, before)
+            # the first step moves deliveries and output; tariffs and prices stay at the baseline until day 34
+            after_step = _changed_pictures(page, before, names=("network", "throughput", "disruption"))
 
             # play past day 34 (US tariff on China) and China's answer: edges recolour, plots move
             page.get_by_role("button", name="▶").click()
@@ -173,6 +183,19 @@ def test_page_steps_and_plays_in_chromium_offline(server):
             assert steps >= 40
             _changed_pictures(page, after_step, body=True)
             assert "Event log: 0 policy" not in _run_text(page)
+
+            # hover: the values of every line at that date; the legend's choice of lines survives a step
+            chart = page.locator(".sim-panel-throughput .sim-chart")
+            chart.scroll_into_view_if_needed()
+            box = chart.bounding_box()
+            page.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.3 * box["height"])
+            expect(chart).to_contain_text(re.compile(r"2025-\d\d-\d\d[\s\S]*US\s*\d+(\.\d+)?"), timeout=10_000)
+            hidden = page.evaluate(CHART, ["throughput", {"type": "legendUnSelect", "name": "US"}])
+            assert hidden["US"] is False
+            page.get_by_role("button", name="Step").click()
+            _wait_for_step(page, f"step {steps + 1} of 200")
+            page.wait_for_timeout(500)
+            assert page.evaluate(CHART, ["throughput", None])["US"] is False
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "viz.png"), full_page=True)
         finally:

@@ -4,6 +4,7 @@ picture, and the page's widget tree (controls present, Step advances, Reset appl
 from __future__ import annotations
 
 import io
+import json
 import os
 import socket
 
@@ -22,8 +23,8 @@ from sim import ScenarioError, load_scenario  # noqa: E402
 from sim.cli import main  # noqa: E402
 from sim.viz import series  # noqa: E402
 from sim.viz.app import Page  # noqa: E402
+from sim.viz.charts import BASELINE, LineChart, panels_option, rounded, value_limits  # noqa: E402
 from sim.viz.components import RESET_NOTE, events_frame, events_shown  # noqa: E402
-from sim.viz.lineplot import nice_limits  # noqa: E402
 from sim.viz.network_view import FIRM_VIEW_LIMIT, build_view, current_state, network_png  # noqa: E402
 from sim.viz.params import (  # noqa: E402
     KEEP_RULE,
@@ -145,12 +146,44 @@ def test_network_picture_shows_tariffs_and_losses():
     assert network_png(model) is network_png(model)  # drawn once per step
 
 
-def test_y_limits_stay_put_until_the_data_leave_them():
-    first = nice_limits(None, 99.0, 100.0)
-    assert first[0] <= 99.0 and first[1] >= 100.0
-    assert nice_limits(first, 99.2, 100.0) == first
-    wider = nice_limits(first, 90.0, 100.0)
-    assert wider[0] <= 90.0 and wider != first
+def test_chart_options_carry_every_line_dated_with_the_baseline_and_json_numbers():
+    model = PageModel(WAR)
+    model.run_for(10)
+    time = model.config.time
+    panels = [(series.throughput(model, "exporter"), "by origin", "% of baseline"),
+              (series.disruption(model, "sector"), "by sector", "output lost, %")]
+    option = panels_option(panels, time.start_date, model.days_per_step, time.steps)
+    json.dumps(option, allow_nan=False)  # what the widget sends: plain JSON, no NaN
+    assert len(option["grid"]) == len(option["dataset"]) == 2
+    first = option["dataset"][0]
+    assert first["dimensions"] == ["x", "US", "CN", "MY"]
+    assert [row[0] for row in first["source"]][:2] == ["2025-01-01", "2025-01-02"]  # steps dated as the event log
+    assert len(first["source"]) == 10  # the completed steps, not the steady state before them
+    throughput = panels[0][0].values[:, 1:]
+    assert np.allclose([row[1:] for row in first["source"]], throughput.T, rtol=1e-6)
+    assert option["xAxis"][0]["type"] == "time" and option["xAxis"][0]["max"] == "2025-07-19"  # the whole run
+    baselines = [s for s in option["series"] if s["name"] == BASELINE]
+    assert [b["data"][0][1] for b in baselines] == [100.0, 0.0]
+    assert option["legend"][0]["data"] == ["US", "CN", "MY", BASELINE]
+    for i, (data, _, _) in enumerate(panels):  # every line of a panel looks different
+        lines = [s for s in option["series"] if s["name"] != BASELINE and s["xAxisIndex"] == i]
+        assert len({(s["color"], s["lineStyle"]["type"]) for s in lines}) == len(data.labels)
+
+
+def test_chart_value_axes_hug_the_data_and_the_baseline():
+    low, high, step = value_limits(np.full((3, 5), 100.0), 100.0)  # a flat line at the baseline: a narrow band
+    assert 99.0 <= low < 100.0 < high <= 101.0 and step == pytest.approx(0.25)
+    low, high, step = value_limits(np.array([[0.0, 0.06, np.nan]]), 0.0)  # a loss of 0.06%: still readable
+    assert low <= 0.0 and 0.06 <= high <= 0.1
+    low, high, step = value_limits(np.array([[100.0, 40.0]]), 100.0)
+    assert low <= 40.0 and high >= 100.0 and high - low <= 100.0
+    assert ((high - low) / step) == pytest.approx(round((high - low) / step))  # ticks land on both limits
+
+
+def test_chart_values_keep_six_significant_digits_and_send_gaps_as_null():
+    assert rounded(np.array([99.123456789, np.nan, 0.5])) == [99.1235, None, 0.5]
+    assert rounded(np.array([[0.00123456789]])) == [[0.00123457]]
+    assert rounded(np.array([np.inf])) == [None]
 
 
 # -- the page's widget tree ------------------------------------------------------------------------
@@ -175,6 +208,10 @@ def _images(rc) -> list[bytes]:
     return [image.value for image in rc.find(widgets.Image).widgets]
 
 
+def _charts(rc) -> list[dict]:
+    return [chart.option for chart in rc.find(LineChart).widgets]
+
+
 def test_page_shows_controls_plots_and_the_reset_note(page):
     model, rc = page
     for label in ("Reset", "▶", "Step"):
@@ -187,20 +224,22 @@ def test_page_shows_controls_plots_and_the_reset_note(page):
                   "Inventory days (x scenario)"):
         assert _control(rc, v.Slider, label).v_model == 1.0
     _control(rc, v.TextField, "Seed (blank: the scenario's)")
-    assert len(_images(rc)) == 6  # network + four time-series figures + the firm-loss histogram
+    assert len(_images(rc)) == 2  # the network and the firm-loss histogram
+    assert len(_charts(rc)) == 4  # throughput, disruption, policy, prices
     rc.find(v.Alert, children=[RESET_NOTE]).assert_single()
 
 
 def test_step_advances_the_model_and_redraws(page):
     model, rc = page
     first = model.value
-    before = _images(rc)
+    network, charts = _images(rc)[0], _charts(rc)
     _button(rc, "Step").click()
     _button(rc, "Step").click()
     assert model.value is first and first.engine.state.step == 2 and first.steps == 2
-    after = _images(rc)
-    # every figure but the firm-loss histogram (the last image), which changes only once some firm loses output
-    assert all(a != b for a, b in zip(before[:-1], after[:-1], strict=True))
+    assert _images(rc)[0] != network
+    for before, after in zip(charts, _charts(rc), strict=True):
+        assert [len(d["source"]) for d in before["dataset"]] == [1, 1]  # the steady state before the first step
+        assert [len(d["source"]) for d in after["dataset"]] == [2, 2]
     rc.find(v.Html, children=[f"step 2 of {first.config.time.steps}, day 2 (2025-01-03)"]).assert_single()
 
 
@@ -289,7 +328,8 @@ def test_figures_export_their_series_as_csv_with_dates():
 def test_every_figure_has_export_buttons(page):
     _, rc = page
     labels = [button.children[-1] if button.children else "" for button in rc.find(v.Btn).widgets]
-    assert labels.count("CSV") == 4 and labels.count("PNG") == 5, labels
+    assert labels.count("CSV") == 4 and labels.count("PNG") == 1, labels  # charts save PNG from their toolbox
+    assert all("saveAsImage" in option["toolbox"]["feature"] for option in _charts(rc))
 
 
 def test_firm_loss_histogram_counts_each_group_in_its_bins():

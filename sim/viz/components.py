@@ -2,8 +2,10 @@
 
 Each panel is a function of the model that Mesa's SolaraViz wraps in a component and redraws after
 every Step (or every rendered step while playing); each fills its grid cell and scrolls inside it
-(the cells can be dragged and resized). Plots are matplotlib figures made without pyplot (safe off
-the main thread), redrawn by blitting and sent to the browser as PNG images. Text is plain solara
+(the cells can be dragged and resized). The time series are ECharts charts drawn in the browser
+(`sim.viz.charts`: hover values, lines chosen in the legend, zoom, PNG); the network picture and the
+firm-loss histogram are matplotlib figures made without pyplot (safe off the main thread), redrawn
+by blitting and sent to the browser as PNG images. Text is plain solara
 text and HTML, not Markdown, which would make the browser ask for KaTeX from a CDN; the event log
 is one HTML table rather than a widget per cell, to keep re-renders light: the date, actor, action,
 partner, sectors, the value in words (`+25% duty`, `45% blocked`) and why (the rule, its reason and
@@ -24,8 +26,8 @@ from sim.formats import day_text, event_value, step_date
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
+from sim.viz.charts import LineChart, panels_option
 from sim.viz.firm_view import due, firm_histogram_png
-from sim.viz.lineplot import Panels, line_png
 from sim.viz.network_view import network_png
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
 from sim.viz.policy_view import ALL_SECTORS, UNTRADED, control_matrix, tariff_matrix
@@ -33,7 +35,9 @@ from sim.viz.policy_view import ALL_SECTORS, UNTRADED, control_matrix, tariff_ma
 EVENT_ROWS = 200
 EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
 SHOWN_COLUMNS = ["date", "actor", "action", "partner", "sectors", "value", "why"]
+Panels = list[tuple[series.Series, str, str]]  # (lines, title, unit) per panel of a figure
 CELL = {"height": "100%", "overflow": "auto"}  # a panel fills its grid cell and scrolls inside it
+CHART_HEIGHT = "340px"  # a figure's chart, with its CSV button below, fills one of Mesa's grid cells (~400 px)
 EVENT_LOG_HEIGHT = "330px"  # the table scrolls inside the panel's first grid cell (Mesa's cells are ~400 px high)
 EVENT_STYLE = """
 .sim-events { border-collapse: collapse; width: 100%; table-layout: auto; font-size: 11px; }
@@ -73,18 +77,17 @@ def _exports(model: SupplyChainModel, name: str, make: Callable[[], dict[str, Ca
 
 
 def _figure(model: SupplyChainModel, name: str, panels: Callable[[], Panels]) -> None:
-    """A panel's figure, redrawn after each step, with its export buttons: the plotted series as CSV, the PNG."""
-    png = line_png(model, name, panels)
+    """A panel's chart (`sim.viz.charts`: hover for values, legend to choose lines, toolbox to zoom and save
+    it as PNG), its data redrawn after each step, and the plotted series as CSV."""
+    time = model.config.time
+    shown = panels()
     exports = _exports(model, name, lambda: {
-        "csv": lambda: series.panels_csv(panels(), model.config.time.start_date, model.days_per_step),
-        "png": lambda: line_png(model, name, panels)})
+        "csv": lambda: series.panels_csv(panels(), time.start_date, model.days_per_step)})
     with solara.Column(classes=[f"sim-panel-{name}"], style=CELL):
-        _image(png)
-        with solara.Row(style={"gap": "8px"}):
-            solara.FileDownload(exports["csv"], filename=f"{model.config.name}_{name}.csv", label="CSV",
-                                mime_type="text/csv")
-            solara.FileDownload(exports["png"], filename=f"{model.config.name}_{name}.png", label="PNG",
-                                mime_type="image/png")
+        LineChart.element(option=panels_option(shown, time.start_date, model.days_per_step, time.steps),
+                          attributes={"style": f"height: {CHART_HEIGHT}; width: 100%;"})
+        solara.FileDownload(exports["csv"], filename=f"{model.config.name}_{name}.csv", label="CSV",
+                            mime_type="text/csv")
 
 
 def ThroughputPanel(model: SupplyChainModel):
