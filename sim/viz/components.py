@@ -47,6 +47,8 @@ EVENT_STYLE = """
 .sim-events td:nth-child(1) { white-space: nowrap; }
 .sim-events td:last-child { min-width: 10em; }
 .v-tabs { display: none !important; }  /* Mesa's page tabs: this view has one page, its "PAGE 0" tab says nothing */
+/* Mesa's third sidebar card, "Information: Time: 41.0" (Mesa's step counter): the run card says step and date */
+.v-sheet.d-flex > .v-card.ma-2:nth-child(3):last-child { display: none !important; }
 """
 RESET_NOTE = ("Parameter changes take effect on Reset: the model is rebuilt with them (as in Mesa). "
               "Step and Play continue the current run.")
