@@ -410,3 +410,39 @@ def test_viz_command_rejects_bad_scenario_and_busy_port(capsys):
         busy.listen()
         assert main(["viz", "tiny", "--port", str(busy.getsockname()[1])]) == 2
     assert "--port" in capsys.readouterr().err
+
+
+def test_inspecting_an_economy_lists_its_sectors_numbers_and_labels_them_on_the_network(page):
+    model, rc = page
+    for _ in range(60):  # past the US tariff on China (day 34) and China's answer
+        _button(rc, "Step").click()
+    plain = _images(rc)[0]
+    _control(rc, v.Select, "Inspect economy").v_model = "CN"
+    from sim.viz.inspect import economy_frame, economy_table
+
+    table = economy_frame(model.value, "CN")
+    assert economy_table(model.value, "CN").count("<tr") == len(table) + 1  # the head row and one per row
+    assert list(table["sector"]) == [*model.value.network.sectors, "total"]
+    rec = model.value.recorder
+    cells = slice(1 * model.value.network.n_sectors, 2 * model.value.network.n_sectors)  # CN is the second economy
+    lost = 100.0 * (1.0 - rec.latest("output")[cells].sum() / rec.steady["output"][cells].sum())
+    assert table["output lost, %"].iloc[-1] == pytest.approx(lost, abs=0.006)
+    assert float(table["exports, % of baseline"].iloc[-1]) < 100.0  # the US tariff cuts China's exports
+    assert _images(rc)[0] != plain  # CN's sectors are labelled on the picture
+    rc.find(v.Html, children=["CN after step 60 (2025-03-01)"]).assert_single()
+
+
+def test_inspecting_a_firm_of_a_small_network_describes_it(page):
+    model, rc = page
+    _button(rc, "Step").click()
+    select = _control(rc, v.Select, "Inspect firm")
+    assert len(select.items) == model.value.network.n_firms + 1
+    choice = next(item for item in select.items if "CN chips" in item)
+    select.v_model = choice
+    firm = int(choice.split(":")[0].removeprefix("firm "))
+    from sim.viz.inspect import describe_firm
+
+    lines = describe_firm(model.value, firm)
+    assert lines[0].startswith(f"firm {firm}: chips in CN")
+    for line in lines:
+        rc.find(v.Html, children=[line]).assert_single()

@@ -21,14 +21,15 @@ import pandas as pd
 import reacton.ipywidgets as rw
 import solara
 
-from sim.firms import firm_summary, firm_table, link_table, qualified_table, single_origin
+from sim.firms import firm_summary, firm_table, link_table, qualified_table
 from sim.formats import day_text, event_value, step_date
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
 from sim.viz.charts import LineChart, panels_option
-from sim.viz.firm_view import due, firm_histogram_png
-from sim.viz.network_view import network_png
+from sim.viz.firm_view import due, firm_histogram_png, model_single_origin
+from sim.viz.inspect import NOBODY, describe_firm, economy_table, firm_choices, firm_index
+from sim.viz.network_view import network_png, view_for
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
 from sim.viz.policy_view import ALL_SECTORS, UNTRADED, control_matrix, tariff_matrix
 
@@ -59,13 +60,44 @@ def _image(png: bytes) -> None:
     rw.Image(value=png, format="png", layout={"max_width": "100%", "height": "auto"})
 
 
+NETWORK_ECONOMY = solara.reactive(NOBODY)  # the economy and firm the reader inspects, per browser session
+NETWORK_FIRM = solara.reactive(NOBODY)
+
+
+def _focus(model: SupplyChainModel) -> tuple[int | None, int | None]:
+    """The inspected economy's index and firm (None where nothing is chosen or the choice is not in the model)."""
+    economies = list(model.network.economies)
+    economy = economies.index(NETWORK_ECONOMY.value) if NETWORK_ECONOMY.value in economies else None
+    firm = firm_index(NETWORK_FIRM.value)
+    firm = firm if firm is not None and firm < model.network.n_firms and not view_for(model).aggregated else None
+    return economy, firm
+
+
 def NetworkPanel(model: SupplyChainModel):
-    """The network picture after the last step."""
-    exports = _exports(model, "network", lambda: {"png": lambda: network_png(model)})
+    """The network picture after the last step; choose an economy to label its sectors and list its numbers, and
+    (small networks) a firm to ring it and describe it."""
+    economy, firm = _focus(model)
+    exports = _exports(model, "network", lambda: {"png": lambda: network_png(model, *_focus(model))})
     with solara.Column(classes=["sim-panel-network"], style=CELL):
-        _image(network_png(model))
-        solara.FileDownload(exports["png"], filename=f"{model.config.name}_network.png", label="PNG",
-                            mime_type="image/png")
+        _image(network_png(model, economy, firm))
+        with solara.Row(style={"gap": "8px", "align-items": "center"}):
+            solara.FileDownload(exports["png"], filename=f"{model.config.name}_network.png", label="PNG",
+                                mime_type="image/png")
+            solara.Select(label="Inspect economy", values=[NOBODY, *model.network.economies],
+                          value=NETWORK_ECONOMY.value if economy is not None else NOBODY,
+                          on_value=NETWORK_ECONOMY.set)
+            if not view_for(model).aggregated:
+                choices = firm_choices(model)
+                solara.Select(label="Inspect firm", values=[NOBODY, *choices],
+                              value=NETWORK_FIRM.value if firm is not None else NOBODY, on_value=NETWORK_FIRM.set)
+        if economy is not None:
+            solara.Style(MATRIX_STYLE)
+            solara.Text(f"{model.network.economies[economy]} {_last_step(model)}", style={"font-weight": "bold"})
+            solara.HTML(tag="div", unsafe_innerHTML=economy_table(model, model.network.economies[economy]),
+                        style={"overflow": "auto"})
+        if firm is not None:
+            for line in describe_firm(model, firm):
+                solara.Text(line, style={"font-size": "12px"})
 
 
 def _exports(model: SupplyChainModel, name: str, make: Callable[[], dict[str, Callable[[], bytes | str]]]):
@@ -205,10 +237,7 @@ def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
     if cached is not None and not due(cached[0], step, model.running):
         return cached[1]
     recorder, network = model.recorder, model.network
-    single = getattr(model, "_single_origin", None)
-    if single is None:
-        single = model._single_origin = single_origin(network)
-    table = firm_table(network, recorder.firm_worst_level, recorder.firm_loss_days, single)
+    table = firm_table(network, recorder.firm_worst_level, recorder.firm_loss_days, model_single_origin(model))
     qualified = qualified_table(network, recorder.qualified_steps, recorder.qualified_links, model.days_per_step)
     links = link_table(network, recorder.link_changes, model.days_per_step)
     lines = firm_lines(firm_summary(table, qualified, links))

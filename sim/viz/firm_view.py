@@ -61,7 +61,7 @@ class FirmHistogram:
         ax.grid(alpha=0.3, axis="y")
         ax.legend(fontsize=7, frameon=False)
         figure.subplots_adjust(left=0.12, right=0.97, top=0.9, bottom=0.2)
-        self.single = single_origin(model.network)
+        self.single = model_single_origin(model)
 
     def update(self, model: SupplyChainModel) -> bytes:
         shares = loss_shares(100.0 * (1.0 - model.recorder.firm_worst_level), self.single)
@@ -73,6 +73,14 @@ class FirmHistogram:
 
 _histograms: weakref.WeakKeyDictionary[SupplyChainModel, tuple[FirmHistogram, int, bytes]] = (
     weakref.WeakKeyDictionary())
+
+
+def model_single_origin(model: SupplyChainModel) -> np.ndarray:
+    """The model's single-origin flags (`sim.firms.single_origin`), computed once per model."""
+    single = vars(model).get("_single_origin")
+    if single is None:
+        single = model._single_origin = single_origin(model.network)
+    return single
 
 
 def due(drawn_step: int, step: int, running: bool) -> bool:

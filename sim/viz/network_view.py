@@ -5,7 +5,8 @@ node positions (economies on a circle, each economy's sectors on a small ring ar
 demand at the centre; firms spread on a spiral inside their cell), which links make up each drawn
 edge, and which edges are worth drawing. A redraw then only sums this step's flows per edge with one
 `bincount`, looks up tariffs and output losses, and redraws only the nodes (sized by output,
-coloured by disruption) and edges (width by flow, coloured by tariff) over the cached frame.
+coloured by disruption) and edges (width by flow, coloured by tariff) over the cached frame, with
+the sector names of the economy the reader inspects beside its ring and the inspected firm ringed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class NetworkView:
     edge_tariff_index: np.ndarray  # [edges] index into the flattened tariff tensor [importer, exporter, sector]
     node_output0: np.ndarray  # [nodes] baseline output per step (0 for final demand)
     economy_centres: np.ndarray  # [economies, 2]
+    cell_positions: np.ndarray  # [cells, 2] the ring place of each (economy, sector) cell, in either view
     unit_of_firm: np.ndarray  # [firms] node of each firm (its cell when aggregated)
     edge_keys: np.ndarray  # [all edges, sorted] source node x nodes + destination node, drawn or not
     edge_number: np.ndarray  # [all edges] index of the drawn edge, -1 if not drawn
@@ -128,7 +130,7 @@ def build_view(model: SupplyChainModel) -> NetworkView:
     tariff_index = (dst_economy * n_econ + src_firm_cell // n_sec) * n_sec + src_firm_cell % n_sec
     return NetworkView(aggregated, positions, np.arange(n_nodes) >= n_units, renumber[link_edge], e_src[kept],
                        dst_node, flow0[kept], tariff_index.astype(np.intp), np.append(output0, np.zeros(n_econ)),
-                       centres, unit_of_firm, keys, renumber)
+                       centres, cells, unit_of_firm, keys, renumber)
 
 
 _views: weakref.WeakKeyDictionary[SupplyChainModel, NetworkView] = weakref.WeakKeyDictionary()
@@ -191,6 +193,20 @@ class NetworkPicture:
                                           fontsize=9, fontweight="bold", zorder=4,
                                           bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
                                                 "alpha": 0.75}))
+        # the sector names of the economy the reader inspects, beside its ring; the firm inspected, ringed
+        self.sector_labels = []
+        ring_centres = np.repeat(view.economy_centres, model.network.n_sectors, axis=0)
+        for k, (x, y) in enumerate(view.cell_positions):
+            dx, dy = x - ring_centres[k, 0], y - ring_centres[k, 1]
+            label = ax.annotate(model.network.sectors[k % model.network.n_sectors], (x, y),
+                                xytext=(10 * np.sign(dx) if abs(dx) > 1e-9 else 0, 8 * np.sign(dy)),
+                                textcoords="offset points", fontsize=6.5, zorder=5,
+                                ha="left" if dx > 1e-9 else "right" if dx < -1e-9 else "center",
+                                va="bottom" if dy >= 0 else "top", visible=False,
+                                bbox={"boxstyle": "round,pad=0.1", "fc": "#fff8e1", "ec": "none", "alpha": 0.85})
+            self.sector_labels.append(self.blit.animate(label))
+        self.marker = self.blit.animate(ax.scatter([0.0], [0.0], s=160, facecolors="none", edgecolors="#1565c0",
+                                                   linewidths=1.6, zorder=6, visible=False))
         ax.set_xlim(-1.45, 1.45)
         ax.set_ylim(-1.45, 1.45)
         kind = "country x sector cells" if view.aggregated else "firms"
@@ -206,8 +222,15 @@ class NetworkPicture:
             bar.ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{100 * v:g}"))
             bar.ax.tick_params(labelsize=7)
 
-    def update(self, model: SupplyChainModel) -> bytes:
-        """Restyle nodes and edges for the state after the last step; returns the PNG."""
+    def update(self, model: SupplyChainModel, economy: int | None = None, firm: int | None = None) -> bytes:
+        """Restyle nodes and edges for the state after the last step, label the sectors of `economy` and ring
+        `firm` (firm view) if given; returns the PNG."""
+        n_sec = model.network.n_sectors
+        for k, label in enumerate(self.sector_labels):
+            label.set_visible(economy is not None and k // n_sec == economy)
+        self.marker.set_visible(firm is not None and not self.view.aggregated)
+        if firm is not None and not self.view.aggregated:
+            self.marker.set_offsets(self.view.positions[[firm]])
         output, lost, edge_flow, edge_tariff = current_state(model, self.view)
         self.edges.set_linewidths(0.3 + 4.0 * np.sqrt(edge_flow / self.flow_scale))
         self.edges.set_colors(TARIFF_CMAP(np.clip(edge_tariff / TARIFF_MAX, 0, 1)))
@@ -222,13 +245,14 @@ _pictures: weakref.WeakKeyDictionary[SupplyChainModel, tuple[NetworkPicture, int
     weakref.WeakKeyDictionary())
 
 
-def network_png(model: SupplyChainModel) -> bytes:
-    """PNG of the model's network after the last step (drawn once per step, cached in between)."""
-    step = model.engine.state.step
+def network_png(model: SupplyChainModel, economy: int | None = None, firm: int | None = None) -> bytes:
+    """PNG of the model's network after the last step, with the sectors of `economy` labelled and `firm` ringed
+    (drawn once per step and choice, cached in between)."""
+    key = (model.engine.state.step, economy, firm)
     entry = _pictures.get(model)
-    if entry is not None and entry[1] == step:
+    if entry is not None and entry[1] == key:
         return entry[2]
     picture = entry[0] if entry is not None else NetworkPicture(model)
-    png = picture.update(model)
-    _pictures[model] = (picture, step, png)
+    png = picture.update(model, economy, firm)
+    _pictures[model] = (picture, key, png)
     return png

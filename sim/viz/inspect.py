@@ -1,0 +1,85 @@
+"""What the network panel tells about one economy or one firm chosen by the reader, after the last step.
+
+`economy_frame` (shown as `economy_table`) lists an economy's sectors and its total: output lost
+against the calibrated steady state, and its cross-border exports and imports as % of the steady
+state's. `describe_firm` describes one
+firm of a small network (the firm view): where it is and who owns it, its output now and at its worst
+step, the days of output it lost, its suppliers and its price. Every figure is read from the
+recorder's last row and its steady-state row, the numbers the charts plot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.formats import number
+from sim.model import SupplyChainModel
+from sim.viz.firm_view import model_single_origin
+
+NOBODY = "(none)"  # the choice that inspects nothing
+
+
+def _percent(now: float, base: float) -> float:
+    """now as % of base; NaN where the base is 0 (nothing to compare with)."""
+    return 100.0 * now / base if base > 0 else float("nan")
+
+
+def economy_frame(model: SupplyChainModel, economy: str) -> pd.DataFrame:
+    """Per sector of `economy` and in total: output lost (%) and cross-border exports and imports (% of the
+    steady state), after the last step; NaN where the steady state has none."""
+    rec, net = model.recorder, model.network
+    e = net.economies.index(economy)
+    n_sec = net.n_sectors
+    output = rec.latest("output")[e * n_sec:(e + 1) * n_sec]
+    output0 = rec.steady["output"][e * n_sec:(e + 1) * n_sec]
+    delivered, steady = rec.latest("delivered"), rec.steady["delivered"]
+    cross = rec.group_exporter != rec.group_importer
+    rows = []
+    for label, sectors in [*((s, [i]) for i, s in enumerate(net.sectors)), ("total", list(range(n_sec)))]:
+        inside = cross & np.isin(rec.group_sector, sectors)
+        exports, imports = inside & (rec.group_exporter == e), inside & (rec.group_importer == e)
+        rows.append((label, 100.0 - _percent(output[sectors].sum(), output0[sectors].sum()),
+                     _percent(delivered[exports].sum(), steady[exports].sum()),
+                     _percent(delivered[imports].sum(), steady[imports].sum())))
+    return pd.DataFrame(rows, columns=["sector", "output lost, %", "exports, % of baseline",
+                                       "imports, % of baseline"])
+
+
+def economy_table(model: SupplyChainModel, economy: str) -> str:
+    """`economy_frame` as an HTML table (two decimals, '-' where there is nothing to compare with)."""
+    return economy_frame(model, economy).to_html(index=False, border=0, classes="sim-matrix", na_rep="-",
+                                                 float_format=lambda v: f"{v:.2f}")
+
+
+def firm_choices(model: SupplyChainModel) -> list[str]:
+    """The firms a reader can pick, as 'firm N: ECONOMY sector' (firm view only: small networks)."""
+    net = model.network
+    return [f"firm {i}: {net.economies[net.firm_economy[i]]} {net.sectors[net.firm_sector[i]]}"
+            for i in range(net.n_firms)]
+
+
+def firm_index(choice: str) -> int | None:
+    """The firm of a `firm_choices` entry, or None for anything else."""
+    head = choice.split(":", 1)[0]
+    return int(head.removeprefix("firm ")) if head.startswith("firm ") and head[5:].isdigit() else None
+
+
+def describe_firm(model: SupplyChainModel, firm: int) -> list[str]:
+    """One firm after the last step: place and owner, output now and at its worst, days lost, suppliers, price."""
+    net, rec, st = model.network, model.recorder, model.engine.structure
+    flows = model.last_flows
+    output = float(st.output0[firm] if flows is None else flows.output[firm])
+    owner = net.firm_owner[firm]
+    as_buyer = np.flatnonzero(st.buyer == firm)
+    origins = {net.economies[net.firm_economy[s]] for s in st.supplier[as_buyer]}
+    single = model_single_origin(model)
+    return [
+        f"firm {firm}: {net.sectors[net.firm_sector[firm]]} in {net.economies[net.firm_economy[firm]]}"
+        + (f", a plant of {net.multinationals[owner]}" if owner >= 0 else ""),
+        f"output now {number(_percent(output, float(st.output0[firm])))}% of its baseline, at its worst step "
+        f"{100.0 * rec.firm_worst_level[firm]:.2f}%; output lost so far: {number(rec.firm_loss_days[firm])} days",
+        f"{len(as_buyer)} supplier links from {', '.join(sorted(origins)) or 'nobody'}"
+        + ("; single-origin" if single[firm] else ""),
+        f"price {model.engine.state.price[firm]:.4f} (1 = baseline)",
+    ]
