@@ -57,9 +57,9 @@ def server(tmp_path):
 
 @pytest.fixture
 def short_default(tmp_path):
-    """`sim viz` on the default scenario cut to 40 days (its first tariffs included)."""
+    """`sim viz` on the default scenario cut to 80 days (its first tariffs included)."""
     scenario = tmp_path / "short_default.yaml"
-    scenario.write_text("extends: us_tariffs_2025\nname: us_tariffs_2025\ntime: {steps: 40}\n")
+    scenario.write_text("extends: us_tariffs_2025\nname: us_tariffs_2025\ntime: {steps: 80}\n")
     yield from _serve(tmp_path, str(scenario))
 
 
@@ -229,17 +229,17 @@ def test_play_stops_at_the_end_safely_at_any_interval_and_the_event_log_fits_140
             interval.focus()
             interval.press("Home")  # its minimum
             page.get_by_role("button", name="▶").click()
-            page.wait_for_timeout(1500)
+            _wait_for_step(page, "step ([5-9]|[1-7]\\d) of 80")  # playing, well before the end
             page.get_by_role("button", name="❚❚").click()
             page.get_by_role("button", name="▶").click()
             page.wait_for_function("() => { const run = document.querySelector('.sim-panel-run');"
                                    " return !!run && run.innerText.includes('Run over'); }", timeout=120_000)
-            assert "step 40 of 40" in _run_text(page)
+            assert "step 80 of 80" in _run_text(page)
             # Mesa's controller keeps its play state but disables the button: nothing more can be played or stepped
             expect(page.get_by_role("button", name=re.compile("▶|❚❚"))).to_be_disabled()
             expect(page.get_by_role("button", name="Step")).to_be_disabled()
             page.wait_for_timeout(1000)
-            assert "step 40 of 40" in _run_text(page), "the run went on after its last step"
+            assert "step 80 of 80" in _run_text(page), "the run went on after its last step"
             assert "Too many renders" not in page.inner_text("body")
 
             events = page.locator(".sim-panel-events")
