@@ -60,13 +60,42 @@ class Names:
         return (np.full((1, 1, 1), me, dtype=np.intp), others.reshape(1, -1, 1), sectors.reshape(1, 1, -1))
 
 
+    def flat_lines(self, economy: str, partners: list[str] | str, sectors: list[str] | str) -> list[int]:
+        """The lines of `lines` as flat indices into a C-ordered [economy, partner, sector] tensor, in the
+        same order (plain integers: cheap for the many one-line entries of a baseline table)."""
+        me = self._economies[economy]
+        n_econ, n_sec = len(self._economies), len(self._sectors)
+        others = range(n_econ) if partners == "*" else [self._economies[n] for n in partners]
+        chosen = range(n_sec) if sectors == "*" else [self._sectors[n] for n in sectors]
+        return [(me * n_econ + o) * n_sec + k for o in others if o != me for k in chosen]
+
+
 def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:
-    """tariff[importer, exporter, sector] set by `entries` in order (later entries override)."""
+    """tariff[importer, exporter, sector] set by `entries` in order (later entries override). Consecutive
+    entries that set a rate are applied together, each line taking the rate of the last entry naming it."""
     n_econ, n_sec = len(scenario.economies), len(scenario.sectors)
     tensor = np.zeros((n_econ, n_econ, n_sec))
+    flat = tensor.reshape(-1)  # a view: writes land in the tensor
+    lines: list[int] = []
+    rates: list[float] = []
+
+    def set_rates() -> None:
+        if lines:
+            index = np.array(lines, dtype=np.intp)
+            last = len(index) - 1 - np.unique(index[::-1], return_index=True)[1]  # each line's last entry
+            flat[index[last]] = np.array(rates)[last]
+            lines.clear()
+            rates.clear()
+
     for entry in entries:
-        lines = names.lines(entry.importer, entry.exporters, entry.sectors)
-        tensor[lines] = entry.on(tensor[lines])
+        at = names.flat_lines(entry.importer, entry.exporters, entry.sectors)
+        if entry.rate is not None:
+            lines.extend(at)
+            rates.extend([entry.rate] * len(at))
+        else:  # an increase reads the rate in force: every earlier entry first
+            set_rates()
+            flat[at] = entry.on(flat[at])
+    set_rates()
     return tensor
 
 

@@ -191,3 +191,26 @@ def test_a_child_scenario_overrides_one_line_of_the_table(tmp_path):
     tensor = tariff_tensor(scenario, scenario.tariffs.baseline, names)
     e, s = scenario.economy_names.index, scenario.sector_names.index
     assert tensor[e("MY"), e("US"), s("autos")] == 0.15 and tensor[e("MY"), e("US"), s("other")] > 0
+
+
+def test_tariff_tensor_applies_entries_in_order_later_ones_overriding():
+    """Batched rates and interleaved increases give what applying each entry in turn gives."""
+    scenario = sim.load_scenario("tiny_trade_war")
+    names = Names(scenario.economy_names, scenario.sector_names)
+    entries = [sim.scenario.TariffEntry.model_validate(e) for e in (
+        {"importer": "US", "exporters": "*", "sectors": "*", "rate": 0.05},
+        {"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": 0.25},
+        {"importer": "US", "exporters": ["CN", "MY"], "sectors": "*", "increase": 0.1},
+        {"importer": "US", "exporters": ["MY"], "sectors": ["chips"], "rate": 0.0},
+        {"importer": "CN", "exporters": ["US"], "sectors": "*", "rate": 0.3},
+        {"importer": "CN", "exporters": ["US"], "sectors": ["chips"], "rate": 0.2},
+    )]
+    expected = np.zeros((3, 3, 3))
+    for entry in entries:
+        lines = names.lines(entry.importer, entry.exporters, entry.sectors)
+        expected[lines] = entry.on(expected[lines])
+    tensor = tariff_tensor(scenario, entries, names)
+    assert np.array_equal(tensor, expected)
+    us, cn, my, chips = 0, 1, 2, scenario.sector_names.index("chips")
+    assert tensor[us, cn, chips] == pytest.approx(0.35) and tensor[us, my, chips] == 0.0
+    assert tensor[cn, us, chips] == 0.2 and tensor[us, us].sum() == 0.0  # never on an economy's own goods
