@@ -32,7 +32,7 @@ def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = No
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         raise ValueError("pass overrides with a scenario name or path, not with a loaded Scenario")
-    model = SupplyChainModel(scenario, rng=rng, network=network)
+    model = SupplyChainModel(scenario, rng=rng, network=network, firm_agents=False)  # results need no agents
     model.run(steps, progress=progress, label=scenario.name)
     if baseline is None:
         reference = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False)
