@@ -14,6 +14,7 @@ import copy
 import csv
 import datetime
 import difflib
+import functools
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -647,6 +648,13 @@ ECONOMY_FIELDS = {"exporter", "importer", "exporters", "importers", "home", "eco
 SECTOR_FIELDS = {"sector", "sectors", "buyer_sector", "exemption_sectors"}
 
 
+@functools.cache
+def _name_fields(model: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """The fields of `model` that hold economy or sector names, each with which of the two it holds."""
+    return tuple((name, "economy" if name in ECONOMY_FIELDS else "sector") for name in model.model_fields
+                 if name in ECONOMY_FIELDS or name in SECTOR_FIELDS)
+
+
 def _check_consistency(s: Scenario, file: str | None) -> None:
     """Cross-field checks: names exist, the table is a valid IO table, shocks point at real cells."""
     econs, sects = s.economy_names, s.sector_names
@@ -674,9 +682,8 @@ def _check_consistency(s: Scenario, file: str | None) -> None:
     known = {"economy": (econs, set(econs)), "sector": (sects, set(sects))}
     for prefix, items in references.items():
         for i, item in enumerate(items):
-            for name in type(item).model_fields:
-                what = "economy" if name in ECONOMY_FIELDS else "sector" if name in SECTOR_FIELDS else None
-                value = getattr(item, name) if what else None
+            for name, what in _name_fields(type(item)):
+                value = getattr(item, name)
                 if value is None or value == "*":
                     continue
                 allowed, members = known[what]
