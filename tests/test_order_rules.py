@@ -15,8 +15,8 @@ def order(rule: str, stock: float, transit: float, target_output: float = PLANNE
     """The slot's order under `rule` after a step that used and received nothing."""
     inventory, used, orders = np.array([stock]), np.empty(1), np.empty(1)
     kernels.inventories_and_orders(np.zeros(1, np.uint16), np.array([COEF]), np.zeros(1), np.array([PLANNED]),
-                                   np.array([target_output]), np.zeros(1), np.zeros(1), np.array([DAYS]),
-                                   np.array([LEAD]),
+                                   np.array([target_output]), np.zeros(1), np.zeros(1),
+                                   np.array([DAYS]), np.array([LEAD]),
                                    np.array([transit]), TAU, ORDER_RULES.index(rule), weight, inventory, used, orders)
     return float(orders[0])
 

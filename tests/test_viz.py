@@ -3,10 +3,14 @@ picture, and the page's widget tree (controls present, Step advances, Reset appl
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import os
+import re
 import socket
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -21,10 +25,12 @@ import solara  # noqa: E402
 
 from sim import ScenarioError, load_scenario  # noqa: E402
 from sim.cli import main  # noqa: E402
+from sim.formats import step_date  # noqa: E402
 from sim.viz import series  # noqa: E402
 from sim.viz.app import Page  # noqa: E402
-from sim.viz.charts import BASELINE, LineChart, panels_option, rounded, value_limits  # noqa: E402
-from sim.viz.components import RESET_NOTE, events_frame, events_shown  # noqa: E402
+from sim.viz.charts import BASELINE, LineChart, panels_option, rounded, spec, value_limits, x_values  # noqa: E402
+from sim.viz.components import NETWORK_ECONOMY, NETWORK_FIRM, RESET_NOTE, events_frame, events_shown  # noqa: E402
+from sim.viz.inspection import NOBODY, describe_firm, economy_frame, economy_table  # noqa: E402
 from sim.viz.network_view import FIRM_VIEW_LIMIT, build_view, current_state, network_png  # noqa: E402
 from sim.viz.params import (  # noqa: E402
     KEEP_RULE,
@@ -153,7 +159,7 @@ def test_chart_options_carry_every_line_dated_with_the_baseline_and_json_numbers
     panels = [(series.throughput(model, "exporter"), "by origin", "% of baseline"),
               (series.disruption(model, "sector"), "by sector", "output lost, %")]
     option = panels_option(panels, time.start_date, model.days_per_step, time.steps)
-    json.dumps(option, allow_nan=False)  # what the widget sends: plain JSON, no NaN
+    assert json.loads(spec(option)) == option  # what the widget sends: plain JSON, no NaN
     assert len(option["grid"]) == len(option["dataset"]) == 2
     first = option["dataset"][0]
     assert first["dimensions"] == ["x", "US", "CN", "MY"]
@@ -173,8 +179,13 @@ def test_chart_options_carry_every_line_dated_with_the_baseline_and_json_numbers
 def test_chart_value_axes_hug_the_data_and_the_baseline():
     low, high, step = value_limits(np.full((3, 5), 100.0), 100.0)  # a flat line at the baseline: a narrow band
     assert 99.0 <= low < 100.0 < high <= 101.0 and step == pytest.approx(0.25)
+    noisy = value_limits(np.array([[100 + 1e-11, 100 - 1.2e-11]]), 100.0)  # rounding noise is not data
+    assert noisy == (low, high, step)
+    assert value_limits(np.array([[-3.2e-14, 8e-15]]), 0.0) == value_limits(np.zeros((1, 2)), 0.0)
     low, high, step = value_limits(np.array([[0.0, 0.06, np.nan]]), 0.0)  # a loss of 0.06%: still readable
     assert low <= 0.0 and 0.06 <= high <= 0.1
+    low, high, step = value_limits(np.array([[1.0, 1.0023, 0.9987]]), 1.0)  # prices near 1: round ticks
+    assert (low, high, step) == (0.997, 1.003, 0.0015)
     low, high, step = value_limits(np.array([[100.0, 40.0]]), 100.0)
     assert low <= 40.0 and high >= 100.0 and high - low <= 100.0
     assert ((high - low) / step) == pytest.approx(round((high - low) / step))  # ticks land on both limits
@@ -182,8 +193,9 @@ def test_chart_value_axes_hug_the_data_and_the_baseline():
 
 def test_chart_values_keep_six_significant_digits_and_send_gaps_as_null():
     assert rounded(np.array([99.123456789, np.nan, 0.5])) == [99.1235, None, 0.5]
-    assert rounded(np.array([[0.00123456789]])) == [[0.00123457]]
-    assert rounded(np.array([np.inf])) == [None]
+    assert rounded(np.array([[0.00123456789, 1.0000012]])) == [[0.00123, 1.0]]
+    assert rounded(np.array([np.inf, -2.2e-14, 100 + 1e-13])) == [None, 0.0, 100.0]
+    assert str(rounded(np.array([-2.2e-14]))[0]) == "0.0"  # no -0 on the page
 
 
 # -- the page's widget tree ------------------------------------------------------------------------
@@ -194,6 +206,8 @@ def page():
     box, rc = solara.render(solara.AppLayout(children=[Page(model)]), handle_error=False)
     yield model, rc
     rc.close()
+    for choice in (NETWORK_ECONOMY, NETWORK_FIRM):  # what a test inspected is not the next test's start
+        choice.set(NOBODY)
 
 
 def _button(rc, label: str):
@@ -209,7 +223,7 @@ def _images(rc) -> list[bytes]:
 
 
 def _charts(rc) -> list[dict]:
-    return [chart.option for chart in rc.find(LineChart).widgets]
+    return [json.loads(chart.spec) for chart in rc.find(LineChart).widgets]
 
 
 def test_page_shows_controls_plots_and_the_reset_note(page):
@@ -418,15 +432,12 @@ def test_inspecting_an_economy_lists_its_sectors_numbers_and_labels_them_on_the_
         _button(rc, "Step").click()
     plain = _images(rc)[0]
     _control(rc, v.Select, "Inspect economy").v_model = "CN"
-    from sim.viz.inspect import economy_frame, economy_table
-
     table = economy_frame(model.value, "CN")
     assert economy_table(model.value, "CN").count("<tr") == len(table) + 1  # the head row and one per row
     assert list(table["sector"]) == [*model.value.network.sectors, "total"]
-    rec = model.value.recorder
-    cells = slice(1 * model.value.network.n_sectors, 2 * model.value.network.n_sectors)  # CN is the second economy
-    lost = 100.0 * (1.0 - rec.latest("output")[cells].sum() / rec.steady["output"][cells].sum())
-    assert table["output lost, %"].iloc[-1] == pytest.approx(lost, abs=0.006)
+    by_economy = series.disruption(model.value, "economy")  # the disruption chart's CN line, last step
+    assert table["output lost, %"].iloc[-1] == pytest.approx(by_economy.values[1, -1], rel=1e-9)
+    assert "<td>total</td>" in economy_table(model.value, "CN")
     assert float(table["exports, % of baseline"].iloc[-1]) < 100.0  # the US tariff cuts China's exports
     assert _images(rc)[0] != plain  # CN's sectors are labelled on the picture
     rc.find(v.Html, children=["CN after step 60 (2025-03-01)"]).assert_single()
@@ -437,12 +448,30 @@ def test_inspecting_a_firm_of_a_small_network_describes_it(page):
     _button(rc, "Step").click()
     select = _control(rc, v.Select, "Inspect firm")
     assert len(select.items) == model.value.network.n_firms + 1
+    NETWORK_FIRM.set("firm 999: XX none")  # a choice from another scenario inspects nothing
+    assert not any("firm 999" in str(w.children) for w in rc.find(v.Html).widgets)
     choice = next(item for item in select.items if "CN chips" in item)
     select.v_model = choice
     firm = int(choice.split(":")[0].removeprefix("firm "))
-    from sim.viz.inspect import describe_firm
-
     lines = describe_firm(model.value, firm)
     assert lines[0].startswith(f"firm {firm}: chips in CN")
     for line in lines:
         rc.find(v.Html, children=[line]).assert_single()
+
+
+def test_chart_dates_are_the_days_steps_start_on():
+    start = datetime.date(2025, 1, 1)
+    steps = np.arange(0, 60)
+    for days_per_step in (1.0, 365 / 52, 365 / 12):
+        assert x_values(steps, start, days_per_step) == [step_date(int(s), days_per_step, start).isoformat()
+                                                          for s in steps]
+    assert x_values(steps[:3], None, 1.0) == [0, 1, 2]
+
+
+def test_timing_tool_runs_as_the_server_renders():
+    """`python -m sim.viz.timing` (a process of its own: it loads solara's server, which changes how solara
+    scopes state for the rest of a process)."""
+    done = subprocess.run([sys.executable, "-m", "sim.viz.timing", WAR, "--steps", "2", "--after", "3"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"tiny_trade_war after 3 steps: 48 firms; Step \+ redraw median \d+\.\d+ s", done.stdout)

@@ -195,7 +195,7 @@ def plan_output(demand, capacity, smoothing_steps, target_smoothing_steps, suppl
     for f in range(len(demand)):
         expected = expected_demand[f] + (demand[f] - expected_demand[f]) / smoothing_steps
         expected_demand[f] = expected
-        plan = min(expected, capacity[f])
+        plan = np.minimum(expected, capacity[f])  # NaN-propagating, as the array version
         planned[f] = plan
         if supply_line:
             target_output[f] += (expected - target_output[f]) / target_smoothing_steps
@@ -281,9 +281,8 @@ def record_sums(firm_cell, output, price, output0, days_per_step, inventory_grou
         made = output[f]
         cell_output[c] += made
         cell_value[c] += price[f] * output0[f]
-        level = made / output0[f]
-        if level < worst_level[f]:
-            worst_level[f] = level
+        level = made / output0[f]  # every firm has baseline output (the engine's coefficients divide by it)
+        worst_level[f] = np.minimum(worst_level[f], level)
         loss_days[f] += (1.0 - level) * days_per_step
     for i in range(len(inventory_group)):
         group_inventory[inventory_group[i]] += inventory[i]

@@ -26,9 +26,9 @@ from sim.formats import day_text, event_value, step_date
 from sim.model import SupplyChainModel
 from sim.report import firm_lines
 from sim.viz import series
-from sim.viz.charts import LineChart, panels_option
+from sim.viz.charts import LineChart, panels_option, spec
 from sim.viz.firm_view import due, firm_histogram_png, model_single_origin
-from sim.viz.inspect import NOBODY, describe_firm, economy_table, firm_choices, firm_index
+from sim.viz.inspection import NOBODY, describe_firm, economy_table, firm_choices
 from sim.viz.network_view import network_png, view_for
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
 from sim.viz.policy_view import ALL_SECTORS, UNTRADED, control_matrix, tariff_matrix
@@ -36,7 +36,6 @@ from sim.viz.policy_view import ALL_SECTORS, UNTRADED, control_matrix, tariff_ma
 EVENT_ROWS = 200
 EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
 SHOWN_COLUMNS = ["date", "actor", "action", "partner", "sectors", "value", "why"]
-Panels = list[tuple[series.Series, str, str]]  # (lines, title, unit) per panel of a figure
 CELL = {"height": "100%", "overflow": "auto"}  # a panel fills its grid cell and scrolls inside it
 CHART_HEIGHT = "340px"  # a figure's chart, with its CSV button below, fills one of Mesa's grid cells (~400 px)
 EVENT_LOG_HEIGHT = "330px"  # the table scrolls inside the panel's first grid cell (Mesa's cells are ~400 px high)
@@ -60,16 +59,17 @@ def _image(png: bytes) -> None:
     rw.Image(value=png, format="png", layout={"max_width": "100%", "height": "auto"})
 
 
-NETWORK_ECONOMY = solara.reactive(NOBODY)  # the economy and firm the reader inspects, per browser session
+# the economy and firm the reader inspects: solara keeps module-level reactives per kernel (each page load)
+NETWORK_ECONOMY = solara.reactive(NOBODY)
 NETWORK_FIRM = solara.reactive(NOBODY)
 
 
 def _focus(model: SupplyChainModel) -> tuple[int | None, int | None]:
-    """The inspected economy's index and firm (None where nothing is chosen or the choice is not in the model)."""
+    """The inspected economy's index and firm: None where nothing is chosen or the choice is not one of this
+    model's (after a Reset to another scenario), and no firm on an aggregated network."""
     economies = list(model.network.economies)
     economy = economies.index(NETWORK_ECONOMY.value) if NETWORK_ECONOMY.value in economies else None
-    firm = firm_index(NETWORK_FIRM.value)
-    firm = firm if firm is not None and firm < model.network.n_firms and not view_for(model).aggregated else None
+    firm = None if view_for(model).aggregated else firm_choices(model).get(NETWORK_FIRM.value)
     return economy, firm
 
 
@@ -87,8 +87,7 @@ def NetworkPanel(model: SupplyChainModel):
                           value=NETWORK_ECONOMY.value if economy is not None else NOBODY,
                           on_value=NETWORK_ECONOMY.set)
             if not view_for(model).aggregated:
-                choices = firm_choices(model)
-                solara.Select(label="Inspect firm", values=[NOBODY, *choices],
+                solara.Select(label="Inspect firm", values=[NOBODY, *firm_choices(model)],
                               value=NETWORK_FIRM.value if firm is not None else NOBODY, on_value=NETWORK_FIRM.set)
         if economy is not None:
             solara.Style(MATRIX_STYLE)
@@ -110,7 +109,7 @@ def _exports(model: SupplyChainModel, name: str, make: Callable[[], dict[str, Ca
     return exports[name]
 
 
-def _figure(model: SupplyChainModel, name: str, panels: Callable[[], Panels]) -> None:
+def _figure(model: SupplyChainModel, name: str, panels: Callable[[], series.Panels]) -> None:
     """A panel's chart (`sim.viz.charts`: hover for values, legend to choose lines, toolbox to zoom and save
     it as PNG), its data redrawn after each step, and the plotted series as CSV."""
     time = model.config.time
@@ -118,7 +117,8 @@ def _figure(model: SupplyChainModel, name: str, panels: Callable[[], Panels]) ->
     exports = _exports(model, name, lambda: {
         "csv": lambda: series.panels_csv(panels(), time.start_date, model.days_per_step)})
     with solara.Column(classes=[f"sim-panel-{name}"], style=CELL):
-        LineChart.element(option=panels_option(shown, time.start_date, model.days_per_step, time.steps),
+        LineChart.element(spec=spec(panels_option(shown, time.start_date, model.days_per_step, time.steps,
+                                                  f"{model.config.name}_{name}")),
                           attributes={"style": f"height: {CHART_HEIGHT}; width: 100%;"})
         solara.FileDownload(exports["csv"], filename=f"{model.config.name}_{name}.csv", label="CSV",
                             mime_type="text/csv")

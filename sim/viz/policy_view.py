@@ -2,7 +2,7 @@
 exporter's export controls on each importer, for one sector or over all of them.
 
 The rates are the recorded ones of the last completed step (the calibration year's before the first),
-as the line plots show them, never the policy tensors a running step is rewriting. For one sector
+as the charts show them, never the policy tensors a running step is rewriting. For one sector
 the cells are the rates themselves. Over all sectors, a cell is the average over the pair's sectors
 weighted by its baseline trade; a pair that does not trade at all gets the simple mean of its sectors'
 rates instead (marked `*`), so a tariff levied on goods that were never bought still shows as the rate

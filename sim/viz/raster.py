@@ -1,10 +1,10 @@
-"""Fast redraws of a matplotlib figure whose frame rarely changes (blitting on the Agg canvas).
+"""Fast redraws of a matplotlib figure whose frame does not change (blitting on the Agg canvas).
 
 A `BlitFigure` draws everything that is not marked `animated` (axes, ticks, labels, legends,
 colour bars) once and keeps the pixels as a background. A redraw restores that background, draws
-only the animated artists (lines, nodes, edges) and encodes the canvas as PNG with light
-compression: a few tens of milliseconds instead of a full draw with all its text. The background is
-redrawn only when the caller says the frame changed (new axis limits).
+only the animated artists (nodes, edges, bars, labels) and encodes the canvas as PNG with light
+compression: a few tens of milliseconds instead of a full draw with all its text. The network
+picture and the firm-loss histogram are drawn so.
 """
 
 from __future__ import annotations
@@ -34,10 +34,6 @@ class BlitFigure:
         artist.set_animated(True)
         self.animated.append(artist)
         return artist
-
-    def frame_changed(self) -> None:
-        """Forget the background (call after changing limits, labels or anything else static)."""
-        self._background = None
 
     def png(self) -> bytes:
         """The figure as PNG bytes: cached background plus the animated artists as they are now."""

@@ -32,6 +32,9 @@ class Series:
     reference: float | None = None  # the level of the calibrated steady state the run is compared with
 
 
+Panels = list[tuple[Series, str, str]]  # a figure's panels: (lines, title, unit) each
+
+
 def _indicator(codes: np.ndarray, n: int) -> np.ndarray:
     """One-hot matrix [len(codes), n] for summing columns by code with one matrix product."""
     matrix = np.zeros((len(codes), n))
@@ -133,8 +136,7 @@ def producer_prices(model: SupplyChainModel) -> Series:
     return Series(_steps(prices), list(net.sectors), _ratio(prices, total).T, reference=1.0)
 
 
-def panels_csv(panels: list[tuple[Series, str, str]], start_date: datetime.date | None,
-               days_per_step: float) -> str:
+def panels_csv(panels: Panels, start_date: datetime.date | None, days_per_step: float) -> str:
     """The plotted series of a figure as CSV, one row per panel, line and step (with the step's date and the
     panel's unit): what the export button of a figure gives."""
     frames = []

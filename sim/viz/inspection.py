@@ -2,10 +2,10 @@
 
 `economy_frame` (shown as `economy_table`) lists an economy's sectors and its total: output lost
 against the calibrated steady state, and its cross-border exports and imports as % of the steady
-state's. `describe_firm` describes one
-firm of a small network (the firm view): where it is and who owns it, its output now and at its worst
-step, the days of output it lost, its suppliers and its price. Every figure is read from the
-recorder's last row and its steady-state row, the numbers the charts plot.
+state's, from the recorder's last row and its steady-state row (the numbers the charts plot).
+`describe_firm` describes one firm of a small network (the firm view): where it is and who owns it,
+its output now (the last step's flows) and at its worst step, the days of output it lost (the
+recorder's per-firm arrays), the origins of the suppliers it orders from, and its price.
 """
 
 from __future__ import annotations
@@ -52,34 +52,33 @@ def economy_table(model: SupplyChainModel, economy: str) -> str:
                                                  float_format=lambda v: f"{v:.2f}")
 
 
-def firm_choices(model: SupplyChainModel) -> list[str]:
-    """The firms a reader can pick, as 'firm N: ECONOMY sector' (firm view only: small networks)."""
-    net = model.network
-    return [f"firm {i}: {net.economies[net.firm_economy[i]]} {net.sectors[net.firm_sector[i]]}"
-            for i in range(net.n_firms)]
-
-
-def firm_index(choice: str) -> int | None:
-    """The firm of a `firm_choices` entry, or None for anything else."""
-    head = choice.split(":", 1)[0]
-    return int(head.removeprefix("firm ")) if head.startswith("firm ") and head[5:].isdigit() else None
+def firm_choices(model: SupplyChainModel) -> dict[str, int]:
+    """The firms a reader can pick, 'firm N: ECONOMY sector' -> N (made once per model)."""
+    choices = vars(model).get("_firm_choices")
+    if choices is None:
+        net = model.network
+        choices = model._firm_choices = {
+            f"firm {i}: {net.economies[net.firm_economy[i]]} {net.sectors[net.firm_sector[i]]}": i
+            for i in range(net.n_firms)}
+    return choices
 
 
 def describe_firm(model: SupplyChainModel, firm: int) -> list[str]:
-    """One firm after the last step: place and owner, output now and at its worst, days lost, suppliers, price."""
+    """One firm after the last step: place and owner, output now and at its worst, days lost, the suppliers it
+    orders from, price."""
     net, rec, st = model.network, model.recorder, model.engine.structure
     flows = model.last_flows
     output = float(st.output0[firm] if flows is None else flows.output[firm])
     owner = net.firm_owner[firm]
-    as_buyer = np.flatnonzero(st.buyer == firm)
-    origins = {net.economies[net.firm_economy[s]] for s in st.supplier[as_buyer]}
+    ordering = np.flatnonzero((st.buyer == firm) & (model.engine.state.share > 0))  # links it orders on now
+    origins = {net.economies[net.firm_economy[s]] for s in st.supplier[ordering]}
     single = model_single_origin(model)
     return [
         f"firm {firm}: {net.sectors[net.firm_sector[firm]]} in {net.economies[net.firm_economy[firm]]}"
         + (f", a plant of {net.multinationals[owner]}" if owner >= 0 else ""),
         f"output now {number(_percent(output, float(st.output0[firm])))}% of its baseline, at its worst step "
         f"{100.0 * rec.firm_worst_level[firm]:.2f}%; output lost so far: {number(rec.firm_loss_days[firm])} days",
-        f"{len(as_buyer)} supplier links from {', '.join(sorted(origins)) or 'nobody'}"
+        f"orders from {len(ordering)} suppliers in {', '.join(sorted(origins)) or 'no economy (no inputs)'}"
         + ("; single-origin" if single[firm] else ""),
         f"price {model.engine.state.price[firm]:.4f} (1 = baseline)",
     ]
