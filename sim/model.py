@@ -130,10 +130,16 @@ class CapacityShocks:
 class SupplyChainModel(mesa.Model):
     """Firms on a supply network under tariffs, export controls and capacity shocks.
 
+    Scenario fields can be overridden by dotted keyword parameters (as `sim run --set` takes them), so
+    `mesa.batch_run` can sweep them: `mesa.batch_run(SupplyChainModel, {"scenario": "tiny",
+    "engine.restoration_days": [10, 30]}, max_steps=30)`.
+
     >>> model = SupplyChainModel(load_scenario("tiny"), rng=42)
     >>> model.run_for(30)
     >>> model.results().summary()["steps"]
     30
+    >>> SupplyChainModel("tiny", **{"engine.restoration_days": 30}).config.engine.restoration_days
+    30.0
     """
 
     def __init__(
@@ -143,9 +149,12 @@ class SupplyChainModel(mesa.Model):
         rng=None,
         network: SupplyNetwork | None = None,
         firm_agents: bool | None = None,
+        **overrides,
     ):
+        if isinstance(scenario, Scenario) and overrides:
+            raise ValueError("pass overrides with a scenario name or path, not with a loaded Scenario")
         if not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario)
+            scenario = load_scenario(scenario, overrides)
         super().__init__(rng=scenario.seed if rng is None else rng)
         self.config = scenario
         self.index = Names(scenario.economy_names, scenario.sector_names)

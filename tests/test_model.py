@@ -1,5 +1,9 @@
 """The Mesa face: agents, stepping, results tables and the summary."""
 
+import ast
+import subprocess
+import sys
+
 import mesa
 import numpy as np
 import pytest
@@ -121,3 +125,26 @@ def test_economy_value_added_and_bilateral_trade(model):
     cells = np.arange(3) + 3 * 2  # MY's cells
     expected = scenario.gross_output()[cells].sum() - val[np.isin(buy, cells)].sum()
     assert fresh.economies["MY"].value_added == pytest.approx(expected, rel=1e-9)
+
+
+def test_mesa_batch_run_sweeps_dotted_scenario_parameters():
+    """`mesa.batch_run` builds the model with dotted scenario overrides and stops at the scenario's end (in a
+    process of its own: batch_run sets the process-wide start method of multiprocessing)."""
+    script = """
+import mesa, sim
+rows = mesa.batch_run(sim.SupplyChainModel, {"scenario": "tiny_trade_war", "engine.switching_days": [5, 60],
+                                             "time.steps": 60}, iterations=1, max_steps=1000,
+                      number_processes=1, data_collection_period=-1, display_progress=False)
+print(sorted((r["engine.switching_days"], r["Step"], r["output"]) for r in rows))
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert [(days, step) for days, step, _ in rows] == [(5, 60), (60, 60)]  # stopped at time.steps, not 1000
+    for days, _, output in rows:  # what the same model built directly records
+        model = sim.SupplyChainModel("tiny_trade_war", **{"engine.switching_days": days, "time.steps": 60})
+        model.run_for(60)
+        assert output == pytest.approx(float(model.recorder.latest("output").sum()), rel=1e-12)
+    assert rows[0][2] != pytest.approx(rows[1][2], rel=1e-9)  # the override changes the run
+    with pytest.raises(ValueError, match="not with a loaded Scenario"):
+        sim.SupplyChainModel(sim.load_scenario("tiny"), **{"engine.switching_days": 5})
