@@ -19,7 +19,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import statistics
 import tempfile
@@ -27,15 +26,11 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import psutil
 
 import sim
 from sim.sweep import worker
-from sim.sweep.designs import DesignPoints
-from sim.sweep.runner import _tasks
-from sim.sweep.spec import load_spec
-from sim.sweep.worker import run_task
+from sim.sweep.profile import profile
 
 PARAMETERS = {  # what a sweep varies: a policy field (reused networks and baselines) or an engine setting
     "policy": {"name": "my_increase", "path": "tariffs.applied.0.increase", "low": 0.1, "high": 0.6},
@@ -98,60 +93,12 @@ def rate(base: str, parameter: dict, workers: int, runs: int, repeat: int, out: 
             "wall_s": [round(w, 2) for w in walls], "runs_per_min": round(60 * result.runs_total / wall, 1)}
 
 
-def _parts() -> list[tuple[str, object, str]]:
-    """Where a run's time goes: (label, owner, attribute) of functions that never call one another."""
-    from mesa import DataCollector
-
-    from sim import scenario
-    from sim.agents.government import Government
-    from sim.engine.core import Engine
-    from sim.model import SupplyChainModel
-    from sim.recorder import Recorder
-    from sim.sweep import worker
-
-    return [("engine step", Engine, "step"), ("supplier search", Engine, "revise_suppliers"),
-            ("policy schedule", SupplyChainModel, "_set_schedule"), ("retaliation rules", Government, "retaliate"),
-            ("negotiation rules", Government, "negotiate"), ("recorder", Recorder, "record"),
-            ("Mesa DataCollector", DataCollector, "collect"), ("overrides", worker, "apply_overrides"),
-            ("scenario validation", scenario.Scenario, "from_dict"),
-            ("model set-up (network build when not reused)", SupplyChainModel, "__init__"),
-            ("results", SupplyChainModel, "results"), ("metrics", worker, "metrics"),
-            ("loss series", worker, "loss_series")]
-
-
 def breakdown(base: str, parameter: dict, runs: int) -> dict:
-    """Shares of the wall time of `runs` runs of one task in this process spent in each of `_parts()`,
-    timed by wrapping those functions (no profiler overhead on the rest)."""
-    spec = load_spec(sweep_spec(base, parameter, runs))
-    design = DesignPoints.of(spec)
-    ids = np.arange(len(design) * spec.replicates)
-    task = next(_tasks(spec, design, spec.replicate_seeds(), spec.base_raw(), ids, len(ids), spec.spec_hash()))
-    spent: dict[str, float] = {}
-    originals = []
-    for label, owner, name in _parts():
-        original = inspect.getattr_static(owner, name)
-        function = original.__func__ if isinstance(original, classmethod) else original
-
-        def timed(*a, _f=function, _label=label, **k):
-            started = time.perf_counter()
-            try:
-                return _f(*a, **k)
-            finally:
-                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - started
-
-        originals.append((owner, name, original))
-        setattr(owner, name, classmethod(timed) if isinstance(original, classmethod) else timed)
-    try:
-        started = time.perf_counter()
-        run_task(task)
-        wall = time.perf_counter() - started
-    finally:
-        for owner, name, original in originals:
-            setattr(owner, name, original)
-    shares = {label: round(spent.get(label, 0.0) / wall, 3) for label, _, _ in _parts()}
-    shares["other (model step, Mesa, shocks, relocation)"] = round(1 - sum(shares.values()), 3)
-    return {"scenario": base, "runs": len(ids), "wall_s": round(wall, 2), "s_per_run": round(wall / len(ids), 3),
-            "shares": shares}
+    """Shares of the wall time of `runs` runs of one task in this process by part (`sim.sweep.profile`)."""
+    report = profile(sweep_spec(base, parameter, runs), runs)
+    return {"scenario": base, "runs": report["runs"], "wall_s": round(report["wall_s"], 2),
+            "s_per_run": round(report["s_per_run"], 3),
+            "shares": {label: round(share, 3) for label, share in report["shares"].items()}}
 
 
 def small_memory(runs: int, out: Path) -> dict:

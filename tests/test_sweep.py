@@ -310,3 +310,23 @@ def test_cli_runs_a_sweep_and_writes_its_figures(tmp_path, capsys):
     assert (out / "figures" / "heatmap_throughput.cumulative_loss_days.png").is_file()
     assert (out / "figures" / "fan_throughput.png").is_file()
     assert main(argv) == 0 and "0 ran now" in capsys.readouterr().out
+
+
+def test_profile_times_the_first_runs_by_part_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["sweep", "tiny_grid", "--profile", "4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["runs"] == 4 and not report["failed"]
+    shares = report["shares"]
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert 0.0 < shares["engine step"] < 1.0 and shares["model set-up (network build when not reused)"] > 0.0
+    assert all(share >= -1e-9 for share in shares.values())  # the parts never call one another
+    assert report["runs_per_min"] == pytest.approx(60.0 * 4 / report["wall_s"])
+    assert not any(tmp_path.iterdir())  # no store, no figures
+    from sim.engine.core import Engine
+
+    assert Engine.step.__name__ == "step"  # the timed wrappers are gone
+    assert main(["sweep", "tiny_grid", "--profile", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "2 runs in this process" in text and "engine step" in text
+    assert main(["sweep", "tiny_grid", "--profile", "0"]) == 2

@@ -1,7 +1,9 @@
 """`sim sweep SWEEP.yaml [--workers N | --scheduler tcp://host:port | --dask-local N] [--out DIR]`.
 
 Validates the spec (a bad one exits with status 2 before any run), runs what is not finished yet in
-the output folder, prints how it went and writes the standard figures of the design.
+the output folder, prints how it went and writes the standard figures of the design. With
+`--profile [N]` it runs only the design's first N runs in this process and reports where their time
+goes (`sim.sweep.profile`), writing nothing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
     p.add_argument("--retry-failed", action="store_true", help="run failed runs again")
     p.add_argument("--overwrite", action="store_true", help="discard results already in --out")
     p.add_argument("--no-figures", action="store_true", help="do not write the standard figures")
+    p.add_argument("--profile", type=int, nargs="?", const=20, default=None, metavar="N",
+                   help="instead of the sweep: time the first N runs (default 20) in this process, by part")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                    help="csv: also write the runs table as runs.csv (the results stay in Parquet, for resuming)")
     p.set_defaults(handler=cmd_sweep)
@@ -43,6 +47,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ScenarioError(f"bad value {args.workers}: allowed: 0 (this process) or more", field="--workers")
     if args.dask_local is not None and args.dask_local <= 0:
         raise ScenarioError(f"bad value {args.dask_local}: allowed: a positive number", field="--dask-local")
+    if args.profile is not None:
+        return _profile(args)
     result = sweep(args.spec, workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local,
                    out=args.out, progress=not (args.quiet or args.json), retry_failed=args.retry_failed,
                    overwrite=args.overwrite)
@@ -81,4 +87,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             log.warning("sensitivity of %s: %s", metric, note)
     log.info("Results in %s/ (manifest.json, runs/, series/)%s", result.out,
              f"; files: {', '.join(str(p) for p in written)}" if written else "")
+    return 0
+
+
+def _profile(args: argparse.Namespace) -> int:
+    """`sim sweep SPEC --profile [N]`: where the time of the first N runs goes (nothing is written)."""
+    from sim.sweep.profile import profile, profile_lines
+
+    if args.profile <= 0:
+        raise ScenarioError(f"bad value {args.profile}: allowed: a positive number of runs", field="--profile")
+    report = profile(args.spec, args.profile)
+    print(json.dumps(report, indent=2) if args.json else "\n".join(profile_lines(report)))
     return 0

@@ -1,0 +1,101 @@
+"""Where the time of a sweep's runs goes: `sim sweep SPEC --profile [N]`.
+
+Runs the first `N` runs of the sweep's design in this process as one task, the way a worker runs
+them (seed by seed, reusing each seed's network and baseline run when every swept parameter is a
+policy field, as `sim.sweep.runner` decides), with the main parts of a run timed by wrapping their
+functions (no profiler, so the rest runs at full speed). Reports runs per minute in one process,
+seconds per run and each part's share of the wall time: the engine step, supplier search, the
+policy schedule, the retaliation and negotiation rules, the recorder, Mesa's DataCollector,
+scenario validation, model set-up (network builds where not reused), results and metrics; "other"
+is the rest (the model step itself, Mesa's event loop, shocks, relocation). The parts never call one
+another, so the shares add up. Nothing is written to the sweep's store.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from pathlib import Path
+
+import numpy as np
+
+OTHER = "other (model step, Mesa, shocks, relocation)"
+
+
+def parts() -> list[tuple[str, object, str]]:
+    """(label, owner, attribute) of the functions timed; none of them calls another."""
+    from mesa import DataCollector
+
+    from sim import scenario
+    from sim.agents.government import Government
+    from sim.engine.core import Engine
+    from sim.model import SupplyChainModel
+    from sim.recorder import Recorder
+    from sim.sweep import worker
+
+    return [("engine step", Engine, "step"), ("supplier search", Engine, "revise_suppliers"),
+            ("policy schedule", SupplyChainModel, "_set_schedule"), ("retaliation rules", Government, "retaliate"),
+            ("negotiation rules", Government, "negotiate"), ("recorder", Recorder, "record"),
+            ("Mesa DataCollector", DataCollector, "collect"), ("overrides", worker, "apply_overrides"),
+            ("scenario validation", scenario.Scenario, "from_dict"),
+            ("model set-up (network build when not reused)", SupplyChainModel, "__init__"),
+            ("results", SupplyChainModel, "results"), ("metrics", worker, "metrics"),
+            ("loss series", worker, "loss_series")]
+
+
+def profile(spec_source: str | Path | dict, runs: int = 20) -> dict:
+    """The first `runs` runs of the sweep `spec_source` in this process, timed by part (see the module)."""
+    from sim.scenario import policy_field
+    from sim.sweep import worker
+    from sim.sweep.designs import DesignPoints
+    from sim.sweep.runner import _tasks
+    from sim.sweep.spec import load_spec
+
+    spec = load_spec(spec_source)
+    design = DesignPoints.of(spec)
+    ids = np.arange(min(runs, len(design) * spec.replicates))
+    reuse = all(policy_field(path) for p in spec.parameters for path in p.targets)
+    if reuse:  # as the runner orders them: seed by seed
+        ids = ids[np.lexsort((ids, ids % spec.replicates))]
+    base_raw = spec.base_raw()
+    task = next(_tasks(spec, design, spec.replicate_seeds(), base_raw, ids, len(ids),
+                       spec.spec_hash(base_raw) if reuse else None))
+    spent: dict[str, float] = {}
+    originals = []
+    for label, owner, name in parts():
+        original = inspect.getattr_static(owner, name)
+        function = original.__func__ if isinstance(original, classmethod) else original
+
+        def timed(*a, _f=function, _label=label, **k):
+            started = time.perf_counter()
+            try:
+                return _f(*a, **k)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - started
+
+        originals.append((owner, name, original))
+        setattr(owner, name, classmethod(timed) if isinstance(original, classmethod) else timed)
+    worker._reused.clear()  # every seed's network and baseline are built inside the timed runs
+    try:
+        started = time.perf_counter()
+        records = worker.run_task(task)
+        wall = time.perf_counter() - started
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    shares = {label: spent.get(label, 0.0) / wall for label, _, _ in parts()}
+    shares[OTHER] = 1.0 - sum(shares.values())
+    failed = [r.row["error"] for r in records if r.row["status"] != "ok"]
+    return {"sweep": spec.name, "runs": len(ids), "reuse": reuse, "wall_s": wall, "s_per_run": wall / len(ids),
+            "runs_per_min": 60.0 * len(ids) / wall, "shares": shares, "failed": failed}
+
+
+def profile_lines(report: dict) -> list[str]:
+    """The report as `sim sweep --profile` prints it."""
+    reuse = "networks and baselines reused per seed" if report["reuse"] else "every run builds and simulates its own"
+    lines = [f"{report['sweep']}: {report['runs']} runs in this process in {report['wall_s']:.1f} s, "
+             f"{report['s_per_run']:.3f} s per run, {report['runs_per_min']:.1f} runs/min on one core ({reuse})",
+             "where the time goes:"]
+    lines += [f"  {label:46s} {share:6.1%}" for label, share in report["shares"].items()]
+    lines += [f"  failed: {error}" for error in report["failed"][:5]]
+    return lines
