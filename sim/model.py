@@ -152,7 +152,8 @@ class SupplyChainModel(mesa.Model):
         **overrides,
     ):
         if isinstance(scenario, Scenario) and overrides:
-            raise ValueError("pass overrides with a scenario name or path, not with a loaded Scenario")
+            raise ValueError(f"scenario overrides ({', '.join(overrides)}) go with a scenario name or path, not "
+                             "with a loaded Scenario")
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, overrides)
         super().__init__(rng=scenario.seed if rng is None else rng)

@@ -330,3 +330,14 @@ def test_profile_times_the_first_runs_by_part_and_writes_nothing(tmp_path, monke
     text = capsys.readouterr().out
     assert "2 runs in this process" in text and "engine step" in text
     assert main(["sweep", "tiny_grid", "--profile", "0"]) == 2
+    # a policy-only sweep reuses each seed's network and baseline, and its first runs are one seed's
+    spec = {"name": "profile_policy", "base": "tiny_trade_war", "replicates": 3, "steps": 20,
+            "design": {"type": "random", "n": 4},
+            "parameters": [{"name": "cn_rate", "path": "tariffs.applied.0.rate", "low": 0.1, "high": 0.6}],
+            "outputs": {"metrics": ["throughput.cumulative_loss_days"]}}
+    from sim.sweep.profile import profile
+
+    report = profile(spec, 4)
+    assert report["reuse"] and report["network_builds"] == 1 and not report["failed"]
+    with pytest.raises(ValueError, match="one or more"):
+        profile(spec, 0)

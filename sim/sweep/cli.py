@@ -33,7 +33,8 @@ def add_parser(commands: argparse._SubParsersAction, parents: list[argparse.Argu
     p.add_argument("--overwrite", action="store_true", help="discard results already in --out")
     p.add_argument("--no-figures", action="store_true", help="do not write the standard figures")
     p.add_argument("--profile", type=int, nargs="?", const=20, default=None, metavar="N",
-                   help="instead of the sweep: time the first N runs (default 20) in this process, by part")
+                   help="instead of the sweep: time its first N runs (default 20) in this process, by part; "
+                        "nothing is written, and the options about workers and outputs do not apply")
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                    help="csv: also write the runs table as runs.csv (the results stay in Parquet, for resuming)")
     p.set_defaults(handler=cmd_sweep)
@@ -98,4 +99,7 @@ def _profile(args: argparse.Namespace) -> int:
         raise ScenarioError(f"bad value {args.profile}: allowed: a positive number of runs", field="--profile")
     report = profile(args.spec, args.profile)
     print(json.dumps(report, indent=2) if args.json else "\n".join(profile_lines(report)))
+    if report["failed"]:
+        log.warning("%d of %d profiled runs failed", len(report["failed"]), report["runs"])
+        return 1
     return 0
