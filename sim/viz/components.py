@@ -29,6 +29,7 @@ from sim.viz import series
 from sim.viz.charts import LineChart, panels_option, spec
 from sim.viz.firm_view import due, firm_histogram_png, model_single_origin
 from sim.viz.inspection import NOBODY, describe_firm, economy_table, firm_choices
+from sim.viz.memo import memo, once
 from sim.viz.network_view import network_png, view_for
 from sim.viz.params import KEEP_RULE, RETALIATION_PREFIX
 from sim.viz.policy_view import ALL_SECTORS, UNTRADED, control_matrix, tariff_matrix
@@ -77,7 +78,7 @@ def NetworkPanel(model: SupplyChainModel):
     """The network picture after the last step; choose an economy to label its sectors and list its numbers, and
     (small networks) a firm to ring it and describe it."""
     economy, firm = _focus(model)
-    exports = _exports(model, "network", lambda: {"png": lambda: network_png(model, *_focus(model))})
+    exports = once(model, ("exports", "network"), lambda: {"png": lambda: network_png(model, *_focus(model))})
     with solara.Column(classes=["sim-panel-network"], style=CELL):
         _image(network_png(model, economy, firm))
         with solara.Row(style={"gap": "8px", "align-items": "center"}):
@@ -99,22 +100,15 @@ def NetworkPanel(model: SupplyChainModel):
                 solara.Text(line, style={"font-size": "12px"})
 
 
-def _exports(model: SupplyChainModel, name: str, make: Callable[[], dict[str, Callable[[], bytes | str]]]):
-    """The export callables of figure `name`, made once per model: a download button keyed on the same callable
-    stays put across redraws (a new one per redraw would restart its download thread every step); each gives
-    what is shown at the moment it is clicked."""
-    exports = vars(model).setdefault("_exports", {})
-    if name not in exports:
-        exports[name] = make()
-    return exports[name]
-
-
 def _figure(model: SupplyChainModel, name: str, panels: Callable[[], series.Panels]) -> None:
     """A panel's chart (`sim.viz.charts`: hover for values, legend to choose lines, toolbox to zoom and save
     it as PNG), its data redrawn after each step, and the plotted series as CSV."""
     time = model.config.time
     shown = panels()
-    exports = _exports(model, name, lambda: {
+    # export callables made once per model: a download button keyed on the same callable stays put across
+    # redraws (a new one per redraw would restart its download thread every step); each gives what is shown
+    # at the moment it is clicked
+    exports = once(model, ("exports", name), lambda: {
         "csv": lambda: series.panels_csv(panels(), time.start_date, model.days_per_step)})
     with solara.Column(classes=[f"sim-panel-{name}"], style=CELL):
         LineChart.element(spec=spec(panels_option(shown, time.start_date, model.days_per_step, time.steps,
@@ -233,7 +227,7 @@ def EventPanel(model: SupplyChainModel):
 def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
     """How the firms have fared so far (sim.firms), as the lines `sim run` prints; recomputed when the firm
     histogram is (`sim.viz.firm_view.due`), the single-origin flags once per model."""
-    step, cached = model.engine.state.step, vars(model).get("_firm_lines")
+    step, cached = model.engine.state.step, memo(model).get("firm_lines")
     if cached is not None and not due(cached[0], step, model.running):
         return cached[1]
     recorder, network = model.recorder, model.network
@@ -241,7 +235,7 @@ def firm_outcome_lines(model: SupplyChainModel) -> list[str]:
     qualified = qualified_table(network, recorder.qualified_steps, recorder.qualified_links, model.days_per_step)
     links = link_table(network, recorder.link_changes, model.days_per_step)
     lines = firm_lines(firm_summary(table, qualified, links))
-    model._firm_lines = (step, lines)
+    memo(model)["firm_lines"] = (step, lines)
     return lines
 
 

@@ -10,14 +10,13 @@ firms panel's text lines follow the same rule.
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from sim.firms import single_origin
 from sim.model import SupplyChainModel
+from sim.viz.memo import memo, once
 from sim.viz.raster import FIGURE_DPI, FIGURE_SIZE, BlitFigure
 
 EDGES = np.linspace(0.0, 100.0, 21)  # 5-point bins of output lost, %
@@ -71,16 +70,9 @@ class FirmHistogram:
         return self.blit.png()
 
 
-_histograms: weakref.WeakKeyDictionary[SupplyChainModel, tuple[FirmHistogram, int, bytes]] = (
-    weakref.WeakKeyDictionary())
-
-
 def model_single_origin(model: SupplyChainModel) -> np.ndarray:
     """The model's single-origin flags (`sim.firms.single_origin`), computed once per model."""
-    single = vars(model).get("_single_origin")
-    if single is None:
-        single = model._single_origin = single_origin(model.network)
-    return single
+    return once(model, "single_origin", lambda: single_origin(model.network))
 
 
 def due(drawn_step: int, step: int, running: bool) -> bool:
@@ -93,10 +85,10 @@ def firm_histogram_png(model: SupplyChainModel) -> bytes:
     """PNG of the model's firm-loss histogram: redrawn every `EVERY` steps and at the end of the run, cached in
     between (worst losses change slowly, and sending a new image to the page costs more than drawing it)."""
     step = model.engine.state.step
-    entry = _histograms.get(model)
+    entry = memo(model).get("firm_histogram")
     if entry is not None and not due(entry[1], step, model.running):
         return entry[2]
     histogram = entry[0] if entry is not None else FirmHistogram(model)
     png = histogram.update(model)
-    _histograms[model] = (histogram, step, png)
+    memo(model)["firm_histogram"] = (histogram, step, png)
     return png

@@ -16,6 +16,7 @@ import pandas as pd
 from sim.formats import number
 from sim.model import SupplyChainModel
 from sim.viz.firm_view import model_single_origin
+from sim.viz.memo import once
 
 NOBODY = "(none)"  # the choice that inspects nothing
 
@@ -54,13 +55,10 @@ def economy_table(model: SupplyChainModel, economy: str) -> str:
 
 def firm_choices(model: SupplyChainModel) -> dict[str, int]:
     """The firms a reader can pick, 'firm N: ECONOMY sector' -> N (made once per model)."""
-    choices = vars(model).get("_firm_choices")
-    if choices is None:
-        net = model.network
-        choices = model._firm_choices = {
-            f"firm {i}: {net.economies[net.firm_economy[i]]} {net.sectors[net.firm_sector[i]]}": i
-            for i in range(net.n_firms)}
-    return choices
+    net = model.network
+    return once(model, "firm_choices", lambda: {
+        f"firm {i}: {net.economies[net.firm_economy[i]]} {net.sectors[net.firm_sector[i]]}": i
+        for i in range(net.n_firms)})
 
 
 def describe_firm(model: SupplyChainModel, firm: int) -> list[str]:

@@ -11,7 +11,6 @@ the sector names of the economy the reader inspects beside its ring and the insp
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import matplotlib as mpl
@@ -20,6 +19,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from sim.model import SupplyChainModel
+from sim.viz.memo import memo, once
 from sim.viz.raster import FIGURE_DPI, FIGURE_SIZE, BlitFigure
 
 FIRM_VIEW_LIMIT = 300  # networks with at most this many firms are drawn firm by firm
@@ -133,15 +133,9 @@ def build_view(model: SupplyChainModel) -> NetworkView:
                        centres, cells, unit_of_firm, keys, renumber)
 
 
-_views: weakref.WeakKeyDictionary[SupplyChainModel, NetworkView] = weakref.WeakKeyDictionary()
-
-
 def view_for(model: SupplyChainModel) -> NetworkView:
     """The model's fixed geometry, computed on first use and kept for the model's lifetime."""
-    view = _views.get(model)
-    if view is None:
-        view = _views[model] = build_view(model)
-    return view
+    return once(model, "network_view", lambda: build_view(model))
 
 
 def current_state(model: SupplyChainModel, view: NetworkView) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -241,18 +235,14 @@ class NetworkPicture:
         return self.blit.png()
 
 
-_pictures: weakref.WeakKeyDictionary[SupplyChainModel, tuple[NetworkPicture, int, bytes]] = (
-    weakref.WeakKeyDictionary())
-
-
 def network_png(model: SupplyChainModel, economy: int | None = None, firm: int | None = None) -> bytes:
     """PNG of the model's network after the last step, with the sectors of `economy` labelled and `firm` ringed
     (drawn once per step and choice, cached in between)."""
     key = (model.engine.state.step, economy, firm)
-    entry = _pictures.get(model)
+    entry = memo(model).get("network_picture")
     if entry is not None and entry[1] == key:
         return entry[2]
     picture = entry[0] if entry is not None else NetworkPicture(model)
     png = picture.update(model, economy, firm)
-    _pictures[model] = (picture, key, png)
+    memo(model)["network_picture"] = (picture, key, png)
     return png
