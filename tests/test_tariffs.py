@@ -214,3 +214,29 @@ def test_tariff_tensor_applies_entries_in_order_later_ones_overriding():
     us, cn, my, chips = 0, 1, 2, scenario.sector_names.index("chips")
     assert tensor[us, cn, chips] == pytest.approx(0.35) and tensor[us, my, chips] == 0.0
     assert tensor[cn, us, chips] == 0.2 and tensor[us, us].sum() == 0.0  # never on an economy's own goods
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tariff_tensor_equals_entry_by_entry_application_on_random_entry_lists(seed):
+    """Random lists over the default scenario's names: rates and increases mixed, '*' partners and sectors,
+    repeated lines, the importer among its own partners; every list gives the entry-by-entry tensor."""
+    scenario = sim.load_scenario("us_tariffs_2025")
+    names = Names(scenario.economy_names, scenario.sector_names)
+    rng = np.random.default_rng(seed)
+    economies, sectors = scenario.economy_names, scenario.sector_names
+
+    def some(pool):
+        return "*" if rng.random() < 0.2 else list(rng.choice(pool, size=rng.integers(1, 4), replace=True))
+
+    entries = []
+    for _ in range(60):
+        amount = ({"rate": float(rng.uniform(0, 0.5))} if rng.random() < 0.7
+                  else {"increase": float(rng.uniform(0, 0.3))})
+        entries.append(sim.scenario.TariffEntry.model_validate(
+            {"importer": str(rng.choice(economies)), "exporters": some(economies), "sectors": some(sectors),
+             **amount}))
+    expected = np.zeros((len(economies), len(economies), len(sectors)))
+    for entry in entries:
+        lines = names.lines(entry.importer, entry.exporters, entry.sectors)
+        expected[lines] = entry.on(expected[lines])
+    assert np.array_equal(tariff_tensor(scenario, entries, names), expected)
