@@ -24,7 +24,7 @@ from sim.errors import ScenarioError, short_repr
 from sim.scenario import (
     NAME_PATTERN,
     Scenario,
-    _load_raw,
+    load_raw,
     apply_overrides,
     first_error,
     read_yaml,
@@ -157,7 +157,7 @@ class SweepSpec(SweepConfig):
     def base_raw(self) -> dict:
         """The base scenario as a raw mapping with the fixed overrides applied."""
         path = Path(self.base_path or resolve_path(self.base))
-        raw = _load_raw(path)
+        raw = load_raw(path)
         return apply_overrides(raw, self.overrides, file=str(path)) if self.overrides else raw
 
     def definition(self) -> dict:
@@ -177,7 +177,7 @@ def base_mapping(name_or_path: str | Path) -> dict:
     Research scripts read it to build fixed overrides from the scenario's own lists (e.g. its tariff
     schedule with some entries replaced).
     """
-    return _load_raw(resolve_path(name_or_path))
+    return load_raw(resolve_path(name_or_path))
 
 
 # ---------------------------------------------------------------------------------------------
