@@ -1,10 +1,13 @@
 """SupplyChainModel: the Mesa model that wires scenario, network, agents, engine and record.
 
-One `step()` follows docs/model.md, 'One step': governments write this step's tariffs and export controls
-into the policy tensors (their schedules), capacity shocks set each firm's available capacity, the
-engine runs the vectorised firm step, and the recorder adds the step's rows. Firms are Mesa agents
-that read their numbers from the engine's arrays; for very large networks they are created on
-demand (`model.firm(i)`) rather than all at once. `running` turns False once the scenario's
+One `step()` follows docs/model.md, 'One step': the policy makers (governments and multinationals, Mesa
+agents that own the scenario's policy rules, sim.policies) act phase by phase, each phase through a Mesa
+AgentSet of the agents with rules in it: the schedule writes this step's tariffs and export controls
+into the policy tensors, then quotas, negotiation, truces and retaliation act on them; capacity shocks
+set each firm's available capacity, relocation plans move some of it; the engine runs the vectorised
+firm step; the policy history (what rules observe) and the recorder (what results report) add the
+step. Firms are Mesa agents that are views over the engine's arrays; for very large networks they are
+created on demand (`model.firm(i)`) rather than all at once. `running` turns False once the scenario's
 `time.steps` are done (Mesa's convention: `mesa.batch_run` stops there even with a larger
 `max_steps`, and the browser view's Play stops); `step()` and `run_for` go on when asked.
 """
@@ -17,19 +20,23 @@ from pathlib import Path
 
 import mesa
 import numpy as np
+from mesa.agent import AgentSet
+from mesa.experimental.scenarios import Scenario as MesaScenario
 from tqdm.auto import tqdm
 
 from sim.agents import Economy, Firm, Government, Multinational
 from sim.engine.core import Engine, EngineParams, Policy, StepFlows
 from sim.engine.ledger import check_ledger
 from sim.network import SupplyNetwork, build_network
-from sim.policies import OfferRule, OwnPlantsRule, Retaliation
+from sim.policies import PHASES, build_rules
+from sim.policies.history import PolicyHistory
 from sim.recorder import Recorder
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
 from sim.stability import capacity_shocks
 
 EAGER_FIRM_LIMIT = 100_000
+REACTING_PHASES = ("quota", "negotiate", "truce", "retaliate")  # the phases between the schedule and capacity
 
 
 class Names:
@@ -158,6 +165,8 @@ class SupplyChainModel(mesa.Model):
             scenario = load_scenario(scenario, overrides)
         super().__init__(rng=scenario.seed if rng is None else rng)
         self.config = scenario
+        # Mesa's place for a model's scenario: its seed, and sim's validated scenario as `config`
+        self.scenario = MesaScenario(rng=scenario.seed if rng is None else rng, config=scenario)
         self.index = Names(scenario.economy_names, scenario.sector_names)
         self.network = network if network is not None else build_network(scenario, self.rng)
         self.days_per_step = 365.0 / scenario.time.steps_per_year
@@ -171,30 +180,23 @@ class SupplyChainModel(mesa.Model):
         self.check_ledger = scenario.engine.check_ledger
 
         self.events: list[dict] = []
-        self._truces_done: set[int] = set()
-        n_econ, n_sec = self.network.n_economies, self.network.n_sectors
-        steady = self.recorder.steady["delivered"]
-        trade = np.zeros(n_econ * n_econ * n_sec)
-        np.add.at(trade, (self.recorder.group_exporter * n_econ + self.recorder.group_importer) * n_sec
-                  + self.recorder.group_sector, steady)
-        self.baseline_trade = trade.reshape(n_econ, n_econ, n_sec)  # [exporter, importer, sector] per step
-
+        self.history = PolicyHistory(self.engine, baseline_tariff)
+        self.baseline_trade = self.history.baseline_trade  # [exporter, importer, sector] per step
         self.economies = {name: Economy(self, name) for name in scenario.economy_names}
         self.governments = {name: Government(self, name) for name in scenario.economy_names}
-        for rule in scenario.retaliation:
-            self.governments[rule.economy].retaliation = Retaliation.from_config(rule, self)
-        for rule in scenario.negotiation.own_plants_exemptions:
-            self.governments[rule.economy].negotiation.append(OwnPlantsRule(rule, self))
-        for offer in scenario.negotiation.offers:
-            self.governments[offer.offerer].negotiation.append(OfferRule(offer, self))
+        self.multinationals = {m.name: Multinational(self, m.name, m.home) for m in scenario.multinationals}
+        rules = build_rules(self)
+        for rule in rules:
+            (self.governments if rule.agent == "government" else self.multinationals)[rule.owner].adopt(rule)
+        self.history.keep(max((rule.lookback_steps for rule in rules), default=1))
+        makers = [*self.governments.values(), *self.multinationals.values()]
+        # per phase, the policy makers with rules in it, in order (governments by economy, then multinationals)
+        self.acting = {phase: AgentSet([m for m in makers if phase in m.phases()], random=self.random)
+                       for phase in PHASES}
         # the days on which a schedule entry starts or ends: between two of them the schedule is the same
-        dated = [*scenario.tariffs.applied, *scenario.tariffs.exemptions, *scenario.export_controls]
-        self._schedule_days = sorted({d for e in dated for d in (e.start_day, e.end_day) if d is not None})
+        self._schedule_days = sorted(set().union(*(rule.change_days() for rule in rules if rule.phase == "schedule")))
         self._schedule_until = -math.inf
         self._schedule: tuple[np.ndarray, ...] = ()
-        self._route_masks: dict[tuple[int, int], np.ndarray] = {}  # trade groups of (exporter, importer)
-        self.multinationals = {m.name: Multinational(self, m.name, m.home, m.relocations)
-                               for m in scenario.multinationals}
         self._firms: dict[int, Firm] = {}
         if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
             for i in range(self.network.n_firms):
@@ -227,14 +229,10 @@ class SupplyChainModel(mesa.Model):
         day = self.day
         policy = self.policy
         self._set_schedule(policy, day)
-        for government in self.governments.values():
-            government.negotiate(policy)
-        self._apply_truces(day)
-        for government in self.governments.values():
-            government.retaliate(policy)
+        for phase in REACTING_PHASES:
+            self.acting[phase].do("act", phase, policy)
         policy.capacity = self.shocks.capacity(day, self.network.n_firms)
-        for multinational in self.multinationals.values():
-            multinational.relocate(policy.capacity)
+        self.acting["relocate"].do("act", "relocate", policy)
         if self.engine.search_due():
             self.recorder.relinked(self.engine.revise_suppliers())
         before = self.engine.state.copy() if self.check_ledger else None
@@ -242,6 +240,7 @@ class SupplyChainModel(mesa.Model):
         if before is not None:
             check_ledger(self.engine.structure, before, self.engine.state, flows)
         self.last_flows = flows
+        self.history.add(policy.tariff, policy.export_block, flows.arrived_group)
         self.recorder.record(flows, policy)
         self.datacollector.collect(self)
         # the scenario's run is over (Mesa's convention: batch_run and the browser view's Play stop); run_for
@@ -249,15 +248,14 @@ class SupplyChainModel(mesa.Model):
         self.running = self.engine.state.step < self.config.time.steps
 
     def _set_schedule(self, policy: Policy, day: float) -> None:
-        """The schedule's tariffs and controls for `day`: worked out by the governments on the days an entry
-        starts or ends, copied from the last such day otherwise (the rules that react act on the copy)."""
+        """The schedule's tariffs and controls for `day`: worked out by the governments' schedules on the days an
+        entry starts or ends, copied from the last such day otherwise (the rules that react act on the copy)."""
         if day >= self._schedule_until:
             policy.tariff[:] = self.baseline_tariff
             policy.export_block[:] = 0.0
             policy.licensing_share[:] = 0.0
             policy.licensing_steps[:] = 0
-            for government in self.governments.values():
-                government.set_policy(policy, day)
+            self.acting["schedule"].do("act", "schedule", policy)
             self._schedule = tuple(a.copy() for a in (policy.tariff, policy.export_block, policy.licensing_share,
                                                       policy.licensing_steps))
             later = self._schedule_days[bisect.bisect_right(self._schedule_days, day):]
@@ -272,57 +270,12 @@ class SupplyChainModel(mesa.Model):
         """Applied tariffs per completed step: [step, importer, exporter, sector]."""
         return self.recorder.table("tariff").reshape(-1, *self.baseline_tariff.shape)
 
-    # -- what governments observe ---------------------------------------------------------------
-    def tariff_increase(self, importer: int, exporter: int, lag: int = 0) -> float:
-        """Importer's tariff on exporter's goods above the calibration year, trade-weighted over sectors,
-        as applied `lag` steps before the last completed step."""
-        return self.tariff_increases([importer], exporter, lag)[0]
-
-    def tariff_increases(self, importers: list[int], exporter: int, lag: int = 0) -> list[float]:
-        """`tariff_increase` for several importers at once (the tariff row is read once)."""
-        history = self.recorder.rows["tariff"]
-        index = len(history) - 1 - lag
-        tariff = history[index].reshape(self.baseline_tariff.shape) if index >= 0 else self.baseline_tariff
-        out = []
-        for importer in importers:
-            increase = tariff[importer, exporter] - self.baseline_tariff[importer, exporter]
-            weights = self.baseline_trade[exporter, importer]
-            total = weights.sum()
-            out.append(float(increase @ weights / total) if total > 0 else float(increase.mean()))
-        return out
-
-    def export_drop(self, exporter: int, importer: int, window: int) -> float:
-        """Share by which exporter's deliveries to importer fell over the last `window` steps."""
-        rec = self.recorder
-        mask = self._route_masks.get((exporter, importer))
-        if mask is None:
-            mask = self._route_masks[exporter, importer] = (rec.group_exporter == exporter) & (
-                rec.group_importer == importer)
-        base = rec.steady["delivered"][mask].sum()
-        rows = rec.rows["delivered"][-window:]
-        if base <= 0 or not rows:
-            return 0.0
-        return float(1 - np.mean([row[mask].sum() for row in rows]) / base)
-
     def log_event(self, **event) -> None:
         """Add a policy action to the event log (who, what, why), stamped with the step and day."""
         for key in ("partner", "sectors"):
             if not isinstance(event.get(key, ""), str):
                 event[key] = ",".join(event[key])
         self.events.append({"step": self.engine.state.step + 1, "day": self.day} | event)
-
-    def _apply_truces(self, day: float) -> None:
-        for i, truce in enumerate(self.config.truces):
-            if i in self._truces_done or day < truce.day:
-                continue
-            self._truces_done.add(i)
-            a, b = truce.economies
-            for me, other in ((a, b), (b, a)):
-                retaliation = self.governments[me].retaliation
-                if retaliation is not None:
-                    retaliation.truce(self, self.index.economy(other))
-            self.log_event(actor=f"{a}+{b}", action="truce", partner="", sectors="*", value=0.0, rule="truce",
-                           reason=f"truces[{i}] on day {truce.day:g}", source=truce.source or "")
 
     def run(self, steps: int | None = None, progress: bool = False, label: str | None = None) -> None:
         """Run `steps` steps (default: the scenario's run length), with an optional progress bar."""

@@ -6,7 +6,7 @@ prices by cell; input inventories by (economy, sector) in days of baseline use; 
 index by economy; the policy tensors; and multinationals' own tariff bills. Rows are aggregates, so
 the record stays small however many firms the network has. `steady` holds the same rows for the
 calibrated baseline, the reference of a run when no baseline run is supplied. Deliveries by trade
-group are summed by the engine in its delivery sweep (`Engine.set_arrival_groups`); the other sums
+group are summed by the engine in its delivery sweep (its `groups`, sim.engine.groups); the other sums
 use narrow int32 group indices and a compiled group sum.
 """
 
@@ -40,14 +40,10 @@ class Recorder:
         n_econ, n_sec = network.n_economies, network.n_sectors
         self.n_cells = network.n_cells
         self.firm_cell = network.firm_cell.astype(index_dtype(network.n_cells))
-        codes, self.link_group = np.unique(self._group_key(np.arange(st.n_links)), return_inverse=True)
-        self._group_codes = codes
-        self.n_groups = len(codes)
-        engine.set_arrival_groups(self.link_group, self.n_groups)
-        self.group_use = codes % 2
-        self.group_sector = (codes // 2) % n_sec
-        self.group_importer = (codes // 2 // n_sec) % n_econ
-        self.group_exporter = codes // 2 // n_sec // n_econ
+        groups = engine.groups  # the engine's trade groups: deliveries and duties are recorded by them
+        self.n_groups = groups.n
+        self.group_use, self.group_sector = groups.use, groups.sector
+        self.group_importer, self.group_exporter = groups.importer, groups.exporter
         self.cell_output0 = np.bincount(self.firm_cell, st.output0, self.n_cells)
         # input inventories grouped by (buyer economy, input sector)
         firm_slots = slice(0, st.n_firm_slots)
@@ -76,15 +72,6 @@ class Recorder:
         self._taxed = np.zeros(0, dtype=np.intp)
         self.rows: dict[str, list[np.ndarray]] = {name: [] for name in self.steady}
 
-    def _group_key(self, links: np.ndarray) -> np.ndarray:
-        """Trade group key of `links`: ((exporter x economies + importer) x sectors + sector) x 2 + use."""
-        st = self.engine.structure
-        n_econ, n_sec = st.n_economies, st.n_sectors
-        route = st.tariff_index[links]  # (importer, exporter, sector)
-        importer, exporter, sector = route // (n_econ * n_sec), (route // n_sec) % n_econ, route % n_sec
-        use = st.slot_is_final[st.slot[links]].astype(np.int64)
-        return ((exporter * n_econ + importer) * n_sec + sector) * 2 + use
-
     def _owner_home(self, links: np.ndarray) -> np.ndarray:
         """The multinational that owns the supplier of each of `links` if it ships into its home economy from
         abroad, else -1."""
@@ -97,21 +84,14 @@ class Recorder:
         return np.where((owner >= 0) & (importer == home) & (exporter != importer), owner, -1)
 
     def relinked(self, changes) -> None:
-        """Follow a supplier search: keep its record, and renumber the per-link groups if the links changed."""
+        """Follow a supplier search: keep its record, and renumber the per-link owners if the links changed."""
         if changes.events:
             self.link_changes.append(changes)
         if not changes.relinked:
             return
-        st = self.engine.structure
-        added = np.arange(changes.n_base + len(changes.kept_new), st.n_links)
-        key = self._group_key(added)
-        group = np.searchsorted(self._group_codes, key)
-        if len(key) and not np.array_equal(self._group_codes[np.minimum(group, self.n_groups - 1)], key):
-            raise AssertionError("a new link's trade group has no baseline trade (search forms links on traded routes)")
-        self.link_group = relinked(self.link_group, changes.n_base, changes.kept_new, group)
+        added = np.arange(changes.n_base + len(changes.kept_new), self.engine.structure.n_links)
         self.link_owner_home = relinked(self.link_owner_home, changes.n_base, changes.kept_new,
                                         self._owner_home(added))
-        self.engine.set_arrival_groups(self.link_group, self.n_groups)
         self._tariff_source = None
 
     def record(self, flows: StepFlows, policy: Policy) -> None:
@@ -121,17 +101,14 @@ class Recorder:
             self.qualified_links.append(flows.qualified)
         self.rows["tariff"].append(policy.tariff.ravel().copy())
         self.rows["export_block"].append(policy.export_block.ravel().copy())
-        g = self.link_group
+        g = self.engine.groups.link
         output, value = np.empty(self.n_cells), np.empty(self.n_cells)
         inventory, unfilled = np.empty(self.n_inventory_groups), np.empty(self.n_slot_groups)
         record_sums(self.firm_cell, flows.output, state.price, st.output0, self.days_per_step, self.inventory_group,
                     state.inventory, self.slot_group, flows.ordered_slot, flows.shipped_slot, output, value,
                     self.firm_worst_level, self.firm_loss_days, inventory, unfilled)
         self.rows["output"].append(output)
-        delivered = flows.arrived_group
-        if delivered is None or self.engine.arrival_group_source is not self.link_group:
-            delivered = np.bincount(g, flows.arrived, self.n_groups)
-        self.rows["delivered"].append(delivered)
+        self.rows["delivered"].append(flows.arrived_group)
         self.rows["unfilled"].append(unfilled)
         if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
             self._tariff_source = flows.tariff_rate
@@ -163,9 +140,9 @@ class Recorder:
         has_final = self.final_weight0 > 0
         return {
             "output": self.cell_output0,
-            "delivered": np.bincount(self.link_group, st.flow0, self.n_groups),
+            "delivered": np.bincount(self.engine.groups.link, st.flow0, self.n_groups),
             "unfilled": np.zeros(self.n_slot_groups),
-            "tariff_revenue": np.bincount(self.link_group, st.flow0 * st.tariff0, self.n_groups),
+            "tariff_revenue": np.bincount(self.engine.groups.link, st.flow0 * st.tariff0, self.n_groups),
             "multinational_tariff_bill": np.bincount(
                 self.link_owner_home[self.link_owner_home >= 0],
                 (st.flow0 * st.tariff0)[self.link_owner_home >= 0], self.n_multinationals),

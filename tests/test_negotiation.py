@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.policies import OwnPlantsRule
 
 US, CN, MY = 0, 1, 2
 MATERIALS, CHIPS, ELECTRONICS = 0, 1, 2
@@ -25,7 +26,7 @@ def model_with(owned_share, threshold=0.5, retaliation=(), steps=40):
 
 def test_own_plants_exemption_fires_above_threshold_without_retaliation():
     model = model_with(owned_share=0.65)
-    rule = model.governments["US"].negotiation[0]
+    rule = model.governments["US"].rules_of(OwnPlantsRule)[0]
     assert rule.owned_share[MY, CHIPS] >= 0.65
     history = model.tariff_history
     assert np.all(history[:5, US, MY, CHIPS] == 0.19) and np.all(history[5:, US, MY, CHIPS] == 0)
@@ -37,7 +38,7 @@ def test_own_plants_exemption_fires_above_threshold_without_retaliation():
 
 def test_own_plants_exemption_not_below_threshold():
     model = model_with(owned_share=0.3, threshold=0.9)
-    assert model.governments["US"].negotiation[0].owned_share[MY, CHIPS] < 0.9
+    assert model.governments["US"].rules_of(OwnPlantsRule)[0].owned_share[MY, CHIPS] < 0.9
     assert np.all(model.tariff_history[:, US, MY, CHIPS] == 0.19)
 
 

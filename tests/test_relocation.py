@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.policies import RelocationRule
 
 PLAN = {"sector": "chips", "from_economy": "CN", "to_economy": "MY", "wedge_threshold": 0.1,
         "persistence_days": 10, "lag_days": 20, "ramp_days": 10, "share": 0.5, "cost_share": 0.2}
@@ -25,7 +26,7 @@ def run(tariffs, steps=70):
 
 def test_persistent_wedge_moves_capacity_after_the_lag():
     model, capacity = run([{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": 0.3}])
-    plan = model.multinationals["USChipCo"].relocations[0]
+    plan = model.multinationals["USChipCo"].rules_of(RelocationRule)[0]
     source, target = capacity[:, plan.from_plants].sum(axis=1), capacity[:, plan.to_plants].sum(axis=1)
     decided = plan.decided_at
     assert decided == 11  # the wedge is seen from step 1 and must last more than 10 steps
@@ -45,7 +46,7 @@ def test_persistent_wedge_moves_capacity_after_the_lag():
 def test_short_lived_wedge_moves_nothing():
     model, capacity = run([{"importer": "US", "exporters": ["CN"], "sectors": ["chips"], "rate": 0.3,
                             "end_day": 8}])
-    assert model.multinationals["USChipCo"].relocations[0].decided_at is None
+    assert model.multinationals["USChipCo"].rules_of(RelocationRule)[0].decided_at is None
     assert np.array_equal(capacity[-1], capacity[0])
 
 

@@ -2,38 +2,31 @@
 
 Ownership is part of the network build (a share of a cell's output, see `multinationals` in the
 scenario). The multinational reports its plants' output and its own tariff bill (the duties its
-home economy levies on what its foreign plants ship home), and follows its relocation plans
-(friend-shoring, `sim.policies.relocation`).
+home economy levies on what its foreign plants ship home), and owns its relocation plans
+(friend-shoring, `sim.policies.relocation`), which the model steps in the relocation phase.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
-from sim.policies.relocation import RelocationRule
+from sim.agents.policy_maker import PolicyMaker
 
 if TYPE_CHECKING:
     from sim.model import SupplyChainModel
 
 
-class Multinational(mesa.Agent):
+class Multinational(PolicyMaker):
     """A parent company and its plants (firm indices)."""
 
-    def __init__(self, model: SupplyChainModel, name: str, home: str, relocations=()):
+    def __init__(self, model: SupplyChainModel, name: str, home: str):
         super().__init__(model)
         self.name = name
         self.home = home
         self.owner_index = model.network.multinationals.index(name)
         self.plants = np.flatnonzero(model.network.firm_owner == self.owner_index)
-        self.relocations = [RelocationRule(plan, name, home, model, self.plants) for plan in relocations]
-
-    def relocate(self, capacity_factor: np.ndarray) -> None:
-        """Advance its relocation plans and apply the capacity moved so far."""
-        for plan in self.relocations:
-            plan.act(self.model, capacity_factor)
 
     @property
     def output(self) -> float:

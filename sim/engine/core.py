@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine import kernels
+from sim.engine.groups import TradeGroups
 from sim.engine.licensing import LicensingQueue
 from sim.engine.pipeline import TransitPipeline
 from sim.engine.search import LinkChanges, revise
@@ -330,7 +331,7 @@ class StepFlows:
     landed: np.ndarray  # [links] landed price factor (price x tariff wedge)
     tariff_rate: np.ndarray  # [links] ad-valorem tariff applied
     blocked: np.ndarray  # [links] share blocked by export controls
-    arrived_group: np.ndarray | None = None  # [arrival groups] arrivals summed by `Engine.arrival_group`
+    arrived_group: np.ndarray | None = None  # [trade groups] arrivals summed by `Engine.groups`
     ordered_links: np.ndarray | None = None  # [links] `ordered`, if given as an array
     ordered_share: np.ndarray | None = None  # [links] else the order shares the orders were placed with
     limit: np.ndarray | None = None  # [links] and the links' order limits after this step ...
@@ -369,9 +370,7 @@ class Engine:
         self._target = np.empty(n_links)
         self._qualified = np.empty(n_links, dtype=np.int64)  # links qualified in a step (written only then)
         self._qualified_from = np.empty(n_links)
-        self.arrival_group = np.zeros(0, dtype=np.uint16)
-        self.n_arrival_groups = 0
-        self.arrival_group_source: np.ndarray | None = None
+        self.groups = TradeGroups(self.structure)  # arrivals are summed by trade group every step
         # supplier search (sim.engine.search): the lead-time group of every link in the build's pipeline, the
         # last step's landed prices, capacity, output and CES targets, and per new link its id, the step its
         # qualification ends, the share of its slot's orders it was offered and its status (NEW_LINK_STATUS)
@@ -385,12 +384,6 @@ class Engine:
         self.new_status = np.zeros(0, dtype=np.int8)
         self.n_formed = 0
         self.next_search = np.zeros(self.structure.n_firm_slots, dtype=np.int64)
-
-    def set_arrival_groups(self, link_group: np.ndarray, n_groups: int) -> None:
-        """Have each step also sum arrivals by `link_group` (into `StepFlows.arrived_group`)."""
-        self.arrival_group = link_group.astype(index_dtype(n_groups))
-        self.n_arrival_groups = n_groups
-        self.arrival_group_source = link_group
 
     def search_due(self) -> bool:
         """Whether a supplier search runs before the next step (every `search_steps`, from the first one on)."""
@@ -408,6 +401,7 @@ class Engine:
         st, s = self.structure, self.state
         n0, n_old = st.n_base_links, st.n_links
         n_new = len(formed["slot"])
+        kept_groups = self.groups.link[n0:][kept_new]
         for name, key in (("new_id", "id"), ("new_ready", "ready"), ("new_offer", "offer")):
             setattr(self, name, np.concatenate((getattr(self, name)[kept_new], formed[key])))
         self.new_status = np.concatenate((self.new_status[kept_new], np.zeros(n_new, dtype=np.int8)))
@@ -431,10 +425,8 @@ class Engine:
         self._qualified = np.empty(n_links, dtype=np.int64)
         self._qualified_from = np.empty(n_links)
         self._policy_key = None  # per-link tariff and block shares are looked up again
-        if self.arrival_group_source is not None:
-            self.arrival_group_source = None  # the owner of the groups sets them again (`set_arrival_groups`)
-            self.arrival_group = np.zeros(0, dtype=np.uint16)
-            self.n_arrival_groups = 0
+        added = np.arange(n0 + len(kept_new), st.n_links)
+        self.groups.relink(np.concatenate((self.groups.link[:n0], kept_groups, self.groups.groups_of(st, added))))
 
     def baseline_state(self) -> State:
         """The calibrated steady state: prices 1, inventories at target, pipelines full."""
@@ -509,7 +501,7 @@ class Engine:
 
         # 5. delivery: proportional rationing over orders (`served`); shipments enter transit; order shares move
         shipped_slot, arrived_slot, slot_lead = np.empty(st.n_slots), np.empty(st.n_slots), np.empty(st.n_slots)
-        arrived_group = np.empty(self.n_arrival_groups)
+        arrived_group = np.empty(self.groups.n)
         # with nothing held for a licence, shipments go into transit in the same sweep
         fused = not len(self.licensed_links) and not s.licensing.batches
         pipe = s.pipeline
@@ -520,10 +512,10 @@ class Engine:
             self._qualified, self._qualified_from, self.route_open, p.demand_smoothing_steps, s.fill_rate, shipped,
             shipped_slot, self._target, inverse_total, p.switching_steps, st.slot_mixed, self.link_lead_group,
             pipe.lead_values, st.slot_lead_uniform, ordered_share, new_share, slot_lead, fused, pipe.n_links,
-            pipe.row_start(), pipe.buffer, arrived, arrived_slot, self.arrival_group, arrived_group)
+            pipe.row_start(), pipe.buffer, arrived, arrived_slot, self.groups.link_narrow, arrived_group)
         s.share, self._spare_share = new_share, ordered_share
-        n0, groups = st.n_base_links, self.arrival_group
-        built_groups, new_groups = (groups[:n0], groups[n0:]) if self.n_arrival_groups else (groups, groups)
+        n0, groups = st.n_base_links, self.groups.link_narrow
+        built_groups, new_groups = groups[:n0], groups[n0:]
         into_transit = shipped
         if fused:
             pipe.turn()
@@ -565,7 +557,7 @@ class Engine:
             landed=landed,
             tariff_rate=self.link_tariff,
             blocked=self.link_blocked,
-            arrived_group=arrived_group if self.n_arrival_groups else None,
+            arrived_group=arrived_group,
             ordered_share=ordered_share,
             link_slot=st.slot,
             limit=s.limit,

@@ -19,30 +19,29 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.policies.history import TOLERANCE
+from sim.policies.rule import registers
 from sim.scenario import Offer, OwnPlantsExemption
 
 if TYPE_CHECKING:
     from sim.engine.core import Policy
     from sim.model import SupplyChainModel
 
-TOLERANCE = 1e-9
 
-
-def retaliates(model: SupplyChainModel, economy: int, against: int) -> bool:
-    """Has `economy` raised tariffs or export controls on `against` above the calibration year?"""
-    if model.tariff_increase(importer=economy, exporter=against, lag=0) > TOLERANCE:
-        return True
-    blocks = model.recorder.rows["export_block"]
-    if not blocks:
-        return False
-    return bool(blocks[-1].reshape(model.baseline_tariff.shape)[economy, against].max() > TOLERANCE)
-
-
+@registers(OwnPlantsExemption)
 class OwnPlantsRule:
     """Exempt partners' sectors that are mostly this economy's multinationals' own exports."""
 
+    phase = "negotiate"
+    agent = "government"
+    lookback_steps = 1
+
+    @classmethod
+    def build(cls, entries: list[tuple[str, OwnPlantsExemption]], model: SupplyChainModel) -> list[OwnPlantsRule]:
+        return [cls(config, model) for _, config in entries]
+
     def __init__(self, config: OwnPlantsExemption, model: SupplyChainModel):
-        self.config = config
+        self.config, self.owner = config, config.economy
         index, net = model.index, model.network
         self.economy = index.economy(config.economy)
         self.partners = [int(p) for p in index.economies(config.partners) if p != self.economy]
@@ -79,7 +78,7 @@ class OwnPlantsRule:
     def review(self, model: SupplyChainModel) -> None:
         cfg = self.config
         for partner in self.partners:
-            peaceful = not retaliates(model, partner, self.economy)
+            peaceful = not model.history.retaliates(partner, self.economy)
             for sector in self.sectors:
                 share = float(self.owned_share[partner, sector])
                 grant = peaceful and share > cfg.threshold
@@ -96,11 +95,20 @@ class OwnPlantsRule:
                                 rule="own_plants_exemption", reason=why, source=cfg.source or "")
 
 
+@registers(Offer)
 class OfferRule:
     """A concession offered on a day; if accepted, both sides apply the deal from then on."""
 
+    phase = "negotiate"
+    agent = "government"
+    lookback_steps = 1
+
+    @classmethod
+    def build(cls, entries: list[tuple[str, Offer]], model: SupplyChainModel) -> list[OfferRule]:
+        return [cls(config, model) for _, config in entries]
+
     def __init__(self, config: Offer, model: SupplyChainModel):
-        self.config = config
+        self.config, self.owner = config, config.offerer
         self.offerer = model.index.economy(config.offerer)
         self.partner = model.index.economy(config.partner)
         self.sectors = model.index.sectors(config.exemption_sectors)
@@ -127,7 +135,7 @@ class OfferRule:
         reasons = []
         if cfg.cut_share + TOLERANCE < rule.min_cut_share:
             reasons.append(f"cut {100 * cfg.cut_share:.1f}% below the {100 * rule.min_cut_share:.1f}% asked")
-        if rule.requires_no_retaliation and retaliates(model, self.offerer, self.partner):
+        if rule.requires_no_retaliation and model.history.retaliates(self.offerer, self.partner):
             reasons.append(f"{cfg.offerer} retaliates")
         self.state = "rejected" if reasons else "accepted"
         model.log_event(actor=cfg.offerer, action="offer", partner=cfg.partner, sectors=cfg.exemption_sectors,

@@ -10,18 +10,36 @@ nothing else is created or lost.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.policies.rule import registers
 from sim.scenario import Relocation
 
 if TYPE_CHECKING:
+    from sim.engine.core import Policy
     from sim.model import SupplyChainModel
 
 
+@registers(Relocation)
 class RelocationRule:
     """One relocation plan of one multinational: watches the wedge, then moves capacity."""
+
+    phase = "relocate"
+    agent = "multinational"
+    lookback_steps = 1
+
+    @classmethod
+    def build(cls, entries: list[tuple[str, Relocation]], model: SupplyChainModel) -> list[RelocationRule]:
+        """Each plan of `multinationals[i].relocations`, owned by multinational i and moving its plants."""
+        rules = []
+        for where, config in entries:
+            parent = model.config.multinationals[int(re.match(r"multinationals\[(\d+)\]", where).group(1))]
+            plants = np.flatnonzero(model.network.firm_owner == model.network.multinationals.index(parent.name))
+            rules.append(cls(config, parent.name, parent.home, model, plants))
+        return rules
 
     def __init__(self, config: Relocation, owner: str, home: str, model: SupplyChainModel, plants: np.ndarray):
         self.config, self.owner = config, owner
@@ -45,15 +63,14 @@ class RelocationRule:
         self.progress = 0.0  # share of the move done, 0..1
 
     def wedge(self, model: SupplyChainModel) -> float:
-        history = model.recorder.rows["tariff"]
-        if not history:
-            return 0.0
-        change = history[-1].reshape(model.baseline_tariff.shape) - model.baseline_tariff
+        """The home tariff's rise on the sector from 'from' less that from 'to', as applied in the last step."""
+        change = model.history.tariff(0) - model.baseline_tariff
         return float(change[self.home, self.origin, self.sector] - change[self.home, self.destination, self.sector])
 
-    def act(self, model: SupplyChainModel, factor: np.ndarray) -> None:
-        """Update the plan and apply the move done so far to the firms' capacity factors."""
-        step, cfg = model.engine.state.step, self.config
+    def act(self, model: SupplyChainModel, policy: Policy) -> None:
+        """Update the plan and apply the move done so far to the firms' capacity factors (after the step's
+        capacity shocks)."""
+        step, cfg, factor = model.engine.state.step, self.config, policy.capacity
         if self.decided_at is None:
             wedge = self.wedge(model)
             self.wedge_steps = self.wedge_steps + 1 if wedge > cfg.wedge_threshold else 0

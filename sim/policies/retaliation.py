@@ -20,17 +20,17 @@ measures later increases from the partner's level at the truce.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.policies.history import TOLERANCE
+from sim.policies.rule import registers
 from sim.scenario import RetaliationConfig
 
 if TYPE_CHECKING:
     from sim.engine.core import Policy
     from sim.model import SupplyChainModel
-
-TOLERANCE = 1e-9
 
 
 class NoRetaliation:
@@ -80,10 +80,13 @@ def make_rule(config: RetaliationConfig):
     }[config.rule]()
 
 
+@registers(RetaliationConfig)
 @dataclass
 class Retaliation:
     """One government's retaliation against each partner: rule, state and the lines it writes."""
 
+    phase: ClassVar[str] = "retaliate"
+    agent: ClassVar[str] = "government"
     config: RetaliationConfig
     economy: int
     partners: list[int]
@@ -92,6 +95,19 @@ class Retaliation:
     rule: object = None
     level: dict[int, float] = field(default_factory=dict)  # retaliation in force, per partner
     reference: dict[int, float] = field(default_factory=dict)  # partner's increase at the last truce
+
+    @property
+    def owner(self) -> str:
+        return self.config.economy
+
+    @property
+    def lookback_steps(self) -> int:
+        """It reads tariffs `delay_steps` back and exports over its trigger's window."""
+        return max(self.delay_steps, self.trigger_steps)
+
+    @classmethod
+    def build(cls, entries: list[tuple[str, RetaliationConfig]], model: SupplyChainModel) -> list[Retaliation]:
+        return [cls.from_config(config, model) for _, config in entries]
 
     @classmethod
     def from_config(cls, config: RetaliationConfig, model: SupplyChainModel) -> Retaliation:
@@ -106,7 +122,7 @@ class Retaliation:
         trigger = self.config.trigger
         if trigger is None:
             return True, ""
-        drop = 100 * model.export_drop(self.economy, partner, self.trigger_steps)
+        drop = 100 * model.history.export_drop(self.economy, partner, self.trigger_steps)
         return drop > trigger.export_drop_pct, f"exports fell {drop:.1f}% over {trigger.window_days:g} days"
 
     def act(self, model: SupplyChainModel, policy: Policy) -> None:
@@ -114,7 +130,7 @@ class Retaliation:
         cfg = self.config
         # partners' trade-weighted tariff increases on our exports `delay` steps ago (the last completed
         # step is already one step ago), counted from where a truce left them
-        raw = model.tariff_increases(self.partners, self.economy, lag=self.delay_steps - 1)
+        raw = model.history.tariff_increases(self.partners, self.economy, lag=self.delay_steps - 1)
         for partner, increase in zip(self.partners, raw, strict=True):
             observed = increase - self.reference[partner]
             current = self.level[partner]
@@ -146,4 +162,4 @@ class Retaliation:
         if partner not in self.level:
             return
         self.level[partner] = 0.0
-        self.reference[partner] = model.tariff_increase(importer=partner, exporter=self.economy, lag=0)
+        self.reference[partner] = model.history.tariff_increase(importer=partner, exporter=self.economy, lag=0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
@@ -330,8 +331,8 @@ class MultinationalConfig(Strict):
     plants: list[Plant] = Field(min_length=1, description="shares of cells' output it owns")
     sourcing_sigma: float | None = Field(
         None, ge=0, description="elasticity between its own plants and others (None: the sector's)")
-    relocations: list[Relocation] = Field(default_factory=list, description="friend-shoring plans between its own "
-                                          "plants")
+    relocations: Annotated[list[Relocation], POLICY] = Field(
+        default_factory=list, description="friend-shoring plans between its own plants")
 
 
 class TriggerConfig(Strict):
@@ -659,26 +660,35 @@ class Scenario(Strict):
 
     def without_shocks(self) -> Scenario:
         """The no-policy baseline: same network and settings, every field of POLICY_FIELDS at its default
-        (no applied tariffs, exemptions, controls, shocks, retaliation, truces or negotiation)."""
+        (no applied tariffs, exemptions, quotas, controls, shocks, retaliation, truces, negotiation or
+        relocation plans)."""
         baseline = self.model_copy(deep=True)
         for path in POLICY_FIELDS:
             *parents, name = path.split(".")
-            owner = baseline
+            owners: list[Any] = [baseline]
             for part in parents:
-                owner = getattr(owner, part)
-            setattr(owner, name, copy.deepcopy(type(owner).model_fields[name].get_default(call_default_factory=True)))
+                owners = [item for owner in owners for item in owner] if part == "*" else \
+                    [getattr(owner, part) for owner in owners]
+            for owner in owners:
+                default = type(owner).model_fields[name].get_default(call_default_factory=True)
+                setattr(owner, name, copy.deepcopy(default))
         baseline.name = f"{self.name} (baseline)"
         baseline._file = self._file
         return baseline
 
 
 def _policy_paths(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
-    """Dotted paths of the fields marked POLICY in `model` and the blocks below it."""
+    """Dotted paths of the fields marked POLICY in `model` and the blocks below it ('*' for any list item)."""
     for name, info in model.model_fields.items():
         if any(isinstance(meta, PolicyBlock) for meta in info.metadata):
             yield prefix + name
-        elif isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
-            yield from _policy_paths(info.annotation, f"{prefix}{name}.")
+            continue
+        annotation = info.annotation
+        item = typing.get_args(annotation)[0] if typing.get_origin(annotation) is list else None
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _policy_paths(annotation, f"{prefix}{name}.")
+        elif isinstance(item, type) and issubclass(item, BaseModel):
+            yield from _policy_paths(item, f"{prefix}{name}.*.")
 
 
 # The fields the no-policy baseline resets (Scenario.without_shocks), read from the schema's POLICY marks: a
@@ -688,8 +698,13 @@ POLICY_FIELDS = tuple(_policy_paths(Scenario))
 
 
 def policy_field(path: str) -> bool:
-    """Whether the dotted path `path` lies in one of POLICY_FIELDS."""
-    return any(path == name or path.startswith(name + ".") for name in POLICY_FIELDS)
+    """Whether the dotted path `path` (list items by index or name) lies in one of POLICY_FIELDS."""
+    parts = path.split(".")
+    for field in POLICY_FIELDS:
+        pattern = field.split(".")
+        if len(parts) >= len(pattern) and all(p in ("*", q) for p, q in zip(pattern, parts, strict=False)):
+            return True
+    return False
 
 
 def _sum_duplicates(a: np.ndarray, b: np.ndarray, v: np.ndarray, nb: int):

@@ -6,7 +6,7 @@ a policy field, as `sim.sweep.runner` decides), after one untimed run that loads
 (a worker does that once per sweep), with the main parts of a run timed by wrapping their functions
 (no profiler, so the rest runs at full speed). Reports runs per minute in one process, seconds per
 run, the networks built and each part's share of the wall time: the engine step, supplier search,
-the policy schedule, the retaliation and negotiation rules, the recorder, Mesa's DataCollector,
+the policy schedule, the quota, retaliation and negotiation rules, the recorder, Mesa's DataCollector,
 scenario validation, model set-up (network builds where not reused), results and metrics; "other"
 is the rest (the model step itself, Mesa's event loop, shocks, relocation). The parts never call one
 another, so the shares add up. Nothing is written to the sweep's store.
@@ -29,15 +29,16 @@ def parts() -> list[tuple[str, object, str]]:
     from mesa import DataCollector
 
     from sim import scenario
-    from sim.agents.government import Government
     from sim.engine.core import Engine
     from sim.model import SupplyChainModel
+    from sim.policies import OfferRule, OwnPlantsRule, Retaliation, TariffQuotaRule
     from sim.recorder import Recorder
     from sim.sweep import worker
 
     return [("engine step", Engine, "step"), ("supplier search", Engine, "revise_suppliers"),
-            ("policy schedule", SupplyChainModel, "_set_schedule"), ("retaliation rules", Government, "retaliate"),
-            ("negotiation rules", Government, "negotiate"), ("recorder", Recorder, "record"),
+            ("policy schedule", SupplyChainModel, "_set_schedule"), ("retaliation rules", Retaliation, "act"),
+            ("negotiation rules", OwnPlantsRule, "act"), ("negotiation rules", OfferRule, "act"),
+            ("tariff quotas", TariffQuotaRule, "act"), ("recorder", Recorder, "record"),
             ("Mesa DataCollector", DataCollector, "collect"), ("overrides", worker, "apply_overrides"),
             ("scenario validation", scenario.Scenario, "from_dict"),
             ("model set-up (network build when not reused)", SupplyChainModel, "__init__"),
@@ -90,7 +91,7 @@ def profile(spec_source: str | Path | dict, runs: int = 20) -> dict:
     finally:
         for owner, name, original in originals:
             setattr(owner, name, original)
-    shares = {label: spent.get(label, 0.0) / wall for label, _, _ in parts()}
+    shares = {label: spent.get(label, 0.0) / wall for label, _, _ in parts()}  # a label timed twice counts once
     shares[OTHER] = 1.0 - sum(shares.values())
     failed = [r.row["error"] for r in records if r.row["status"] != "ok"]
     builds = len({order.seed for order in task.runs}) if reuse else len(task.runs)

@@ -24,9 +24,9 @@ from sim.errors import ScenarioError, short_repr
 from sim.scenario import (
     NAME_PATTERN,
     Scenario,
-    load_raw,
     apply_overrides,
     first_error,
+    load_raw,
     read_yaml,
     resolve_config,
     resolve_path,

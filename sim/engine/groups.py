@@ -1,0 +1,53 @@
+"""Trade groups: the engine's links grouped by (exporter, importer, sector, use), use 1 for final demand.
+
+Every step sums arrivals by trade group in its delivery sweep (`StepFlows.arrived_group`): deliveries at
+baseline prices, what the recorder records and what policy rules observe. The groups are those of the
+build's links; a link formed by supplier search joins the group of its route, which always exists
+(search forms links only on traded routes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class TradeGroups:
+    """`codes` (sorted keys), per group its exporter, importer, sector and use, and per link its group."""
+
+    def __init__(self, structure):
+        self.codes, link = np.unique(self.key(structure, np.arange(structure.n_links)), return_inverse=True)
+        self.n = len(self.codes)
+        n_econ, n_sec = structure.n_economies, structure.n_sectors
+        self.use = self.codes % 2
+        self.sector = (self.codes // 2) % n_sec
+        self.importer = (self.codes // 2 // n_sec) % n_econ
+        self.exporter = self.codes // 2 // n_sec // n_econ
+        self.link = link
+        self.link_narrow = link.astype(_narrow(self.n))  # what the delivery sweep indexes
+
+    @staticmethod
+    def key(structure, links: np.ndarray) -> np.ndarray:
+        """Trade group key of `links`: ((exporter x economies + importer) x sectors + sector) x 2 + use."""
+        n_econ, n_sec = structure.n_economies, structure.n_sectors
+        route = structure.tariff_index[links]  # (importer, exporter, sector)
+        importer, exporter, sector = route // (n_econ * n_sec), (route // n_sec) % n_econ, route % n_sec
+        use = structure.slot_is_final[structure.slot[links]].astype(np.int64)
+        return ((exporter * n_econ + importer) * n_sec + sector) * 2 + use
+
+    def groups_of(self, structure, links: np.ndarray) -> np.ndarray:
+        """The group of each of `links`; an error if a link's route carried no trade in the build."""
+        key = self.key(structure, links)
+        group = np.searchsorted(self.codes, key)
+        if len(key) and not np.array_equal(self.codes[np.minimum(group, self.n - 1)], key):
+            raise AssertionError("a new link's trade group has no baseline trade (search forms links on traded routes)")
+        return group
+
+    def relink(self, link: np.ndarray) -> None:
+        """Take the links' groups after a supplier search renumbered the links."""
+        self.link = link
+        self.link_narrow = link.astype(_narrow(self.n))
+
+
+def _narrow(n: int) -> type:
+    """The narrowest unsigned integer type that indexes `n` items."""
+    return np.uint16 if n <= 2**16 else np.uint32 if n <= 2**32 else np.uint64

@@ -1,0 +1,84 @@
+"""Tariff-rate quotas: a lower rate up to a quota of imports per period, a higher rate above it.
+
+While a quota is in force, its importer counts the imports on its lines (deliveries from its exporters
+in its sectors, to firms and final demand, at baseline prices, from the policy history) since the
+current period began. Until the count reaches the quota the lines pay `in_quota_rate`; from the step
+after it does, `over_quota_rate`, until the period ends and the count starts again from zero (as
+customs close a quota once it is filled). The quota is `quota` (a value per period) or `quota_share`
+of the lines' calibrated imports over one period. Imports are counted a step at a time, so the last
+step of a period's in-quota imports can pass the quota by up to one step's imports. The quota's rate
+replaces the schedule's on its lines; negotiation and retaliation act on it after.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.policies.rule import registers
+from sim.policies.schedule import active
+from sim.scenario import TariffQuota
+
+if TYPE_CHECKING:
+    from sim.engine.core import Policy
+    from sim.model import SupplyChainModel
+
+
+@registers(TariffQuota)
+class TariffQuotaRule:
+    """One tariff-rate quota: counts the period's imports on its lines and sets their rate."""
+
+    phase = "quota"
+    agent = "government"
+    lookback_steps = 1
+
+    def __init__(self, model: SupplyChainModel, config: TariffQuota, where: str):
+        self.config, self.where, self.owner = config, where, config.importer
+        index, groups = model.index, model.history.groups
+        me = index.economy(config.importer)
+        partners = index.economies(config.exporters)
+        partners = partners[partners != me]
+        self.lines = index.lines(config.importer, config.exporters, config.sectors)
+        self.groups = (groups.importer == me) & np.isin(groups.exporter, partners) & np.isin(
+            groups.sector, index.sectors(config.sectors))
+        per_step = float(model.history.steady_delivered[self.groups].sum())
+        self.quota = config.quota if config.quota is not None else \
+            config.quota_share * per_step * model.config.steps(config.period_days)
+        self.filled = 0.0  # imports counted in the current period
+        self.period: int | None = None  # the current period's number, None while not in force
+        self.over = False  # whether the quota of the current period is filled
+
+    @classmethod
+    def build(cls, entries: list[tuple[str, TariffQuota]], model: SupplyChainModel) -> list[TariffQuotaRule]:
+        return [cls(model, config, where) for where, config in entries]
+
+    def act(self, model: SupplyChainModel, policy: Policy) -> None:
+        """Count the last step's imports, start a new period when one begins, and set the lines' rate."""
+        cfg, day = self.config, model.day
+        if not active(cfg, day):
+            if self.period is not None:
+                self.period = None
+                self._log(model, "tariff quota ends", 0.0, "end of the quota's window")
+            return
+        if self.period is not None:  # the last step's imports came in under this quota
+            self.filled += float(model.history.latest_delivered()[self.groups].sum())
+        period = math.floor((day - cfg.start_day) / cfg.period_days)
+        if period != self.period:
+            starts = self.period is None
+            self.period, self.filled, self.over = period, 0.0, False
+            self._log(model, "tariff quota" if starts else "quota reopens", cfg.in_quota_rate,
+                      f"quota {self.quota:.4g} {model.config.io.units.removesuffix('_per_year')} per "
+                      f"{cfg.period_days:g} days at {100 * cfg.in_quota_rate:g}%, above it "
+                      f"{100 * cfg.over_quota_rate:g}% (period {period + 1})")
+        if not self.over and self.filled >= self.quota:
+            self.over = True
+            self._log(model, "quota filled", cfg.over_quota_rate,
+                      f"imports {self.filled:.4g} reached the quota {self.quota:.4g} in period {period + 1}")
+        policy.tariff[self.lines] = cfg.over_quota_rate if self.over else cfg.in_quota_rate
+
+    def _log(self, model: SupplyChainModel, action: str, value: float, reason: str) -> None:
+        cfg = self.config
+        model.log_event(actor=cfg.importer, action=action, partner=cfg.exporters, sectors=cfg.sectors, value=value,
+                        rule="tariff_quota", reason=f"{self.where}: {reason}", source=cfg.source or "")

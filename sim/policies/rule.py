@@ -1,0 +1,96 @@
+"""The policy rule contract: one protocol, a registry keyed by config type, and the phases of a step.
+
+A rule is built from the config blocks of one type found in the scenario's policy blocks (the fields
+the schema marks `POLICY`, which the no-policy baseline resets, so no rule can act in a baseline run),
+belongs to one agent (the government of an economy, or a multinational) and acts once per step in its
+phase, writing into the step's policy tensors. A new rule is one config class, placed in a policy
+block of the schema, plus one module with a class registered for it:
+
+    @registers(TariffQuota)
+    class TariffQuotaRule:
+        phase = "quota"
+        agent = "government"
+
+        @classmethod
+        def build(cls, entries, model): ...   # [(path, config)] of its config type -> [rules]
+
+        def act(self, model, policy): ...
+
+Phases run in the order of PHASES, each agent's rules in the order their configs appear in the
+scenario. The `schedule` phase is event-driven: its rules act only on the days one of their
+`change_days()` falls on (the model copies their result on the other days).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+
+from sim.scenario import policy_field
+from sim.scenario.checks import blocks
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from sim.engine.core import Policy
+    from sim.model import SupplyChainModel
+
+# schedule: the dated entries of the tariff and control schedules; quota: tariff-rate quotas; negotiate:
+# offers and exemptions; truce; retaliate: answers to partners' tariffs; relocate: multinationals' plans,
+# after the step's capacity shocks
+PHASES = ("schedule", "quota", "negotiate", "truce", "retaliate", "relocate")
+Phase = Literal["schedule", "quota", "negotiate", "truce", "retaliate", "relocate"]
+
+
+class PolicyRule(Protocol):
+    """What every policy rule provides (see the module docstring)."""
+
+    phase: ClassVar[Phase]
+    agent: ClassVar[Literal["government", "multinational"]]
+    owner: str  # the economy whose government, or the multinational, that acts by the rule
+    lookback_steps: int  # how many completed steps of the policy history it reads (sim.policies.history)
+
+    @classmethod
+    def build(cls, entries: list[tuple[str, BaseModel]], model: SupplyChainModel) -> list[PolicyRule]: ...
+
+    def act(self, model: SupplyChainModel, policy: Policy) -> None: ...
+
+
+RULES: dict[type, type] = {}  # config class -> the rule class built from it
+
+
+def registers(*config_types: type) -> Callable[[type], type]:
+    """Class decorator: the rule is built from the scenario's blocks of `config_types`."""
+
+    def register(rule: type) -> type:
+        if rule.phase not in PHASES:
+            raise ValueError(f"{rule.__name__}.phase {rule.phase!r}; allowed: {', '.join(PHASES)}")
+        for config_type in config_types:
+            if config_type in RULES:
+                raise ValueError(f"{config_type.__name__} is already the config of {RULES[config_type].__name__}")
+            RULES[config_type] = rule
+        return rule
+
+    return register
+
+
+def policy_configs(scenario) -> dict[type, list[tuple[str, BaseModel]]]:
+    """The scenario's policy blocks that a registered rule is built from, grouped by rule class, each with
+    its path (e.g. 'tariffs.applied[2]'), in the order they appear in the scenario."""
+    found: dict[type, list[tuple[str, BaseModel]]] = {}
+    for where, block in blocks(scenario):
+        rule = RULES.get(type(block))
+        if rule is not None and policy_field(re.sub(r"\[(\d+)\]", r".\1", where)):
+            found.setdefault(rule, []).append((where, block))
+    return found
+
+
+def build_rules(model: SupplyChainModel) -> list[PolicyRule]:
+    """Every rule of the model's scenario, built from its configs, in scenario order within each rule class."""
+    import sim.policies  # noqa: F401  (the rule modules register themselves on import)
+
+    rules: list[PolicyRule] = []
+    for rule, entries in policy_configs(model.config).items():
+        rules.extend(rule.build(entries, model))
+    return rules
