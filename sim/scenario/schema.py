@@ -220,6 +220,10 @@ class TariffEntry(Dated):
         return f"{self.rate:g}" if self.rate is not None else f"+{self.increase:g}"
 
 
+class BaselineTariff(TariffEntry):
+    """A calibration-year rate, in force all run long: part of the table a run starts from, not a policy."""
+
+
 class Exemption(Dated):
     """Lines kept at their calibration-year rate whatever the applied entries say (e.g. chips)."""
 
@@ -269,7 +273,7 @@ class TariffQuota(Dated):
 
 
 class Tariffs(Strict):
-    baseline: list[TariffEntry] = Field(default_factory=list, description="in force in the calibration year, "
+    baseline: list[BaselineTariff] = Field(default_factory=list, description="in force in the calibration year, "
                                           "all run long (their start and end are not used)")
     applied: Annotated[list[TariffEntry], POLICY] = Field(default_factory=list,
                                                           description="changes simulated against it")
