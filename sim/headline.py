@@ -18,34 +18,26 @@ from matplotlib.figure import Figure
 from sim.formats import disruption_cells, disruption_legend, number, table_lines
 from sim.metrics import RECOVERY_PERSISTENCE_DAYS, RECOVERY_TOLERANCE, disruption
 from sim.plotting import step_times
-from sim.recorder import USES
 from sim.results import Results
 from sim.scenario import Diversion, Indicator, ReportConfig
-
-
-def _members(selection, names: list[str]) -> np.ndarray:
-    """Indices of the names a `Targets` selection ("*" or a list) picks."""
-    return np.arange(len(names)) if selection == "*" else np.array([names.index(n) for n in selection], int)
+from sim.selection import cells, deliveries, members
 
 
 def indicator_series(results: Results, indicator: Indicator) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per-step (run, reference) series of an indicator, one per label (one label unless `by` splits it)."""
     economies, sectors = results.economies, results.sectors
-    exporters = _members(indicator.exporters, economies)
-    sector_ids = _members(indicator.sectors, sectors)
+    exporters = members(indicator.exporters, economies)
+    sector_ids = members(indicator.sectors, sectors)
     if indicator.measure == "output":
-        cells = (exporters[:, None] * len(sectors) + sector_ids[None, :]).ravel()
-        keys = {"sector": cells % len(sectors), "exporter": cells // len(sectors)}
-        run, ref = results.arrays["output"][:, cells], results.reference("output")[:, cells]
+        chosen = cells(len(sectors), exporters, sector_ids)
+        keys = {"sector": chosen % len(sectors), "exporter": chosen // len(sectors)}
+        run, ref = results.arrays["output"][:, chosen], results.reference("output")[:, chosen]
         key = keys.get(indicator.by)
     else:
         g = results.groups
-        mask = np.isin(g["exporter"], exporters) & np.isin(g["importer"], _members(indicator.importers, economies))
-        mask &= np.isin(g["sector"], sector_ids)
-        if indicator.use != "all":
-            mask &= g["use"] == USES.index(indicator.use)
-        if indicator.cross_border:
-            mask &= g["exporter"] != g["importer"]
+        mask = deliveries(g, exporters=exporters, importers=members(indicator.importers, economies),
+                          sectors=sector_ids, use=None if indicator.use == "all" else indicator.use,
+                          cross_border=indicator.cross_border)
         run, ref = results.arrays["delivered"][:, mask], results.reference("delivered")[:, mask]
         key = g[indicator.by][mask] if indicator.by else None
     if key is None:
@@ -70,8 +62,8 @@ def import_share(results: Results, diversion: Diversion, origins: list[str], ref
     """Per-step share of `origins` in the importer's imports (domestic supply excluded) of the sectors."""
     g, economies = results.groups, results.economies
     importer = economies.index(diversion.importer)
-    mask = (g["importer"] == importer) & (g["exporter"] != importer)
-    mask &= np.isin(g["sector"], _members(diversion.sectors, results.sectors))
+    mask = deliveries(g, importers=[importer], sectors=members(diversion.sectors, results.sectors),
+                      cross_border=True)
     values = (results.reference("delivered") if reference else results.arrays["delivered"])[:, mask]
     chosen = np.isin(g["exporter"][mask], [economies.index(o) for o in origins])
     total = values.sum(axis=1)
@@ -154,7 +146,7 @@ def import_price_index(results: Results, importer: str, sectors: list[str]) -> n
     times (1 + tariff), weighted by reference deliveries (a Laspeyres index; 1 before any tariff)."""
     g, economies, n_sec = results.groups, results.economies, len(results.sectors)
     imp = economies.index(importer)
-    mask = (g["importer"] == imp) & (g["exporter"] != imp) & np.isin(g["sector"], _members(sectors, results.sectors))
+    mask = deliveries(g, importers=[imp], sectors=members(sectors, results.sectors), cross_border=True)
     exporter, sector = g["exporter"][mask], g["sector"][mask]
     weights = results.reference("delivered")[:, mask].mean(axis=0)
     price = results.arrays["price"][:, exporter * n_sec + sector]

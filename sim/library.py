@@ -22,6 +22,7 @@ from sim.headline import diversion_table, indicator_table, plot_indicators
 from sim.results import Results
 from sim.run import run
 from sim.scenario import DEFAULT_SCENARIO, load_scenario
+from sim.selection import deliveries
 
 LIBRARY = ("us_tariffs_2025", "malaysia_retaliates", "no_chip_exemption", "rare_earth_cutoff", "asean_sectoral_deals",
            "ieepa_struck_down_2026", "rare_earth_suspension_lapses", "friendshoring")
@@ -148,7 +149,7 @@ def resourcing(results: Results, window_days: float = CUTOFF_WINDOW_DAYS) -> pd.
             continue
         window = slice(int(cut[0]), int(cut[0] + window_days / results.days_per_step))
         for origin, name in enumerate(results.economies):
-            chosen = (g["exporter"] == origin) & (g["importer"] == i) & (g["sector"] == k) & (g["use"] == 0)
+            chosen = deliveries(g, exporters=[origin], importers=[i], sectors=[k], use="intermediate")
             if origin in (e, i) or not chosen.any():
                 continue
             run_, ref = (x[window][:, chosen].sum(axis=1) for x in (results.arrays["delivered"],

@@ -18,8 +18,6 @@ from sim.engine.core import Engine, Policy, StepFlows, index_dtype, relinked
 from sim.engine.kernels import group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
 
-USES = ("intermediate", "final")
-
 
 class Recorder:
     """Aggregates engine arrays into per-step rows; `rows[name]` is a list of 1-D arrays."""
@@ -152,6 +150,12 @@ class Recorder:
             "inventory": self._inventory_days(st.inventory0),
             "consumer_price": has_final.astype(float),
         }
+
+    @property
+    def groups(self) -> dict[str, np.ndarray]:
+        """The trade groups' codes by key (exporter, importer, sector, use), as sim.selection takes them."""
+        return {"exporter": self.group_exporter, "importer": self.group_importer, "sector": self.group_sector,
+                "use": self.group_use}
 
     # -- reads for agents ---------------------------------------------------------------------
     def latest(self, name: str) -> np.ndarray:

@@ -24,8 +24,9 @@ import pandas as pd
 
 from sim.firms import firm_summary, firm_table, link_table, qualified_table
 from sim.metrics import disruption
-from sim.recorder import USES, Recorder
+from sim.recorder import Recorder
 from sim.scenario import ReportConfig
+from sim.selection import USES, by_code, deliveries
 
 EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
 
@@ -199,10 +200,9 @@ class Results:
         """Deliveries from `exporter` to `importer` per step (rows) and sector (columns), all uses, of the run
         or of its reference."""
         g, e = self.groups, self.economies
-        route = np.flatnonzero((g["exporter"] == e.index(exporter)) & (g["importer"] == e.index(importer)))
+        route = deliveries(g, exporters=[e.index(exporter)], importers=[e.index(importer)])
         values = (self.reference("delivered") if reference else self.arrays["delivered"])[:, route]
-        by_sector = np.zeros((len(values), len(self.sectors)))
-        np.add.at(by_sector.T, g["sector"][route], values.T)
+        by_sector = by_code(values, g["sector"][route], len(self.sectors))
         return pd.DataFrame(by_sector, columns=self.sectors, index=np.arange(1, len(values) + 1))
 
     def average_tariff(self, importer: str, exporter: str, reference: bool = False) -> pd.Series:
@@ -225,13 +225,9 @@ class Results:
     def import_shares(self, importer: str, sector: str, use: str | None = None) -> pd.DataFrame:
         """Trade diversion: shares of `importer`'s purchases of `sector` by origin, per step."""
         g = self.groups
-        mask = (g["importer"] == self.economies.index(importer)) & (g["sector"] == self.sectors.index(sector))
-        if use is not None:
-            mask &= g["use"] == USES.index(use)
+        mask = deliveries(g, importers=[self.economies.index(importer)], sectors=[self.sectors.index(sector)], use=use)
         values = self.arrays["delivered"][:, mask]
-        by_origin = np.zeros((len(values), len(self.economies)))
-        for column, origin in enumerate(g["exporter"][mask]):
-            by_origin[:, origin] += values[:, column]
+        by_origin = by_code(values, g["exporter"][mask], len(self.economies))
         total = by_origin.sum(axis=1, keepdims=True)
         shares = np.divide(by_origin, total, out=np.zeros_like(by_origin), where=total > 0)
         return pd.DataFrame(shares, columns=self.economies, index=np.arange(1, len(values) + 1))
@@ -269,9 +265,7 @@ class Results:
             return pd.DataFrame({"total": values.sum(axis=1)}, index=np.arange(1, self.steps + 1))
         labels = {"exporter": self.economies, "importer": self.economies, "sector": self.sectors,
                   "use": list(USES)}[by]
-        columns = np.zeros((len(values), len(labels)))
-        for column in range(len(labels)):
-            columns[:, column] = values[:, self.groups[by] == column].sum(axis=1)
+        columns = by_code(values, self.groups[by], len(labels))
         return pd.DataFrame(columns, columns=labels, index=np.arange(1, self.steps + 1))
 
     def disruption(self, by: str | None = None) -> pd.DataFrame:

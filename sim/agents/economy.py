@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.selection import deliveries
+
 if TYPE_CHECKING:
     from sim.model import SupplyChainModel
 
@@ -55,9 +57,8 @@ class Economy(mesa.Agent):
         rec, net = self.model.recorder, self.model.network
         other = net.economies.index(partner)
         exporter, importer = (self.position, other) if exports else (other, self.position)
-        mask = (rec.group_exporter == exporter) & (rec.group_importer == importer)
-        if sector is not None:
-            mask &= rec.group_sector == net.sectors.index(sector)
+        mask = deliveries(rec.groups, exporters=[exporter], importers=[importer],
+                          sectors=None if sector is None else [net.sectors.index(sector)])
         return float(rec.latest("delivered")[mask].sum())
 
     @property

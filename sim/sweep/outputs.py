@@ -17,9 +17,9 @@ import numpy as np
 
 from sim.errors import ScenarioError
 from sim.metrics import disruption, loss_path
-from sim.recorder import USES
 from sim.results import Results
 from sim.scenario import Scenario
+from sim.selection import USES, cells, deliveries
 
 FIELDS = ("peak_loss_pct", "peak_day", "cumulative_loss_days", "recovery_days", "final_level_pct")
 TOTALS = ("tariff_revenue", "tariff_revenue_reference", "unmet_final_demand")
@@ -85,25 +85,16 @@ def check_names(names: list[str], scenario: Scenario, *, scalar: bool, file: str
 def series(results: Results, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-step values of series `name` in the run and in its reference."""
     kind, *labels = name.split(".")
+    economy = [results.economies.index(labels[0])] if labels and kind != "by_sector" else None
+    sector = [results.sectors.index(labels[-1])] if kind == "by_sector" or len(labels) == 2 else None
     if kind == "output":
-        column = results.economies.index(labels[0]) * len(results.sectors) + results.sectors.index(labels[1])
+        column = cells(len(results.sectors), np.array(economy), np.array(sector))[0]
         return results.arrays["output"][:, column], results.reference("output")[:, column]
     g = results.groups
-    mask = np.ones(len(g["sector"]), dtype=bool)
-    if kind == "final_demand_served":
-        mask &= g["use"] == USES.index("final")
-    elif kind == "by_economy":
-        mask &= g["exporter"] == results.economies.index(labels[0])
-    elif kind == "by_sector":
-        mask &= g["sector"] == results.sectors.index(labels[0])
-    elif kind in ("exports", "imports", "purchases"):
-        economy = results.economies.index(labels[0])
-        side = g["importer"] if kind in ("imports", "purchases") else g["exporter"]
-        mask &= side == economy
-        if kind != "purchases":
-            mask &= g["exporter"] != g["importer"]
-        if len(labels) == 2:
-            mask &= g["sector"] == results.sectors.index(labels[1])
+    mask = deliveries(g, exporters=economy if kind in ("by_economy", "exports") else None,
+                      importers=economy if kind in ("imports", "purchases") else None, sectors=sector,
+                      use="final" if kind == "final_demand_served" else None,
+                      cross_border=kind in ("exports", "imports"))
     run = results.arrays["delivered"][:, mask].sum(axis=1)
     ref = results.reference("delivered")[:, mask].sum(axis=1)
     return run, ref

@@ -21,6 +21,7 @@ import pandas as pd
 
 import sim
 from sim.scenario import Scenario
+from sim.selection import deliveries
 from sim.validation.result import CheckResult, new_figure
 from sim.validation.settings import (
     GLOVES,
@@ -165,7 +166,7 @@ def tariff_2018_overrides() -> dict[str, Any]:
 def imports_by_origin(results: sim.Results, importer: str, days: int = 30) -> pd.DataFrame:
     """The importer's purchases from abroad by origin over the last `days`: run, baseline and ratio."""
     g, e = results.groups, results.economies
-    cross = (g["importer"] == e.index(importer)) & (g["exporter"] != e.index(importer))
+    cross = deliveries(g, importers=[e.index(importer)], cross_border=True)
     run = results.arrays["delivered"][-days:].mean(axis=0)
     ref = results.reference("delivered")[-days:].mean(axis=0)
     rows = []

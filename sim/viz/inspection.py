@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.formats import number
 from sim.model import SupplyChainModel
+from sim.selection import deliveries
 from sim.viz.firm_view import model_single_origin
 from sim.viz.memo import once
 
@@ -35,11 +36,10 @@ def economy_frame(model: SupplyChainModel, economy: str) -> pd.DataFrame:
     output = rec.latest("output")[e * n_sec:(e + 1) * n_sec]
     output0 = rec.steady["output"][e * n_sec:(e + 1) * n_sec]
     delivered, steady = rec.latest("delivered"), rec.steady["delivered"]
-    cross = rec.group_exporter != rec.group_importer
     rows = []
     for label, sectors in [*((s, [i]) for i, s in enumerate(net.sectors)), ("total", list(range(n_sec)))]:
-        inside = cross & np.isin(rec.group_sector, sectors)
-        exports, imports = inside & (rec.group_exporter == e), inside & (rec.group_importer == e)
+        exports = deliveries(rec.groups, exporters=[e], sectors=sectors, cross_border=True)
+        imports = deliveries(rec.groups, importers=[e], sectors=sectors, cross_border=True)
         rows.append((label, 100.0 - _percent(output[sectors].sum(), output0[sectors].sum()),
                      _percent(delivered[exports].sum(), steady[exports].sum()),
                      _percent(delivered[imports].sum(), steady[imports].sum())))

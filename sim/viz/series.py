@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.formats import step_date
 from sim.model import SupplyChainModel
+from sim.selection import one_hot
 
 
 @dataclass
@@ -33,13 +34,6 @@ class Series:
 
 
 Panels = list[tuple[Series, str, str]]  # a figure's panels: (lines, title, unit) each
-
-
-def _indicator(codes: np.ndarray, n: int) -> np.ndarray:
-    """One-hot matrix [len(codes), n] for summing columns by code with one matrix product."""
-    matrix = np.zeros((len(codes), n))
-    matrix[np.arange(len(codes)), codes] = 1.0
-    return matrix
 
 
 def _ratio(values: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -67,7 +61,7 @@ def throughput(model: SupplyChainModel, by: str) -> Series:
     rec = model.recorder
     codes, labels = ((rec.group_exporter, model.network.economies) if by == "exporter"
                      else (rec.group_sector, model.network.sectors))
-    group = _indicator(codes, len(labels))
+    group = one_hot(codes, len(labels))
     delivered = _table(model, "delivered") @ group
     steady = rec.steady["delivered"] @ group
     return Series(_steps(delivered), list(labels), 100.0 * _ratio(delivered, steady).T, reference=100.0)
@@ -79,7 +73,7 @@ def disruption(model: SupplyChainModel, by: str) -> Series:
     cells = np.arange(net.n_cells)
     codes, labels = ((cells // net.n_sectors, net.economies) if by == "economy"
                      else (cells % net.n_sectors, net.sectors))
-    group = _indicator(codes, len(labels))
+    group = one_hot(codes, len(labels))
     output = _table(model, "output") @ group
     steady = rec.steady["output"] @ group
     return Series(_steps(output), list(labels), 100.0 * (1.0 - _ratio(output, steady)).T, reference=0.0)
@@ -93,7 +87,7 @@ def _policy_share(model: SupplyChainModel, name: str, weights: np.ndarray) -> tu
     n_econ = model.network.n_economies
     cross = np.ones_like(weights)
     cross[np.arange(n_econ), np.arange(n_econ)] = 0.0
-    group = _indicator(np.repeat(np.arange(n_econ), n_econ * model.network.n_sectors), n_econ)
+    group = one_hot(np.repeat(np.arange(n_econ), n_econ * model.network.n_sectors), n_econ)
     flat, lines = (weights * cross).ravel(), cross.ravel()
     total = flat @ group
     table = _table(model, name)
@@ -130,8 +124,8 @@ def producer_prices(model: SupplyChainModel) -> Series:
     """Output price by sector, weighted by each cell's baseline output (1 = calibration year)."""
     rec, net = model.recorder, model.network
     cells = np.arange(net.n_cells)
-    group = _indicator(cells % net.n_sectors, net.n_sectors) * rec.cell_output0[:, None]
-    total = rec.cell_output0 @ _indicator(cells % net.n_sectors, net.n_sectors)
+    group = one_hot(cells % net.n_sectors, net.n_sectors) * rec.cell_output0[:, None]
+    total = rec.cell_output0 @ one_hot(cells % net.n_sectors, net.n_sectors)
     prices = _table(model, "price") @ group
     return Series(_steps(prices), list(net.sectors), _ratio(prices, total).T, reference=1.0)
 
