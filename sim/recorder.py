@@ -102,9 +102,12 @@ class Recorder:
         g = self.engine.groups.link
         output, value = np.empty(self.n_cells), np.empty(self.n_cells)
         inventory, unfilled = np.empty(self.n_inventory_groups), np.empty(self.n_slot_groups)
-        record_sums(self.firm_cell, flows.output, state.price, st.output0, self.days_per_step, self.inventory_group,
-                    state.inventory, self.slot_group, flows.ordered_slot, flows.shipped_slot, output, value,
-                    self.firm_worst_level, self.firm_loss_days, inventory, unfilled)
+        record_sums(
+            firm_cell=self.firm_cell, output=flows.output, price=state.price, output0=st.output0,
+            days_per_step=self.days_per_step, inventory_group=self.inventory_group, inventory=state.inventory,
+            slot_group=self.slot_group, ordered_slot=flows.ordered_slot, shipped_slot=flows.shipped_slot,
+            cell_output=output, cell_value=value, worst_level=self.firm_worst_level, loss_days=self.firm_loss_days,
+            group_inventory=inventory, group_unfilled=unfilled)
         self.rows["output"].append(output)
         self.rows["delivered"].append(flows.arrived_group)
         self.rows["unfilled"].append(unfilled)

@@ -287,3 +287,27 @@ def test_compiled_sweeps_add_in_link_order_like_bincount():
     orders = np.minimum(wanted, limit)
     assert (orders < wanted).any()
     assert np.array_equal(demand, np.bincount(supplier, orders * route_open[route], 50))
+
+
+def test_kernels_with_many_arguments_are_called_by_name():
+    """Every call of a compiled kernel with more than four arguments names them (no silent swap)."""
+    import ast
+    import inspect
+    from pathlib import Path
+
+    import sim.engine.kernels as kernels
+
+    compiled = {name for name, f in vars(kernels).items() if hasattr(f, "py_func")}
+    root = Path(kernels.__file__).parent.parent
+    calls = 0
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            if name in compiled and len(node.args) + len(node.keywords) > 4:
+                calls += 1
+                assert not node.args, f"{path.name}:{node.lineno} calls {name} with positional arguments"
+                expected = list(inspect.signature(getattr(kernels, name).py_func).parameters)
+                assert [k.arg for k in node.keywords] == expected, f"{path.name}:{node.lineno} {name}"
+    assert calls >= 9

@@ -478,10 +478,13 @@ class Engine:
         # 2. prices: landed price of each link and firms' move toward unit cost (with the
         # deliverable orders each supplier received, read from last step's orders in the same sweep)
         slot_price, demand, firm_appeal = np.empty(st.n_slots), np.empty(st.n_firms), np.empty(st.n_firms)
-        kernels.prices_and_demand(slot, supplier, route, s.price, self.route_wedge, s.share, s.slot_orders, s.limit,
-                                  self.route_open, landed, slot_price, demand)
-        kernels.prices_toward_cost(st.slot_firm_index, st.coef, slot_price, st.value_added, p.price_adjustment_steps,
-                                   s.price, firm_appeal)
+        kernels.prices_and_demand(
+            slot=slot, supplier=supplier, route=route, price=s.price, route_wedge=self.route_wedge, share=s.share,
+            slot_orders=s.slot_orders, limit=s.limit, route_open=self.route_open, landed=landed,
+            slot_price=slot_price, demand=demand)
+        kernels.prices_toward_cost(
+            slot_firm=st.slot_firm_index, coef=st.coef, slot_price=slot_price, value_added=st.value_added,
+            adjustment_steps=p.price_adjustment_steps, price=s.price, input_cost=firm_appeal)
         np.power(s.price, -st.firm_sigma, out=firm_appeal)  # numpy's power is ~5x faster than the compiled one
 
         # 3. substitution: the CES target of order shares (firm appeal at the new prices), scaled by
@@ -491,13 +494,17 @@ class Engine:
         intra_landed = s.price[st.supplier[intra]] * self.route_wedge[st.tariff_index[intra]]  # this step's prices
         intra_target = st.w0[intra] * np.power(intra_landed, -st.intra_sigma)
         inverse_total = self._inverse_total
-        kernels.appeal(slot, supplier, route, firm_appeal, st.w0, self.route_appeal, s.fill_rate, intra, intra_target,
-                       self._target, inverse_total)
+        kernels.appeal(
+            slot=slot, supplier=supplier, route=route, firm_appeal=firm_appeal, w0=st.w0,
+            route_appeal=self.route_appeal, fill_rate=s.fill_rate, intra_links=intra, intra_target=intra_target,
+            target=self._target, inverse_total=inverse_total)
 
         # 4. production: Leontief under capacity, essential inventories and deliverable demand
         capacity, output, served = np.empty(st.n_firms), np.empty(st.n_firms), np.empty(st.n_firms)
-        kernels.production(st.slot_firm_index, st.essential, s.inventory, st.coef, st.capacity0, policy.capacity,
-                           demand, capacity, output, served)
+        kernels.production(
+            slot_firm=st.slot_firm_index, essential=st.essential, inventory=s.inventory, coef=st.coef,
+            capacity0=st.capacity0, capacity_share=policy.capacity, demand=demand, capacity=capacity, output=output,
+            served=served)
 
         # 5. delivery: proportional rationing over orders (`served`); shipments enter transit; order shares move
         shipped_slot, arrived_slot, slot_lead = np.empty(st.n_slots), np.empty(st.n_slots), np.empty(st.n_slots)
@@ -508,11 +515,15 @@ class Engine:
         ordered_slot = s.slot_orders
         ordered_share, new_share = s.share, self._spare_share
         n_qualified = kernels.deliver(
-            slot, supplier, route, served, ordered_slot, s.limit, s.over_limit_steps, st.route_qualification,
-            self._qualified, self._qualified_from, self.route_open, p.demand_smoothing_steps, s.fill_rate, shipped,
-            shipped_slot, self._target, inverse_total, p.switching_steps, st.slot_mixed, self.link_lead_group,
-            pipe.lead_values, st.slot_lead_uniform, ordered_share, new_share, slot_lead, fused, pipe.n_links,
-            pipe.row_start(), pipe.buffer, arrived, arrived_slot, self.groups.link_narrow, arrived_group)
+            slot=slot, supplier=supplier, route=route, served=served, slot_orders=ordered_slot, limit=s.limit,
+            over_limit=s.over_limit_steps, route_qualification=st.route_qualification, qualified=self._qualified,
+            qualified_from=self._qualified_from, route_open=self.route_open, smoothing_steps=p.demand_smoothing_steps,
+            fill_rate=s.fill_rate, shipped=shipped, shipped_slot=shipped_slot, target=self._target,
+            inverse_total=inverse_total, switching_steps=p.switching_steps, mixed=st.slot_mixed,
+            lead_group=self.link_lead_group, leads=pipe.lead_values, uniform_lead=st.slot_lead_uniform,
+            share=ordered_share, new_share=new_share, slot_lead=slot_lead, advance=fused, n_piped=pipe.n_links,
+            row_start=pipe.row_start(), buffer=pipe.buffer, arrived=arrived, arrived_slot=arrived_slot,
+            arrival_group=self.groups.link_narrow, arrived_group=arrived_group)
         s.share, self._spare_share = new_share, ordered_share
         n0, groups = st.n_base_links, self.groups.link_narrow
         built_groups, new_groups = groups[:n0], groups[n0:]
@@ -535,13 +546,16 @@ class Engine:
         # 6. inventories: arrivals in, inputs used out (never below zero), and
         # 7. orders: expected need plus closing the inventory-and-pipeline gap; final demand by price
         planned = np.empty(st.n_firms)
-        kernels.plan_output(demand, capacity, p.demand_smoothing_steps, p.target_smoothing_steps,
-                            p.order_rule == SUPPLY_LINE, s.expected_demand, s.target_output, planned)
+        kernels.plan_output(
+            demand=demand, capacity=capacity, smoothing_steps=p.demand_smoothing_steps,
+            target_smoothing_steps=p.target_smoothing_steps, supply_line=p.order_rule == SUPPLY_LINE,
+            expected_demand=s.expected_demand, target_output=s.target_output, planned=planned)
         used, slot_orders = np.empty(n_fs), np.empty(st.n_slots)
-        kernels.inventories_and_orders(st.slot_firm_index, st.coef, output, planned, s.target_output, shipped_slot,
-                                       arrived_slot, st.inventory_steps, slot_lead, s.in_transit,
-                                       p.restoration_steps, p.order_rule, p.supply_line_weight, s.inventory, used,
-                                       slot_orders)
+        kernels.inventories_and_orders(
+            slot_firm=st.slot_firm_index, coef=st.coef, output=output, planned=planned, target_output=s.target_output,
+            shipped=shipped_slot, arrived=arrived_slot, inventory_steps=st.inventory_steps, slot_lead=slot_lead,
+            in_transit=s.in_transit, restoration_steps=p.restoration_steps, rule=p.order_rule,
+            supply_line_weight=p.supply_line_weight, inventory=s.inventory, used=used, orders=slot_orders)
         np.multiply(st.slot_flow0[n_fs:], np.power(slot_price[n_fs:], -st.final_elasticity), out=slot_orders[n_fs:])
         s.slot_orders = slot_orders
         s.step += 1

@@ -6,7 +6,8 @@ of link l). Sums run in link order starting from zero, exactly as `np.bincount` 
 results are bit-identical to the array formulation (and equal to the per-agent reference to
 rounding). A flat loop over links beats a loop over slots with an inner loop over their links:
 most slots have one to three links. Kernels write into arrays passed in (`out` arguments), so a step allocates no
-link-sized temporaries.
+link-sized temporaries. Callers pass a kernel's arguments by name (numba binds them to the signature, and a
+wrong or missing name is a TypeError), so two arrays of the same type can never be swapped unseen.
 """
 
 from __future__ import annotations

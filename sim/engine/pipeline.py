@@ -57,8 +57,10 @@ class TransitPipeline:
             slot, arrived_slot = np.zeros(self.n_links, dtype=np.int32), np.empty(1)
         if arrival_group is None:
             arrival_group, arrived_group = np.zeros(0, dtype=np.int32), np.empty(0)
-        advance_pipeline(slot, self.group, self.row_start(), self.buffer, shipped, arrived, arrived_slot,
-                         arrival_group, arrived_group, accumulate)
+        advance_pipeline(
+            slot=slot, lead_group=self.group, row_start=self.row_start(), buffer=self.buffer, into_transit=shipped,
+            arrived=arrived, arrived_slot=arrived_slot, arrival_group=arrival_group, arrived_group=arrived_group,
+            accumulate=accumulate)
         self.position += 1
         return arrived
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from sim.errors import ScenarioError, short_repr
 from sim.scenario import (
@@ -31,15 +31,14 @@ from sim.scenario import (
     resolve_config,
     resolve_path,
 )
+from sim.scenario.schema import Strict
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 RESERVED_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "elapsed_s", "worker")
 
 
-class SweepConfig(BaseModel):
-    """Base of every sweep block: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid")
+class SweepConfig(Strict):
+    """Base of every sweep block: unknown keys are errors, as in scenario blocks."""
 
 
 class Parameter(SweepConfig):
