@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.policies.history import TOLERANCE
-from sim.policies.rule import registers
+from sim.policies.rule import OnePerBlock, registers
 from sim.scenario import Offer, OwnPlantsExemption
 
 if TYPE_CHECKING:
@@ -29,19 +29,14 @@ if TYPE_CHECKING:
 
 
 @registers(OwnPlantsExemption)
-class OwnPlantsRule:
+class OwnPlantsRule(OnePerBlock):
     """Exempt partners' sectors that are mostly this economy's multinationals' own exports."""
 
     phase = "negotiate"
     agent = "government"
-    lookback_steps = 1
 
-    @classmethod
-    def build(cls, entries: list[tuple[str, OwnPlantsExemption]], model: SupplyChainModel) -> list[OwnPlantsRule]:
-        return [cls(config, model) for _, config in entries]
-
-    def __init__(self, config: OwnPlantsExemption, model: SupplyChainModel):
-        self.config, self.owner = config, config.economy
+    def __init__(self, config: OwnPlantsExemption, model: SupplyChainModel, where: str = ""):
+        self.config, self.owner, self.where = config, config.economy, where
         index, net = model.index, model.network
         self.economy = index.economy(config.economy)
         self.partners = [int(p) for p in index.economies(config.partners) if p != self.economy]
@@ -96,19 +91,14 @@ class OwnPlantsRule:
 
 
 @registers(Offer)
-class OfferRule:
+class OfferRule(OnePerBlock):
     """A concession offered on a day; if accepted, both sides apply the deal from then on."""
 
     phase = "negotiate"
     agent = "government"
-    lookback_steps = 1
 
-    @classmethod
-    def build(cls, entries: list[tuple[str, Offer]], model: SupplyChainModel) -> list[OfferRule]:
-        return [cls(config, model) for _, config in entries]
-
-    def __init__(self, config: Offer, model: SupplyChainModel):
-        self.config, self.owner = config, config.offerer
+    def __init__(self, config: Offer, model: SupplyChainModel, where: str = ""):
+        self.config, self.owner, self.where = config, config.offerer, where
         self.offerer = model.index.economy(config.offerer)
         self.partner = model.index.economy(config.partner)
         self.sectors = model.index.sectors(config.exemption_sectors)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.rule import registers
+from sim.policies.rule import OnePerBlock, registers
 from sim.policies.schedule import active
 from sim.scenario import TariffQuota
 
@@ -27,14 +27,13 @@ if TYPE_CHECKING:
 
 
 @registers(TariffQuota)
-class TariffQuotaRule:
+class TariffQuotaRule(OnePerBlock):
     """One tariff-rate quota: counts the period's imports on its lines and sets their rate."""
 
     phase = "quota"
     agent = "government"
-    lookback_steps = 1
 
-    def __init__(self, model: SupplyChainModel, config: TariffQuota, where: str):
+    def __init__(self, config: TariffQuota, model: SupplyChainModel, where: str):
         self.config, self.where, self.owner = config, where, config.importer
         index, groups = model.index, model.history.groups
         me = index.economy(config.importer)
@@ -49,10 +48,6 @@ class TariffQuotaRule:
         self.filled = 0.0  # imports counted in the current period
         self.period: int | None = None  # the current period's number, None while not in force
         self.over = False  # whether the quota of the current period is filled
-
-    @classmethod
-    def build(cls, entries: list[tuple[str, TariffQuota]], model: SupplyChainModel) -> list[TariffQuotaRule]:
-        return [cls(model, config, where) for where, config in entries]
 
     def act(self, model: SupplyChainModel, policy: Policy) -> None:
         """Count the last step's imports, start a new period when one begins, and set the lines' rate."""

@@ -57,6 +57,16 @@ class PolicyRule(Protocol):
     def act(self, model: SupplyChainModel, policy: Policy) -> None: ...
 
 
+class OnePerBlock:
+    """The usual build of a rule: one rule per config block, `cls(config, model, where)`, reading the last step."""
+
+    lookback_steps = 1
+
+    @classmethod
+    def build(cls, entries: list[tuple[str, BaseModel]], model: SupplyChainModel) -> list:
+        return [cls(config, model, where) for where, config in entries]
+
+
 RULES: dict[type, type] = {}  # config class -> the rule class built from it
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.policies.retaliation import Retaliation
-from sim.policies.rule import registers
+from sim.policies.rule import OnePerBlock, registers
 from sim.scenario import Truce
 
 if TYPE_CHECKING:
@@ -19,20 +19,15 @@ if TYPE_CHECKING:
 
 
 @registers(Truce)
-class TruceRule:
+class TruceRule(OnePerBlock):
     """One truce between two economies."""
 
     phase = "truce"
     agent = "government"
-    lookback_steps = 1
 
-    def __init__(self, config: Truce, where: str):
+    def __init__(self, config: Truce, model: SupplyChainModel, where: str):
         self.config, self.where, self.owner = config, where, config.economies[0]
         self.done = False
-
-    @classmethod
-    def build(cls, entries: list[tuple[str, Truce]], model: SupplyChainModel) -> list[TruceRule]:
-        return [cls(config, where) for where, config in entries]
 
     def act(self, model: SupplyChainModel, policy: Policy) -> None:
         truce = self.config
