@@ -198,6 +198,7 @@ class SupplyChainModel(mesa.Model):
         self._schedule_until = -math.inf
         self._schedule: tuple[np.ndarray, ...] = ()
         self._firms: dict[int, Firm] = {}
+        self.closed_plants = np.zeros(0, dtype=np.intp)  # firms removed (Firm.remove): no capacity from then on
         if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
             for i in range(self.network.n_firms):
                 self.firm(i)
@@ -219,6 +220,10 @@ class SupplyChainModel(mesa.Model):
             agent = self._firms[index] = Firm(self, int(index))
         return agent
 
+    def close_plant(self, index: int) -> None:
+        """Take firm `index` out of production from the next step on (what removing its Firm agent does)."""
+        self.closed_plants = np.union1d(self.closed_plants, [index]).astype(np.intp)
+
     @property
     def day(self) -> float:
         """Day (from the scenario's day 0) of the step about to run."""
@@ -232,6 +237,7 @@ class SupplyChainModel(mesa.Model):
         for phase in REACTING_PHASES:
             self.acting[phase].do("act", phase, policy)
         policy.capacity = self.shocks.capacity(day, self.network.n_firms)
+        policy.capacity[self.closed_plants] = 0.0
         self.acting["relocate"].do("act", "relocate", policy)
         if self.engine.search_due():
             self.recorder.relinked(self.engine.revise_suppliers())

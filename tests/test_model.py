@@ -148,3 +148,16 @@ print(sorted((r["engine.switching_days"], r["Step"], r["output"]) for r in rows)
     assert rows[0][2] != pytest.approx(rows[1][2], rel=1e-9)  # the override changes the run
     with pytest.raises(ValueError, match="engine.switching_days.*not with a loaded Scenario"):
         sim.SupplyChainModel(sim.load_scenario("tiny"), **{"engine.switching_days": 5})
+
+
+def test_removing_a_firm_closes_its_plant():
+    model = sim.SupplyChainModel("tiny", rng=3, **{"engine.check_ledger": True})
+    model.run_for(5)
+    firm = model.firm(0)
+    assert firm.output > 0
+    firm.remove()
+    assert firm not in model.agents
+    model.run_for(20)  # the conservation ledger is checked every step
+    assert model.last_flows.output[0] == 0.0 and model.policy.capacity[0] == 0.0
+    assert np.all(model.last_flows.shipped[model.engine.structure.supplier == 0] == 0.0)
+    assert model.last_flows.output[1:].sum() > 0

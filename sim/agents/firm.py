@@ -1,8 +1,10 @@
 """Firm: one plant in one economy and one sector, the named face of a row of the engine's arrays.
 
-A `Firm` stores only its index; every number it reports (output, price, capacity, inventories,
-suppliers, customers) is read from the engine at the moment it is asked, so firms never go stale
-and cost almost nothing to create. The step itself runs on arrays for all firms at once.
+A `Firm` is a view: it stores only its index, and every number it reports (output, price, capacity,
+inventories, suppliers, customers) is read from the engine at the moment it is asked, so firms never
+go stale and cost almost nothing to create. The step itself runs on arrays for all firms at once.
+Removing a firm (Mesa's `remove`) closes its plant: from the next step on it has no capacity, so it
+produces and ships nothing, and its buyers turn to their other suppliers.
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ class Firm(mesa.Agent):
     def _live(self) -> np.ndarray:
         """[links] links with a weight or an order share (dropped links and qualifying new links have neither)."""
         return (self.model.engine.structure.w0 > 0) | (self.model.engine.state.share > 0)
+
+    def remove(self) -> None:
+        """Close the plant (no capacity from the next step on) and remove the agent from the model."""
+        self.model.close_plant(self.index)
+        super().remove()
 
     def __repr__(self) -> str:
         return f"Firm({self.index}, {self.economy}.{self.sector})"
