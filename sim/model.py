@@ -36,7 +36,7 @@ from sim.scenario import Scenario, load_scenario
 from sim.stability import capacity_shocks
 
 EAGER_FIRM_LIMIT = 100_000
-REACTING_PHASES = ("quota", "negotiate", "truce", "retaliate")  # the phases between the schedule and capacity
+REACTING_PHASES = PHASES[1:PHASES.index("relocate")]  # the phases between the schedule and capacity shocks
 
 
 class Names:
@@ -163,10 +163,9 @@ class SupplyChainModel(mesa.Model):
                              "with a loaded Scenario")
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario, overrides)
-        super().__init__(rng=scenario.seed if rng is None else rng)
-        self.config = scenario
         # Mesa's place for a model's scenario: its seed, and sim's validated scenario as `config`
-        self.scenario = MesaScenario(rng=scenario.seed if rng is None else rng, config=scenario)
+        super().__init__(scenario=MesaScenario(rng=scenario.seed if rng is None else rng, config=scenario))
+        self.config = scenario
         self.index = Names(scenario.economy_names, scenario.sector_names)
         self.network = network if network is not None else build_network(scenario, self.rng)
         self.days_per_step = 365.0 / scenario.time.steps_per_year
@@ -223,6 +222,13 @@ class SupplyChainModel(mesa.Model):
     def close_plant(self, index: int) -> None:
         """Take firm `index` out of production from the next step on (what removing its Firm agent does)."""
         self.closed_plants = np.union1d(self.closed_plants, [index]).astype(np.intp)
+        self._firms.pop(index, None)
+        net = self.network
+        cell = int(net.firm_cell[index])
+        self.log_event(actor=f"firm {index}", action="plant closed", partner="",
+                       sectors=net.sectors[cell % net.n_sectors], value=float(self.engine.structure.capacity0[index]),
+                       rule="remove", reason=f"its Firm agent was removed; {net.economies[cell // net.n_sectors]} "
+                                             "loses its capacity from the next step on", source="")
 
     @property
     def day(self) -> float:
@@ -246,7 +252,7 @@ class SupplyChainModel(mesa.Model):
         if before is not None:
             check_ledger(self.engine.structure, before, self.engine.state, flows)
         self.last_flows = flows
-        self.history.add(policy.tariff, policy.export_block, flows.arrived_group)
+        self.history.add(policy.tariff, policy.export_block, flows.arrived_group, flows.shipped)
         self.recorder.record(flows, policy)
         self.datacollector.collect(self)
         # the scenario's run is over (Mesa's convention: batch_run and the browser view's Play stop); run_for

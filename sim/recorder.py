@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.engine.core import Engine, Policy, StepFlows, index_dtype, relinked
+from sim.engine.core import Engine, Policy, StepFlows, relinked
+from sim.engine.groups import index_dtype
 from sim.engine.kernels import group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
 

@@ -81,3 +81,32 @@ def test_history_keeps_what_the_rules_read():
         assert np.array_equal(model.history.tariff(lag), recorded[-1 - lag])
     with pytest.raises(ValueError, match="lookback_steps"):
         model.history.tariff(depth)
+
+
+def test_a_policy_block_the_baseline_could_not_reset_is_refused():
+    from typing import Annotated
+
+    from pydantic import Field
+
+    from sim.scenario.schema import POLICY, Strict, TariffQuota, _policy_paths
+
+    class Inner(Strict):
+        quotas: Annotated[list[TariffQuota], POLICY] = Field(default_factory=list)
+
+    class Reachable(Strict):
+        inner: Inner = Field(default_factory=Inner)
+
+    class Hidden(Strict):
+        inner: Inner | None = None
+
+    assert list(_policy_paths(Reachable)) == ["inner.quotas"]
+    with pytest.raises(TypeError, match="cannot be reset by the baseline"):
+        list(_policy_paths(Hidden))
+
+
+def test_a_removed_government_acts_no_more():
+    model = SupplyChainModel("tiny_trade_war")
+    model.governments["CN"].remove()
+    model.run_for(120)  # China's tit-for-tat would answer the US tariffs within days
+    assert not [e for e in model.events if e["actor"] == "CN"]
+    assert all(agent.economy != "CN" for acting in model.acting.values() for agent in acting)

@@ -20,17 +20,24 @@ def quota(**fields) -> dict:
             "over_quota_rate": 0.6, "quota_share": 0.5, "period_days": PERIOD_DAYS, "start_day": 10} | fields
 
 
+def chip_links(model: SupplyChainModel) -> np.ndarray:
+    """The links carrying Chinese chips into the US (of the build: this test's runs search no suppliers)."""
+    st, n_econ, n_sec = model.engine.structure, model.network.n_economies, model.network.n_sectors
+    return np.flatnonzero(st.tariff_index == (US * n_econ + CN) * n_sec + CHIPS)
+
+
 def run_model(steps: int = 150, **fields) -> SupplyChainModel:
-    model = SupplyChainModel("tiny", **{"tariffs.quotas": [quota(**fields)], "time.steps": steps})
-    model.run()
+    """A run of tiny with the quota, keeping US imports of Chinese chips shipped per step (`model.shipped`), read
+    from each step's flows (not from the policy history)."""
+    model = SupplyChainModel("tiny", **{"tariffs.quotas": [quota(**fields)], "time.steps": steps,
+                                        "engine.search_days": None})
+    links = chip_links(model)
+    model.shipped = np.array([(model.step(), model.last_flows.shipped[links].sum())[1] for _ in range(steps)])
     return model
 
 
 def chip_imports(model: SupplyChainModel) -> np.ndarray:
-    """US imports of Chinese chips per step, from the recorder (not the policy history)."""
-    rec = model.recorder
-    lines = (rec.group_importer == US) & (rec.group_exporter == CN) & (rec.group_sector == CHIPS)
-    return rec.table("delivered")[:, lines].sum(axis=1)
+    return model.shipped
 
 
 def expected_rates(model: SupplyChainModel, imports: np.ndarray, start_step: int, quota_value: float) -> np.ndarray:
@@ -47,9 +54,7 @@ def expected_rates(model: SupplyChainModel, imports: np.ndarray, start_step: int
 def test_rate_switches_when_the_period_quota_is_filled_and_reopens_each_period():
     model = run_model()
     imports = chip_imports(model)
-    per_step = model.history.steady_delivered[(model.history.groups.importer == US)
-                                              & (model.history.groups.exporter == CN)
-                                              & (model.history.groups.sector == CHIPS)].sum()
+    per_step = model.engine.structure.flow0[chip_links(model)].sum()
     quota_value = 0.5 * per_step * PERIOD_DAYS
     applied = model.tariff_history[:, US, CN, CHIPS]
     want = expected_rates(model, imports, 10, quota_value)
@@ -73,9 +78,7 @@ def test_the_higher_rate_cuts_imports_against_a_quota_that_never_fills():
 
 def test_a_quota_as_a_value_equals_the_same_quota_as_a_share():
     share = run_model(steps=80)
-    per_step = share.history.steady_delivered[(share.history.groups.importer == US)
-                                              & (share.history.groups.exporter == CN)
-                                              & (share.history.groups.sector == CHIPS)].sum()
+    per_step = share.engine.structure.flow0[chip_links(share)].sum()
     value = run_model(steps=80, quota_share=None, quota=0.5 * per_step * PERIOD_DAYS)
     assert np.array_equal(share.tariff_history, value.tariff_history)
 
@@ -106,3 +109,17 @@ def test_a_dated_quota_is_resolved_like_every_dated_block():
     scenario = load_scenario("tiny_trade_war", {"tariffs.quotas": [dated]})
     entry = scenario.tariffs.quotas[0]
     assert (entry.start_day, entry.end_day) == (31.0, 61.0)
+
+
+def test_quotas_that_could_not_work_are_refused():
+    with pytest.raises(ScenarioError, match="shorter than one step") as caught:
+        load_scenario("tiny", {"tariffs.quotas": [quota(period_days=0.5)]})
+    assert caught.value.field == "tariffs.quotas[0].period_days"
+    with pytest.raises(ScenarioError, match="carry no imports") as caught:  # the US buys no materials abroad
+        load_scenario("tiny", {"tariffs.quotas": [quota(sectors=["materials"])]})
+    assert caught.value.field == "tariffs.quotas[0].quota_share"
+    load_scenario("tiny", {"tariffs.quotas": [quota(sectors=["materials"], quota_share=None, quota=1.0)]})
+    with pytest.raises(ScenarioError, match="one quota per line") as caught:
+        load_scenario("tiny", {"tariffs.quotas": [quota(), quota(exporters="*", end_day=300, start_day=200)]})
+    assert caught.value.field == "tariffs.quotas[1]"
+    load_scenario("tiny", {"tariffs.quotas": [quota(end_day=100), quota(exporters="*", start_day=100)]})  # one after

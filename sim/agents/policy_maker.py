@@ -31,6 +31,12 @@ class PolicyMaker(mesa.Agent):
             if rule.phase == phase:
                 rule.act(self.model, policy)
 
+    def remove(self) -> None:
+        """Remove the agent: it acts no more (it leaves every phase's AgentSet)."""
+        for acting in getattr(self.model, "acting", {}).values():
+            acting.discard(self)
+        super().remove()
+
     def rules_of(self, kind: type) -> list:
         """Its rules of class `kind`."""
         return [rule for rule in self.rules if isinstance(rule, kind)]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine import kernels
-from sim.engine.groups import TradeGroups
+from sim.engine.groups import TradeGroups, index_dtype
 from sim.engine.licensing import LicensingQueue
 from sim.engine.pipeline import TransitPipeline
 from sim.engine.search import LinkChanges, revise
@@ -120,11 +120,6 @@ def relinked(values: np.ndarray, n_base: int, kept_new: np.ndarray, added: np.nd
     """A per-link array after a supplier search: the build's `n_base` entries, the new links kept, then `added`
     (cast to the array's type)."""
     return np.concatenate((values[:n_base], values[n_base:][kept_new], added.astype(values.dtype, copy=False)))
-
-
-def index_dtype(n: int) -> type:
-    """The narrowest unsigned integer type that indexes `n` items."""
-    return np.uint16 if n <= 2**16 else np.uint32 if n <= 2**32 else np.uint64
 
 
 class Structure:

@@ -23,7 +23,7 @@ class TradeGroups:
         self.importer = (self.codes // 2 // n_sec) % n_econ
         self.exporter = self.codes // 2 // n_sec // n_econ
         self.link = link
-        self.link_narrow = link.astype(_narrow(self.n))  # what the delivery sweep indexes
+        self.link_narrow = link.astype(index_dtype(self.n))  # what the delivery sweep indexes
 
     @staticmethod
     def key(structure, links: np.ndarray) -> np.ndarray:
@@ -45,9 +45,9 @@ class TradeGroups:
     def relink(self, link: np.ndarray) -> None:
         """Take the links' groups after a supplier search renumbered the links."""
         self.link = link
-        self.link_narrow = link.astype(_narrow(self.n))
+        self.link_narrow = link.astype(index_dtype(self.n))
 
 
-def _narrow(n: int) -> type:
+def index_dtype(n: int) -> type:
     """The narrowest unsigned integer type that indexes `n` items."""
     return np.uint16 if n <= 2**16 else np.uint32 if n <= 2**32 else np.uint64

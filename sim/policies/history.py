@@ -2,7 +2,8 @@
 
 The model adds each completed step's applied tariffs, export blocks and deliveries by trade group
 (exporter, importer, sector, use; at baseline prices, as the engine sums them); rules read them as they
-were N steps ago, and before the first step they read the calibrated steady state. Only the last
+were N steps ago, and before the first step they read the calibrated steady state. The last step's
+shipments by link are kept too (what paid its duties, for quotas). Only the last
 `depth` steps are kept, the most any of the model's rules looks back, so the history stays small
 however long the run. The recorder keeps the full record of a run for results; rules never read it.
 """
@@ -35,6 +36,8 @@ class PolicyHistory:
         self.baseline_trade = trade.reshape(n_econ, n_econ, n_sec)  # [exporter, importer, sector] per step
         self._route_masks: dict[tuple[int, int], np.ndarray] = {}  # trade groups of (exporter, importer)
         self.steps = 0  # completed steps added
+        self.engine = engine
+        self.last_shipped: np.ndarray | None = None  # [links] shipped in the last completed step
         self.keep(depth)
 
     def keep(self, depth: int) -> None:
@@ -46,12 +49,19 @@ class PolicyHistory:
         self._export_block: deque[np.ndarray] = deque(maxlen=self.depth)
         self._delivered: deque[np.ndarray] = deque(maxlen=self.depth)
 
-    def add(self, tariff: np.ndarray, export_block: np.ndarray, delivered: np.ndarray) -> None:
-        """Add a completed step: its policy tensors (copied) and its deliveries by trade group."""
+    def add(self, tariff: np.ndarray, export_block: np.ndarray, delivered: np.ndarray, shipped: np.ndarray) -> None:
+        """Add a completed step: its policy tensors (copied), its deliveries by trade group and its shipments by
+        link (the engine's buffer, valid until the next step)."""
         self._tariff.append(tariff.copy())
         self._export_block.append(export_block.copy())
         self._delivered.append(delivered)
+        self.last_shipped = shipped
         self.steps += 1
+
+    def shipped_on(self, links: np.ndarray) -> float:
+        """Goods shipped in the last completed step on `links` (indices into the engine's links), at baseline
+        prices; 0 before the first step."""
+        return 0.0 if self.last_shipped is None else float(self.last_shipped[links].sum())
 
     def _lagged(self, rows: deque, lag: int, before: np.ndarray | None) -> np.ndarray | None:
         if lag >= self.depth:
@@ -73,10 +83,6 @@ class PolicyHistory:
         if window > self.depth:
             raise ValueError(f"window {window} steps is beyond the history's depth ({self.depth} steps)")
         return list(self._delivered)[-window:]
-
-    def latest_delivered(self) -> np.ndarray:
-        """Deliveries by trade group in the last completed step (the steady state's before the run)."""
-        return self._delivered[-1] if self._delivered else self.steady_delivered
 
     # -- observations ---------------------------------------------------------------------------
     def tariff_increases(self, importers: list[int], exporter: int, lag: int = 0) -> list[float]:

@@ -9,8 +9,8 @@
   exchange for an exemption of some of its sectors; the partner accepts by its acceptance rule (a
   minimum cut; no retaliation from the offerer). Once accepted, both sides apply the deal every step.
 
-Each rule writes its effect into the policy tensors after the schedules, and logs what it did
-and why in the event log.
+Each rule writes its effect into the policy tensors after the schedules and quotas, and logs what
+it did and why in the event log.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class OwnPlantsRule(OnePerBlock):
     phase = "negotiate"
     agent = "government"
 
-    def __init__(self, config: OwnPlantsExemption, model: SupplyChainModel, where: str = ""):
+    def __init__(self, config: OwnPlantsExemption, model: SupplyChainModel, where: str):
         self.config, self.owner, self.where = config, config.economy, where
         index, net = model.index, model.network
         self.economy = index.economy(config.economy)
@@ -97,7 +97,7 @@ class OfferRule(OnePerBlock):
     phase = "negotiate"
     agent = "government"
 
-    def __init__(self, config: Offer, model: SupplyChainModel, where: str = ""):
+    def __init__(self, config: Offer, model: SupplyChainModel, where: str):
         self.config, self.owner, self.where = config, config.offerer, where
         self.offerer = model.index.economy(config.offerer)
         self.partner = model.index.economy(config.partner)

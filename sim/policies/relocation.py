@@ -37,8 +37,7 @@ class RelocationRule:
         rules = []
         for where, config in entries:
             parent = model.config.multinationals[int(re.match(r"multinationals\[(\d+)\]", where).group(1))]
-            plants = np.flatnonzero(model.network.firm_owner == model.network.multinationals.index(parent.name))
-            rules.append(cls(config, parent.name, parent.home, model, plants))
+            rules.append(cls(config, parent.name, parent.home, model, model.multinationals[parent.name].plants))
         return rules
 
     def __init__(self, config: Relocation, owner: str, home: str, model: SupplyChainModel, plants: np.ndarray):

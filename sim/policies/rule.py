@@ -77,9 +77,10 @@ def registers(*config_types: type) -> Callable[[type], type]:
         if rule.phase not in PHASES:
             raise ValueError(f"{rule.__name__}.phase {rule.phase!r}; allowed: {', '.join(PHASES)}")
         for config_type in config_types:
-            if config_type in RULES:
-                raise ValueError(f"{config_type.__name__} is already the config of {RULES[config_type].__name__}")
-            RULES[config_type] = rule
+            known = RULES.get(config_type)
+            if known is not None and (known.__module__, known.__qualname__) != (rule.__module__, rule.__qualname__):
+                raise ValueError(f"{config_type.__name__} is already the config of {known.__name__}")
+            RULES[config_type] = rule  # the same rule again (its module reloaded) replaces itself
         return rule
 
     return register

@@ -11,6 +11,7 @@ blocks and `Scenario`), `checks` (cross-field checks), `errors` (pydantic's erro
 `loading` (files, `extends`, CSV tables, overrides).
 """
 
+from sim.scenario import schema
 from sim.scenario.errors import first_error, model_at
 from sim.scenario.loading import (
     FLAGS,
@@ -26,12 +27,10 @@ from sim.scenario.loading import (
     scenario_dirs,
 )
 from sim.scenario.names import NAME_PATTERN, CellName, EconomyName, EconomyTargets, Name, SectorName, SectorTargets
-from sim.scenario.schema import *  # noqa: F403  (the config blocks)
-from sim.scenario.schema import DEFAULT_SCENARIO, POLICY, POLICY_FIELDS, PolicyBlock, Scenario, policy_field
+from sim.scenario.schema import *  # noqa: F403  (the config blocks, `Scenario`, the policy blocks)
 
 __all__ = [
-    "DEFAULT_SCENARIO", "FLAGS", "NAME_PATTERN", "POLICY", "POLICY_FIELDS", "CellName", "EconomyName",
-    "EconomyTargets", "Name", "PolicyBlock", "Scenario", "SectorName", "SectorTargets", "apply_overrides",
-    "config_dirs", "deep_merge", "first_error", "load_raw", "load_scenario", "model_at", "parse_override",
-    "policy_field", "read_yaml", "resolve_config", "resolve_path", "scenario_dirs",
+    *schema.__all__, "FLAGS", "NAME_PATTERN", "CellName", "EconomyName", "EconomyTargets", "Name", "SectorName",
+    "SectorTargets", "apply_overrides", "config_dirs", "deep_merge", "first_error", "load_raw", "load_scenario",
+    "model_at", "parse_override", "read_yaml", "resolve_config", "resolve_path", "scenario_dirs",
 ]

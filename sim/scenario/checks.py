@@ -60,6 +60,7 @@ def check_consistency(s: Scenario, file: str | None) -> None:
     _check_cells(s, output, file)
     _check_multinationals(s, file)
     _check_contradictions(s, file)
+    _check_quotas(s, file)
     _check_rules(s, file)
 
 
@@ -165,6 +166,42 @@ def _check_multinationals(s: Scenario, file: str | None) -> None:
                 if cell not in cells:
                     raise ScenarioError(f"{m.name} has no plants in {cell}; allowed: cells of its plants "
                                         f"({', '.join(sorted(cells))})", file=file, field=f"{where}.{end}")
+
+
+def _check_quotas(s: Scenario, file: str | None) -> None:
+    """A quota period lasts a step or more; a `quota_share` has calibrated imports to be a share of; two quotas
+    in force at once do not share a line (each would count the same imports)."""
+    econs, sects, n_sec = s.economy_names, s.sector_names, len(s.sectors)
+    sup, buy, val, fsup, fimp, fval = s.io_blocks()
+    exporter, sector = np.concatenate((sup, fsup)) // n_sec, np.concatenate((sup, fsup)) % n_sec
+    importer, value = np.concatenate((buy // n_sec, fimp)), np.concatenate((val, fval))
+    for i, q in enumerate(s.tariffs.quotas):
+        where = f"tariffs.quotas[{i}]"
+        if s.steps(q.period_days) < 1:
+            step_days = 365 / s.time.steps_per_year
+            raise ScenarioError(f"period_days {q.period_days:g} is shorter than one step ({step_days:g} days); "
+                                "allowed: at least one step", file=file, field=f"{where}.period_days")
+        me = econs.index(q.importer)
+        partners = [econs.index(p) for p in (econs if q.exporters == "*" else q.exporters) if p != q.importer]
+        chosen = [sects.index(k) for k in (sects if q.sectors == "*" else q.sectors)]
+        on_lines = (importer == me) & np.isin(exporter, partners) & np.isin(sector, chosen)
+        if q.quota_share is not None and value[on_lines].sum() <= 0:
+            raise ScenarioError("the quota's lines carry no imports in the io table, so a quota_share of them is 0; "
+                                "allowed: lines with imports, or a quota given as a value", file=file,
+                                field=f"{where}.quota_share")
+    quotas = s.tariffs.quotas
+    for i, a in enumerate(quotas):
+        for j in range(i + 1, len(quotas)):
+            b = quotas[j]
+            overlap = a.start_day < (b.end_day if b.end_day is not None else np.inf) and \
+                b.start_day < (a.end_day if a.end_day is not None else np.inf)
+            common = _lines(a.exporters, a.sectors, econs, sects) & _lines(b.exporters, b.sectors, econs, sects)
+            common = {line for line in common if line[0] != a.importer}
+            if a.importer == b.importer and overlap and common:
+                example = sorted(common)[0]
+                raise ScenarioError(f"tariffs.quotas[{i}] and tariffs.quotas[{j}] are both in force on {a.importer}'s "
+                                    f"imports of {example[1]} from {example[0]}; allowed: one quota per line at a time",
+                                    file=file, field=f"tariffs.quotas[{j}]")
 
 
 def _check_rules(s: Scenario, file: str | None) -> None:

@@ -34,6 +34,16 @@ Source = Annotated[str | None, Field(description="citation for the figures of th
 DEFAULT_SCENARIO = "us_tariffs_2025"
 
 
+__all__ = [
+    "Acceptance", "BaselineTariff", "CalibrationTarget", "CapacityShock", "Concession", "DEFAULT_SCENARIO",
+    "Dated", "Diversion", "EconomyConfig", "EngineConfig", "Exemption", "ExportControl", "FinalDemandFlow",
+    "IOConfig", "Indicator", "IntermediateFlow", "LeadTimeRoute", "LeadTimes", "MultinationalConfig",
+    "Negotiation", "NetworkConfig", "Offer", "OwnPlantsExemption", "POLICY", "POLICY_FIELDS", "Plant",
+    "PolicyBlock", "Relocation", "ReportConfig", "RetaliationConfig", "Scenario", "SectorConfig", "Strict",
+    "TariffEntry", "TariffQuota", "Tariffs", "TimeConfig", "TriggerConfig", "Truce", "policy_field",
+]
+
+
 @dataclass(frozen=True)
 class PolicyBlock:
     """Marks a scenario field as a policy block: what a run simulates against its no-policy baseline."""
@@ -189,7 +199,7 @@ MAX_RATE = 10.0  # 1,000%: above any tariff on record (the 2025 peak was 145% pl
 class TariffEntry(Dated):
     """A duty on some of one importer's lines: `rate` sets the rate in force on them; `increase` is an
     additional duty on top of each line's calibration-year rate (as the 2025 US reciprocal tariffs came on
-    top of MFN and Section 301 duties). Exactly one of the two is given; baseline entries give a rate."""
+    top of MFN and Section 301 duties). Exactly one of the two is given."""
 
     importer: EconomyName = Field(description="economy that levies the duty")
     exporters: EconomyTargets = Field("*", description="origin economies taxed, '*' for every other economy")
@@ -221,7 +231,8 @@ class TariffEntry(Dated):
 
 
 class BaselineTariff(TariffEntry):
-    """A calibration-year rate, in force all run long: part of the table a run starts from, not a policy."""
+    """A calibration-year rate, in force all run long: part of the table a run starts from, not a policy.
+    It gives a `rate` (an `increase` is an error: there is nothing under the calibration year to add to)."""
 
 
 class Exemption(Dated):
@@ -682,7 +693,9 @@ class Scenario(Strict):
 
 
 def _policy_paths(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
-    """Dotted paths of the fields marked POLICY in `model` and the blocks below it ('*' for any list item)."""
+    """Dotted paths of the fields marked POLICY in `model` and the blocks below it ('*' for any list item).
+    A block reached otherwise than as a field or a list of blocks (optional, or in a mapping) cannot hold
+    a policy block: the baseline could not reset it, so that is an error when the schema is defined."""
     for name, info in model.model_fields.items():
         if any(isinstance(meta, PolicyBlock) for meta in info.metadata):
             yield prefix + name
@@ -693,6 +706,11 @@ def _policy_paths(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
             yield from _policy_paths(annotation, f"{prefix}{name}.")
         elif isinstance(item, type) and issubclass(item, BaseModel):
             yield from _policy_paths(item, f"{prefix}{name}.*.")
+        else:
+            for inner in typing.get_args(annotation):
+                if isinstance(inner, type) and issubclass(inner, BaseModel) and any(_policy_paths(inner)):
+                    raise TypeError(f"{prefix}{name}: a policy block inside {annotation} cannot be reset by the "
+                                    "baseline; allowed: policy blocks in fields or lists of blocks")
 
 
 # The fields the no-policy baseline resets (Scenario.without_shocks), read from the schema's POLICY marks: a

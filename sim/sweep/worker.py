@@ -7,9 +7,9 @@ files or shared state. Each run loads its scenario, simulates it against its bas
 failed with its error; it never takes the other runs of the task down with it.
 
 Runs that differ only in policy fields (`sim.scenario.POLICY_FIELDS`: applied tariffs, exemptions,
-controls, shocks, retaliation, truces, negotiation) share their network and their baseline run, for
-the same seed and steps. When every swept parameter is a policy field, the driver marks the tasks
-with a sweep key and orders the runs seed by seed; a worker then keeps the last `REUSE_SIZE` of
+quotas, controls, shocks, relocation plans, retaliation, truces, negotiation) share their network and
+their baseline run, for the same seed and steps. When every swept parameter is a policy field, the
+driver marks the tasks with a sweep key and orders the runs seed by seed; a worker then keeps the last `REUSE_SIZE` of
 them, keyed by the sweep, the seed and the steps, and passes them to `sim.run`, which returns what
 it would have computed (a test checks bit-identical tables with reuse off). The cached baseline
 arrays are read-only.
