@@ -256,3 +256,58 @@ def test_links_in_canonical_order(case):
     assert np.array_equal(order, np.arange(net.n_links))
     # no duplicate (supplier, buyer) pairs
     assert len(np.unique(np.stack([net.link_supplier, net.link_buyer]), axis=1).T) == net.n_links
+
+
+def _coupled_block_by_block(scenario, rng_seed):
+    """The firm-to-firm links as coupling every block in table order makes them (what the build's array
+    pass for one-firm blocks must reproduce exactly)."""
+    from sim.network.build import assign_owners, coupling, firm_shares
+    from sim.network.sourcing import block_buyers
+
+    rng = np.random.default_rng(rng_seed)
+    counts = scenario.firms_in_cell()
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    quanta = firm_shares(counts, scenario.network.size_tail_index, rng)
+    assign_owners(scenario, np.repeat(np.arange(len(counts)), counts), quanta, starts, rng)
+    sup_cells, buy_cells, values, *_ = scenario.io_blocks()
+    cell_quanta = [quanta[starts[c]:starts[c] + counts[c]] for c in range(len(counts))]
+    if scenario.network.sourcing == "heterogeneous":
+        sectors = scenario.sectors
+        mixes = block_buyers(sup_cells, buy_cells, values, [cell_quanta[c] for c in buy_cells], len(sectors),
+                             np.array([s.single_origin_share for s in sectors]),
+                             np.array([s.origin_concentration for s in sectors]), rng)
+    else:
+        mixes = [(np.arange(counts[c]), cell_quanta[c]) for c in buy_cells]
+    parts = []
+    for sup, buy, value, (local, buyer_quanta) in zip(sup_cells, buy_cells, values, mixes, strict=True):
+        s_idx, b_idx, weight = coupling(cell_quanta[sup], buyer_quanta, scenario.network.suppliers_per_buyer, rng)
+        parts.append((starts[sup] + s_idx, starts[buy] + local[b_idx], weight * value))
+    return [np.concatenate(p) for p in zip(*parts, strict=True)]
+
+
+@pytest.mark.parametrize("sourcing", ["heterogeneous", "homogeneous"])
+def test_one_firm_blocks_laid_out_in_arrays_equal_coupling_every_block(sourcing):
+    """Cells of one firm (most of a real table at one firm per cell) next to cells of several."""
+    scenario = load_scenario("tiny", {"network.firms_per_cell": 1, "network.sourcing": sourcing,
+                                      "network.cells": {"CN.chips": 4, "US.electronics": 3}})
+    counts = scenario.firms_in_cell()
+    assert (counts == 1).sum() >= 3 and (counts > 1).sum() == 2
+    for seed in (1, 2, 3):
+        net = build_network(scenario, seed)
+        supplier, buyer, flow = _coupled_block_by_block(scenario, seed)
+        firm_links = net.link_buyer < net.n_firms
+        built = net.link_supplier[firm_links], net.link_buyer[firm_links], net.link_flow[firm_links]
+        order, want = np.lexsort(built[::-1]), np.lexsort((flow, buyer, supplier))  # the network sorts its links
+        for got, expected in zip(built, (supplier, buyer, flow), strict=True):
+            assert np.array_equal(got[order], expected[want])  # bit for bit
+
+
+def test_firms_per_cell_by_sector():
+    scenario = load_scenario("tiny", {"network.firms_per_cell": 2, "network.sectors": {"chips": 5},
+                                      "network.cells": {"MY.chips": 7}})
+    counts = scenario.firms_in_cell().reshape(3, 3)  # economies x sectors
+    output = scenario.gross_output().reshape(3, 3) > 0
+    assert np.all(counts[output[:, 1], 1][[0, 1]] == 5) and counts[2, 1] == 7  # MY.chips named: the cell wins
+    assert np.all(counts[:, [0, 2]][output[:, [0, 2]]] == 2)
+    with pytest.raises(Exception, match=r"network\.sectors\.chip.*did you mean 'chips'"):
+        load_scenario("tiny", {"network.sectors": {"chip": 5}})

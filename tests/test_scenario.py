@@ -342,3 +342,22 @@ def test_extends_takes_a_scenario_name_as_a_sweep_base_does(tmp_path):
     path.write_text("extends: tiny_trade_wars\n")
     with pytest.raises(ScenarioError, match="at 'extends': no scenario named 'tiny_trade_wars'; known scenarios:"):
         load_scenario(path)
+
+
+def test_the_io_table_is_held_as_columns_and_reads_as_records(tiny_raw):
+    from sim.scenario.flows import FlowTable
+
+    scenario = load_scenario("tiny")
+    table = scenario.io.intermediate
+    assert isinstance(table, FlowTable) and len(table) == len(tiny_raw["io"]["intermediate"])
+    first = tiny_raw["io"]["intermediate"][0]
+    assert (table[0].exporter, table[0].buyer_sector, table[0].value) == (first["exporter"], first["buyer_sector"],
+                                                                          first["value"])
+    dumped = scenario.model_dump()["io"]
+    assert dumped["intermediate"] == tiny_raw["io"]["intermediate"]
+    again = Scenario.from_dict(scenario.model_dump(exclude_none=True))  # records again, validated again
+    assert np.array_equal(again.io_matrices()[0], scenario.io_matrices()[0])
+    with pytest.raises(ScenarioError, match="code 7 is not a declared economy") as caught:
+        FlowTable.from_codes("final_demand", {"exporter": [0, 7], "sector": [0, 0], "importer": [0, 0]}, [1.0, 2.0],
+                             scenario.economy_names, scenario.sector_names)
+    assert caught.value.field == "io.final_demand[1].exporter"

@@ -97,6 +97,54 @@ def assign_owners(
     return owner
 
 
+def _ranks(n: np.ndarray) -> np.ndarray:
+    """0, 1, ..., n[0]-1, 0, 1, ..., n[1]-1, ...: each item's position within its run."""
+    n = np.asarray(n, dtype=np.int64)
+    return np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+
+
+def intermediate_links(scenario: Scenario, sup_cells: np.ndarray, buy_cells: np.ndarray, values: np.ndarray,
+                       counts: np.ndarray, starts: np.ndarray, quanta: np.ndarray,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(supplier, buyer, flow) of every firm-to-firm link, block by block in the table's order.
+
+    A block between two one-firm cells is one link carrying the whole block, and its coupling draws no
+    random numbers (permutations of one), so those blocks are laid out in array passes; the others are
+    coupled one by one, drawing from `rng` in the same order as if every block were.
+    """
+    single = (counts[sup_cells] == 1) & (counts[buy_cells] == 1)
+    coupled = np.flatnonzero(~single)
+    draws = scenario.network.suppliers_per_buyer
+    cell_quanta = [quanta[starts[c] : starts[c] + counts[c]] for c in range(len(counts))]
+    if scenario.network.sourcing == "heterogeneous":
+        # blocks whose buyer cell has one firm draw nothing here either: only the others are passed
+        drawn = np.flatnonzero(counts[buy_cells] > 1)
+        sectors = scenario.sectors
+        drawn_mixes = block_buyers(sup_cells[drawn], buy_cells[drawn], values[drawn],
+                                   [cell_quanta[c] for c in buy_cells[drawn]], len(sectors),
+                                   np.array([s.single_origin_share for s in sectors]),
+                                   np.array([s.origin_concentration for s in sectors]), rng)
+        mixes = dict(zip(drawn.tolist(), drawn_mixes, strict=True))
+    else:  # every buyer of a cell buys each block in proportion to its size
+        mixes = {}
+    parts = []
+    for i in coupled.tolist():
+        sup_cell, buy_cell = sup_cells[i], buy_cells[i]
+        local, buyer_quanta = mixes.get(i) or (np.arange(counts[buy_cell]), cell_quanta[buy_cell])
+        s_idx, b_idx, weight = coupling(cell_quanta[sup_cell], buyer_quanta, draws, rng)
+        parts.append((starts[sup_cell] + s_idx, starts[buy_cell] + local[b_idx], weight * values[i]))
+    sizes = np.ones(len(values), dtype=np.int64)
+    sizes[coupled] = [len(part[0]) for part in parts]
+    offsets = np.cumsum(sizes) - sizes
+    supplier, buyer, flow = (np.empty(int(sizes.sum()), dtype=t) for t in (np.int64, np.int64, float))
+    at = offsets[single]
+    supplier[at], buyer[at], flow[at] = starts[sup_cells[single]], starts[buy_cells[single]], values[single]
+    for i, (s_part, b_part, f_part) in zip(coupled.tolist(), parts, strict=True):
+        span = slice(offsets[i], offsets[i] + len(s_part))
+        supplier[span], buyer[span], flow[span] = s_part, b_part, f_part
+    return supplier, buyer, flow
+
+
 def build_network(scenario: Scenario, rng: np.random.Generator | int | None = None) -> SupplyNetwork:
     """Firms, links and final demand for `scenario`, seeded by `rng` (default: the scenario's seed).
 
@@ -114,30 +162,15 @@ def build_network(scenario: Scenario, rng: np.random.Generator | int | None = No
     owner = assign_owners(scenario, firm_cell, quanta, starts, rng)
 
     sup_cells, buy_cells, values, fd_cells, fd_importers, fd_values = scenario.io_blocks()
-    draws = scenario.network.suppliers_per_buyer
-    cell_quanta = [quanta[starts[c] : starts[c] + counts[c]] for c in range(len(counts))]
-    if scenario.network.sourcing == "heterogeneous":
-        sectors = scenario.sectors
-        mixes = block_buyers(sup_cells, buy_cells, values, [cell_quanta[c] for c in buy_cells], len(sectors),
-                             np.array([s.single_origin_share for s in sectors]),
-                             np.array([s.origin_concentration for s in sectors]), rng)
-    else:  # every buyer of a cell buys each block in proportion to its size
-        mixes = [(np.arange(counts[c]), cell_quanta[c]) for c in buy_cells]
-    suppliers, buyers, flows = [], [], []
-    for sup_cell, buy_cell, value, (local, buyer_quanta) in zip(sup_cells, buy_cells, values, mixes, strict=True):
-        s_lo, b_lo = starts[sup_cell], starts[buy_cell]
-        s_idx, b_idx, weight = coupling(cell_quanta[sup_cell], buyer_quanta, draws, rng)
-        suppliers.append(s_lo + s_idx)
-        buyers.append(b_lo + local[b_idx])
-        flows.append(weight * value)
-    for sup_cell, importer, value in zip(fd_cells, fd_importers, fd_values, strict=True):
-        s_lo, s_n = starts[sup_cell], counts[sup_cell]
-        suppliers.append(np.arange(s_lo, s_lo + s_n))
-        buyers.append(np.full(s_n, n_firms + importer))
-        flows.append(quanta[s_lo : s_lo + s_n] / QUANTA * value)
-
-    link_supplier = np.concatenate(suppliers).astype(np.int32)
-    link_buyer = np.concatenate(buyers).astype(np.int32)
+    link_supplier, link_buyer, link_flow = intermediate_links(scenario, sup_cells, buy_cells, values, counts, starts,
+                                                              quanta, rng)
+    # final demand: each firm of the cell sells its size share of the block to the economy's consumers
+    fd_n = counts[fd_cells]
+    block = np.repeat(np.arange(len(fd_cells)), fd_n)
+    firm = starts[fd_cells][block] + _ranks(fd_n)
+    link_supplier = np.concatenate((link_supplier, firm)).astype(np.int32)
+    link_buyer = np.concatenate((link_buyer, n_firms + fd_importers[block])).astype(np.int32)
+    link_flow = np.concatenate((link_flow, quanta[firm] / QUANTA * fd_values[block]))
     n_sectors = len(scenario.sectors)
     buyer_econ = np.where(
         link_buyer >= n_firms, link_buyer - n_firms, firm_cell[np.minimum(link_buyer, n_firms - 1)] // n_sectors
@@ -150,7 +183,7 @@ def build_network(scenario: Scenario, rng: np.random.Generator | int | None = No
         firm_owner=owner,
         link_supplier=link_supplier,
         link_buyer=link_buyer,
-        link_flow=np.concatenate(flows),
+        link_flow=link_flow,
         link_lead_steps=leads.astype(np.int32),
         multinationals=[m.name for m in scenario.multinationals],
         multinational_home=[m.home for m in scenario.multinationals],

@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
+from sim.scenario.flows import FlowTable
 
 
 def _name(label: Any, taken: set[str]) -> str:
@@ -91,17 +92,19 @@ def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cel
     y = np.clip(y_by_region.to_numpy(dtype=float), 0.0, None)
     y_regions = [region_names[r] for r in y_by_region.columns]
 
+    economies, sector_list = [region_names[r] for r in regions], [sector_names[s] for s in sectors]
+    econ_code = {n: k for k, n in enumerate(economies)}
+    sect_code = {n: k for k, n in enumerate(sector_list)}
+    row_econ, row_sect = (np.array([code[r[k]] for r in rows]) for k, code in ((0, econ_code), (1, sect_code)))
+    col_econ, col_sect = (np.array([code[c[k]] for c in cols]) for k, code in ((0, econ_code), (1, sect_code)))
     i, j = np.nonzero(z > 0)
-    intermediate = [
-        {"exporter": rows[a][0], "sector": rows[a][1], "importer": cols[b][0], "buyer_sector": cols[b][1],
-         "value": float(z[a, b])}
-        for a, b in zip(i, j, strict=True)
-    ]
+    intermediate = FlowTable.from_codes(
+        "intermediate", {"exporter": row_econ[i], "sector": row_sect[i], "importer": col_econ[j],
+                         "buyer_sector": col_sect[j]}, z[i, j], economies, sector_list)
     i, j = np.nonzero(y > 0)
-    final = [
-        {"exporter": rows[a][0], "sector": rows[a][1], "importer": y_regions[b], "value": float(y[a, b])}
-        for a, b in zip(i, j, strict=True)
-    ]
+    y_econ = np.array([econ_code[r] for r in y_regions])
+    final = FlowTable.from_codes("final_demand", {"exporter": row_econ[i], "sector": row_sect[i],
+                                                  "importer": y_econ[j]}, y[i, j], economies, sector_list)
     raw = {
         "name": name or str(getattr(io_system, "name", "mrio")),
         "description": f"from pymrio IOSystem '{getattr(io_system, 'name', '')}'",

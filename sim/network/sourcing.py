@@ -110,10 +110,12 @@ def block_buyers(sup_cells: np.ndarray, buy_cells: np.ndarray, values: np.ndarra
     input sector. Blocks are grouped by (buyer cell, input sector); each group's origin matrix is drawn once.
     """
     out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(values)  # type: ignore[list-item]
+    if not len(values):
+        return out
     group_key = buy_cells * n_sectors + sup_cells % n_sectors
-    keys, inverse = np.unique(group_key, return_inverse=True)
-    for g in range(len(keys)):
-        blocks = np.flatnonzero(inverse == g)
+    order = np.argsort(group_key, kind="stable")  # each group's blocks in table order, groups by key
+    keys, first = np.unique(group_key[order], return_index=True)
+    for g, blocks in enumerate(np.split(order, first[1:])):
         quanta = buyer_quanta[blocks[0]]
         if len(blocks) == 1 or len(quanta) == 1:
             for i in blocks:

@@ -120,6 +120,7 @@ def _check_io_table(s: Scenario, file: str | None) -> np.ndarray:
 def _check_cells(s: Scenario, output: np.ndarray, file: str | None) -> None:
     """Firm counts and capacity shocks point at cells that have output; a step holds no more than the
     shortest inventory."""
+    s.firms_in_cell()  # network.sectors names declared sectors
     for cell, n in s.network.cells.items():
         index = s.cell_index(cell, f"network.cells.{cell}")
         if n == 0 and output[index] > 0:

@@ -17,8 +17,20 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SkipValidation,
+    ValidationError,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
+from sim.errors import ScenarioError
+from sim.scenario.flows import FlowTable
 from sim.scenario.names import (
     CellName,
     EconomyName,
@@ -106,20 +118,37 @@ class FinalDemandFlow(Strict):
 
 
 class IOConfig(Strict):
+    """The table: written as records (`IntermediateFlow`, `FinalDemandFlow`), held as columns once the scenario
+    is built (`sim.scenario.flows.FlowTable`: `Scenario.from_dict` checks the records in array passes)."""
+
     units: str = Field("USD_m_per_year", description="unit of the table's values and of money in reports (a label: "
                        "nothing is converted)")
-    intermediate: list[IntermediateFlow] = Field(default_factory=list, description="annual flows between cells "
-                                                 "(duplicates summed): records, or a CSV path relative to the "
-                                                 "scenario file")
-    final_demand: list[FinalDemandFlow] = Field(min_length=1, description="annual sales of cells to final demand "
-                                                "(duplicates summed): records, or a CSV path relative to the scenario "
-                                                "file")
+    intermediate: Annotated[list[IntermediateFlow], SkipValidation] = Field(
+        default_factory=list, description="annual flows between cells (duplicates summed): records, or a CSV path "
+                                          "relative to the scenario file")
+    final_demand: Annotated[list[FinalDemandFlow], SkipValidation] = Field(
+        min_length=1, description="annual sales of cells to final demand (duplicates summed): records, or a CSV path "
+                                  "relative to the scenario file")
+
+    @field_validator("intermediate", "final_demand", mode="before")
+    @classmethod
+    def _records_or_table(cls, value: Any) -> Any:
+        if not isinstance(value, list | FlowTable):
+            raise ValueError("a list of flow records or a CSV path is allowed")
+        return value  # records become a FlowTable in Scenario.from_dict, where the names are known
+
+    @field_serializer("intermediate", "final_demand")
+    def _as_records(self, value: Any) -> Any:
+        return value.records() if isinstance(value, FlowTable) else value
 
 
 class NetworkConfig(Strict):
     firms_per_cell: int = Field(10, ge=1, description="firms in each (economy, sector) cell with output")
+    sectors: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict, description="firms per cell with output in every cell of the named sectors, e.g. "
+                                          "{chips: 20}: firm resolution where a study needs it")
     cells: dict[str, Annotated[int, Field(ge=0)]] = Field(
-        default_factory=dict, description="firms per cell for named cells, e.g. {MY.chips: 40}"
+        default_factory=dict, description="firms per cell for named cells, e.g. {MY.chips: 40} (over sectors)"
     )
     suppliers_per_buyer: int = Field(2, ge=1, description="supplier couplings drawn per block (link density)")
     size_tail_index: float = Field(1.5, gt=0, description="Pareto tail index of firm sizes (smaller = more skewed)")
@@ -597,9 +626,23 @@ class Scenario(Strict):
         except ValidationError as exc:
             raise first_error(exc, raw, file) from None
         scenario._file = file
+        scenario._hold_flows(file)
         resolve_dates(scenario, file)
         check_consistency(scenario, file)
         return scenario
+
+    def _hold_flows(self, file: str | None) -> None:
+        """The IO table's records as FlowTables over the declared names (a table given as one is checked to be
+        over the same names)."""
+        economies, sectors = tuple(self.economy_names), tuple(self.sector_names)
+        for kind in ("intermediate", "final_demand"):
+            table = getattr(self.io, kind)
+            if isinstance(table, FlowTable):
+                if (table.economies, table.sectors) != (economies, sectors):
+                    raise ScenarioError("the table's economies and sectors are not the scenario's; allowed: a "
+                                        "FlowTable over the declared names", file=file, field=f"io.{kind}")
+            else:
+                setattr(self.io, kind, FlowTable.from_records(table, kind, economies, sectors, file))
 
     # -- names and indices --------------------------------------------------------------------
     @property
@@ -633,17 +676,14 @@ class Scenario(Strict):
         (supplier_cell, importer, value) for final demand, values divided by steps_per_year.
         """
         n_sectors = len(self.sectors)
-        econ = {n: i for i, n in enumerate(self.economy_names)}
-        sect = {n: i for i, n in enumerate(self.sector_names)}
         per_step = 1.0 / self.time.steps_per_year
-        z = self.io.intermediate
-        sup = np.array([econ[f.exporter] * n_sectors + sect[f.sector] for f in z], dtype=np.int64)
-        buy = np.array([econ[f.importer] * n_sectors + sect[f.buyer_sector] for f in z], dtype=np.int64)
-        val = np.array([f.value for f in z], dtype=float) * per_step
-        y = self.io.final_demand
-        fsup = np.array([econ[f.exporter] * n_sectors + sect[f.sector] for f in y], dtype=np.int64)
-        fimp = np.array([econ[f.importer] for f in y], dtype=np.int64)
-        fval = np.array([f.value for f in y], dtype=float) * per_step
+        z, y = self.io.intermediate.codes, self.io.final_demand.codes
+        sup = z["exporter"] * n_sectors + z["sector"]
+        buy = z["importer"] * n_sectors + z["buyer_sector"]
+        val = self.io.intermediate.value * per_step
+        fsup = y["exporter"] * n_sectors + y["sector"]
+        fimp = y["importer"]
+        fval = self.io.final_demand.value * per_step
         n_cells = len(self.economies) * n_sectors
         sup, buy, val = _sum_duplicates(sup, buy, val, n_cells)
         fsup, fimp, fval = _sum_duplicates(fsup, fimp, fval, len(self.economies))
@@ -668,7 +708,10 @@ class Scenario(Strict):
     def firms_in_cell(self) -> np.ndarray:
         """Number of firms per cell (0 for cells without output)."""
         output = self.gross_output()
-        counts = np.where(output > 0, self.network.firms_per_cell, 0)
+        per_sector = np.full(len(self.sectors), self.network.firms_per_cell)
+        for sector, n in self.network.sectors.items():
+            per_sector[lookup(sector, self.sector_names, "sector", f"network.sectors.{sector}", self._file)] = n
+        counts = np.where(output > 0, np.tile(per_sector, len(self.economies)), 0)
         for cell, n in self.network.cells.items():
             counts[self.cell_index(cell, f"network.cells.{cell}")] = n
         return counts
