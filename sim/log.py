@@ -10,6 +10,7 @@ a program or notebook that imports sim decides what it sees.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from typing import TextIO
@@ -32,3 +33,10 @@ def configure(quiet: bool = False, verbose: bool = False, stream: TextIO | None 
     LOGGER.handlers[:] = [handler]
     LOGGER.propagate = False
     LOGGER.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+
+
+@functools.cache
+def warn_once(message: str) -> None:
+    """Log `message` as a warning of the `sim.scenario` logger, once per process (a scenario loaded for
+    every run of a sweep warns once)."""
+    logging.getLogger("sim.scenario").warning(message)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import yaml
 
+import sim
 from sim.errors import ScenarioError
 from sim.scenario import Scenario, load_scenario, parse_override, resolve_path
 
@@ -298,18 +299,39 @@ def test_unknown_key_in_list_item(tmp_path, tiny_raw):
     assert "did you mean 'value'" in str(err)
 
 
-def test_inputs_above_output_is_negative_value_added(tmp_path, tiny_raw):
-    # US.materials sells 150 in tiny; make it buy 500 of chips
+def test_negative_value_added_is_a_warning_and_the_steady_state_holds(tmp_path, tiny_raw, caplog):
+    # US.materials sells 150 in tiny; make it buy 500 of chips (real tables: taxes less subsidies)
     tiny_raw["io"]["intermediate"].append(
         {"exporter": "US", "sector": "chips", "importer": "US", "buyer_sector": "materials", "value": 500}
     )
     path = write(tmp_path, tiny_raw)
-    err = load_error(path)
-    message = str(err)
-    assert "US.materials" in message
-    assert "value added would be negative" in message
-    assert "(500)" in message
-    assert str(path) in message
+    with caplog.at_level("WARNING", logger="sim.scenario"):
+        scenario = load_scenario(path)
+    message = caplog.text
+    assert "negative value added in 1 cell(s): US.materials (inputs 500, output 150)" in message
+    assert str(path) in message and "price" in message
+    model = sim.SupplyChainModel(scenario, rng=1)
+    model.run_for(60)  # no shock: the calibrated steady state, negative value added included
+    output = model.recorder.table("output")
+    assert np.allclose(output, model.recorder.steady["output"], rtol=1e-9, atol=0)
+    assert model.engine.structure.value_added.min() < 0
+
+
+def test_negative_and_negligible_flows(tmp_path, tiny_raw):
+    tiny_raw["io"]["intermediate"][1]["value"] = -20.0
+    err = load_error(write(tmp_path, tiny_raw))
+    assert err.field == "io.intermediate[1].value"
+    assert "CN.materials -> MY.chips" in str(err) and "io.negative_flows: drop" in str(err)
+    tiny_raw["io"]["negative_flows"] = "drop"
+    dropped = load_scenario(write(tmp_path, tiny_raw))
+    assert len(dropped.io.intermediate) == len(tiny_raw["io"]["intermediate"]) - 1
+    tiny_raw["io"]["negligible_flows"] = 150.0  # leaves out the flows of 100 (two of them)
+    small = load_scenario(write(tmp_path, tiny_raw))
+    assert len(small.io.intermediate) == len(tiny_raw["io"]["intermediate"]) - 3
+    assert small.io.intermediate.value.min() >= 150.0
+    tiny_raw["io"]["intermediate"][0]["value"] = float("nan")
+    err = load_error(write(tmp_path, tiny_raw))
+    assert err.field == "io.intermediate[0].value" and "CN.materials -> CN.chips" in str(err)
 
 
 def test_value_added_boundary_is_allowed(tmp_path, tiny_raw):

@@ -193,7 +193,8 @@ class Structure:
         self.capacity0 = self.output0 * (1.0 + params.spare_capacity)
         firm_slot_flow = self.slot_flow0[: self.n_firm_slots]
         self.coef = firm_slot_flow / self.output0[self.slot_firm]  # a[s, firm]
-        self.value_added = np.maximum(0.0, 1.0 - np.bincount(self.slot_firm, self.coef, n_firms))
+        # per unit of output at baseline prices; negative where a cell buys more than it sells (a subsidy)
+        self.value_added = 1.0 - np.bincount(self.slot_firm, self.coef, n_firms)
         self.essential = params.sector_essential[self.slot_sector[: self.n_firm_slots]]
         self.inventory_steps = params.sector_inventory_steps[self.slot_sector[: self.n_firm_slots]]
         self.inventory0 = firm_slot_flow * self.inventory_steps

@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from sim.errors import ScenarioError
+from sim.log import warn_once
 from sim.scenario.names import lookup, name_fields
 from sim.scenario.schema import Dated, Scenario
 
@@ -94,7 +95,8 @@ def _check_cross_border(block: BaseModel, own: str, partners: str, where: str, f
 
 
 def _check_io_table(s: Scenario, file: str | None) -> np.ndarray:
-    """No cell uses inputs without output or more inputs than its output; returns output per cell per step."""
+    """No cell uses inputs without output; a cell buying more inputs than its output (negative value added:
+    taxes less subsidies in real tables) is a warning that names the cells. Returns output per cell per step."""
     sup, buy, val, fsup, _, fval = s.io_blocks()
     n_cells = len(s.economies) * len(s.sectors)
     output = np.bincount(sup, val, n_cells) + np.bincount(fsup, fval, n_cells)
@@ -106,14 +108,13 @@ def _check_io_table(s: Scenario, file: str | None) -> np.ndarray:
             file=file,
             field="io.intermediate",
         )
-    for cell in np.flatnonzero(inputs > output * (1 + 1e-12)):
-        raise ScenarioError(
-            f"cell {s.cell_name(cell)} buys more inputs ({inputs[cell] * s.time.steps_per_year:g}) than its "
-            f"gross output ({output[cell] * s.time.steps_per_year:g} {s.io.units}): value added would be "
-            "negative; allowed: inputs <= sales + final demand",
-            file=file,
-            field="io.intermediate",
-        )
+    negative = np.flatnonzero(inputs > output * (1 + 1e-12))
+    if len(negative):
+        listed = ", ".join(f"{s.cell_name(c)} (inputs {inputs[c] * s.time.steps_per_year:g}, output "
+                           f"{output[c] * s.time.steps_per_year:g})" for c in negative[:5])
+        warn_once(f"{file or s.name}: negative value added in {len(negative)} cell(s): {listed}"
+                  f"{', ...' if len(negative) > 5 else ''} {s.io.units}. Their unit cost is their inputs less a "
+                  "subsidy, so their price moves by more than their input prices do (docs/model.md, 'Calibration')")
     return output
 
 

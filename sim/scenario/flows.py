@@ -114,20 +114,38 @@ class FlowTable:
         table._check_values(file)
         return table
 
+    def cell_text(self, i: int) -> str:
+        """Row `i`'s cells in words, e.g. 'CN.chips -> US.electronics' (final demand: '-> US final demand')."""
+        row = self[i]
+        buyer = f"{row.importer}.{row.buyer_sector}" if self.kind == "intermediate" else f"{row.importer} final demand"
+        return f"{row.exporter}.{row.sector} -> {buyer}"
+
+    def negative(self) -> np.ndarray:
+        """[rows] True where the value is below zero."""
+        return self.value < 0
+
+    def without(self, drop: np.ndarray) -> FlowTable:
+        """The table less the rows where `drop` is True."""
+        keep = ~drop
+        source = None if self.source is None else self.source[keep]
+        return FlowTable(self.kind, {c: v[keep] for c, v in self.codes.items()}, self.value[keep], self.economies,
+                         self.sectors, source)
+
     def _check_values(self, file: str | None) -> None:
-        """Values finite and >= 0, codes inside the declared names; the first bad row is the error."""
+        """Values finite, codes inside the declared names; the first bad row is the error (negative values are
+        the scenario's to allow: `io.negative_flows`)."""
         where = f"io.{self.kind}"
-        bad = np.flatnonzero(~np.isfinite(self.value) | (self.value < 0))
-        if len(bad):
-            i, v = int(bad[0]), float(self.value[bad[0]])
-            why = "Input should be greater than or equal to 0" if np.isfinite(v) else "Input should be a finite number"
-            raise ScenarioError(f"bad value {v:g}: {why}", file=file, field=f"{where}[{i}].value")
         for column, what in COLUMNS[self.kind].items():
             n = len(self.economies) if what == "economy" else len(self.sectors)
             outside = np.flatnonzero((self.codes[column] < 0) | (self.codes[column] >= n))
             if len(outside):
                 raise ScenarioError(f"code {int(self.codes[column][outside[0]])} is not a declared {what}; allowed: "
                                     f"0 to {n - 1}", file=file, field=f"{where}[{int(outside[0])}].{column}")
+        bad = np.flatnonzero(~np.isfinite(self.value))
+        if len(bad):
+            i = int(bad[0])
+            raise ScenarioError(f"bad value {float(self.value[i]):g} ({self.cell_text(i)}; {len(bad)} such rows): "
+                                "Input should be a finite number", file=file, field=f"{where}[{i}].value")
 
     # -- reading ------------------------------------------------------------------------------
     def __len__(self) -> int:

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from sim.errors import ScenarioError
+from sim.log import warn_once
 from sim.scenario.flows import FlowTable
 from sim.scenario.names import (
     CellName,
@@ -129,6 +130,12 @@ class IOConfig(Strict):
     final_demand: Annotated[list[FinalDemandFlow], SkipValidation] = Field(
         min_length=1, description="annual sales of cells to final demand (duplicates summed): records, or a CSV path "
                                   "relative to the scenario file")
+
+    negative_flows: Literal["error", "drop"] = Field(
+        "error", description="a negative flow (some real tables carry them): an error naming its cells, or left out "
+                             "of the table with a warning")
+    negligible_flows: float = Field(
+        0.0, ge=0, description="flows below this annual value are left out of the table (0: keep every flow)")
 
     @field_validator("intermediate", "final_demand", mode="before")
     @classmethod
@@ -642,7 +649,19 @@ class Scenario(Strict):
                     raise ScenarioError("the table's economies and sectors are not the scenario's; allowed: a "
                                         "FlowTable over the declared names", file=file, field=f"io.{kind}")
             else:
-                setattr(self.io, kind, FlowTable.from_records(table, kind, economies, sectors, file))
+                table = FlowTable.from_records(table, kind, economies, sectors, file)
+            negative = table.negative()
+            if negative.any():
+                i = int(np.flatnonzero(negative)[0])
+                if self.io.negative_flows == "error":
+                    raise ScenarioError(f"bad value {float(table.value[i]):g} ({table.cell_text(i)}; "
+                                        f"{int(negative.sum())} negative rows): Input should be greater than or equal "
+                                        "to 0; or set io.negative_flows: drop to leave them out", file=file,
+                                        field=f"io.{kind}[{i}].value")
+                warn_once(f"{file or self.name}: io.{kind}: {int(negative.sum())} negative flows left out "
+                          f"(io.negative_flows: drop), the first {table.cell_text(i)}")
+            table = table.without(negative | (table.value < self.io.negligible_flows))
+            setattr(self.io, kind, table)
 
     # -- names and indices --------------------------------------------------------------------
     @property
