@@ -154,3 +154,73 @@ def test_negative_final_demand_is_netted_per_region_then_clipped(mrio):
 
     assert fd(row_a) == []
     assert len(fd(row_b)) == 1 and 0 < fd(row_b)[0] < mrio.Y.loc[row_b, regions[1]].sum()
+
+
+# -- a scenario file whose io names a pymrio folder -----------------------------------------------
+@pytest.fixture(scope="module")
+def mrio_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("mrio") / "table"
+    io = pymrio.load_test()
+    io.calc_all()
+    io.save_all(folder)
+    return folder, io
+
+
+def mrio_file(folder, tmp_path, mrio: dict, **extra) -> "Path":  # noqa: F821
+    import yaml
+
+    path = tmp_path / "scenario.yaml"
+    path.write_text(yaml.safe_dump({"name": "mrio_file", "time": {"steps": 40}, "network": {"firms_per_cell": 2},
+                                    "io": {"mrio": {"path": str(folder.relative_to(tmp_path, walk_up=True)), **mrio}},
+                                    **extra}))
+    return path
+
+
+def test_a_scenario_file_reads_a_pymrio_folder_and_aggregates_regions(mrio_folder, tmp_path):
+    folder, io = mrio_folder
+    path = mrio_file(folder, tmp_path, {"regions": {"reg1": "A", "reg2": "B", "*": "ROW"},
+                                        "sectors": {"food": "food", "*": "other"}})
+    scenario = sim.load_scenario(path)
+    assert scenario.economy_names == ["A", "B", "ROW"] and scenario.sector_names == ["food", "other"]
+    z, y = scenario.io_matrices()
+    per_step = scenario.time.steps_per_year
+    assert z.sum() * per_step == pytest.approx(io.Z.to_numpy().sum(), rel=1e-12)  # nothing lost in the sums
+    regions = io.Z.index.get_level_values(0)
+    food = io.Z.index.get_level_values(1) == "food"
+    a_food_to_b = io.Z.to_numpy()[np.ix_((regions == "reg1") & food, regions == "reg2")].sum()
+    assert z[0, 2:4].sum() * per_step == pytest.approx(a_food_to_b, rel=1e-12)  # A.food -> B (both sectors)
+    model = sim.SupplyChainModel(scenario, rng=1)
+    model.run_for(40)  # the aggregated table is a steady state too
+    assert np.allclose(model.recorder.table("output"), model.recorder.steady["output"], rtol=1e-9, atol=0)
+
+
+def test_declared_economies_and_bad_mappings(mrio_folder, tmp_path):
+    folder, _ = mrio_folder
+    declared = {"economies": [{"name": "ROW"}, {"name": "A"}], "sectors": [{"name": "all"}]}
+    scenario = sim.load_scenario(mrio_file(folder, tmp_path, {"regions": {"reg1": "A", "*": "ROW"},
+                                                              "sectors": {"*": "all"}}, **declared))
+    assert scenario.economy_names == ["ROW", "A"] and len(scenario.io.final_demand) == 4  # 2 cells x 2 markets
+    cases = [({"regions": {"reg1": "A"}}, "io.mrio.regions", "region 'reg2' of the table is not mapped"),
+             ({"regions": {"reg9": "A", "*": "R"}}, "io.mrio.regions.reg9", "'reg9' is not in the table"),
+             ({"regions": {"*": "A"}, "colour": 1}, "io.mrio.colour", "unknown key 'colour'")]
+    for mrio, field, message in cases:
+        with pytest.raises(sim.ScenarioError, match=message) as caught:
+            sim.load_scenario(mrio_file(folder, tmp_path, mrio))
+        assert caught.value.field == field
+    with pytest.raises(sim.ScenarioError, match="no pymrio table") as caught:
+        sim.load_scenario(mrio_file(tmp_path / "missing", tmp_path, {}))
+    assert caught.value.field == "io.mrio.path"
+    with pytest.raises(sim.ScenarioError, match="unknown economy 'B'") as caught:
+        sim.load_scenario(mrio_file(folder, tmp_path, {"regions": {"reg1": "B", "*": "ROW"}}, **declared))
+
+
+def test_sim_run_on_a_scenario_whose_io_is_a_pymrio_folder(mrio_folder, tmp_path):
+    import subprocess
+    import sys
+
+    folder, _ = mrio_folder
+    path = mrio_file(folder, tmp_path, {"regions": {"reg1": "A", "*": "ROW"}})
+    done = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "--steps", "10", "--out",
+                           str(tmp_path / "out"), "--quiet"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "summary.json").is_file()

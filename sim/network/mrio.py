@@ -12,6 +12,7 @@ infinite) entry in Z or Y is an error naming its cells; so is a negative interme
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 from sim.scenario.flows import FlowTable
+from sim.scenario.names import lookup
 
 
 def _name(label: Any, taken: set[str]) -> str:
@@ -116,3 +118,84 @@ def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cel
     }
     raw.update(settings)
     return Scenario.from_dict(raw, file=f"<pymrio {raw['name']}>")
+
+
+def _labels_to_names(labels: list, mapping: dict[str, str], what: str, file: str | None) -> list[str]:
+    """The scenario name of each table label: by `mapping` ('*' for every label it does not name), or the
+    label made config-safe when there is no mapping; an unmapped label is an error naming it."""
+    if not mapping:
+        taken: set[str] = set()
+        return [_name(label, taken) for label in labels]
+    unknown = sorted(set(mapping) - {str(label) for label in labels} - {"*"})
+    if unknown:
+        raise ScenarioError(f"{what} {unknown[0]!r} is not in the table; allowed: its {what}s "
+                            f"({', '.join(map(str, labels[:8]))}{', ...' if len(labels) > 8 else ''})", file=file,
+                            field=f"io.mrio.{what}s.{unknown[0]}")
+    names = []
+    for label in labels:
+        name = mapping.get(str(label), mapping.get("*"))
+        if name is None:
+            raise ScenarioError(f"{what} {label!r} of the table is not mapped; allowed: map every {what}, or give "
+                                f"'*' for the rest (e.g. '*': ROW)", file=file, field=f"io.mrio.{what}s")
+        names.append(name)
+    return names
+
+
+def read_mrio(source: dict, economies: list[str] | None, sectors: list[str] | None, file: str | None) -> dict:
+    """`io.mrio` of a scenario file read into its io tables: the pymrio folder (or zip) at `source['path']`
+    (saved with `IOSystem.save_all`), its regions and sectors mapped onto the scenario's names and summed
+    (`regions`, `sectors`: table label -> name, '*' for the rest; trade inside an aggregate becomes its
+    domestic trade). Returns the raw `io` tables as FlowTables and, where the file does not declare them,
+    the economies and sectors in the order they first appear."""
+    from sim.extras import require
+
+    require("io", "io.mrio")
+    import pymrio
+
+    path = Path(source["path"])
+    if not path.exists():
+        raise ScenarioError(f"no pymrio table at {path}; allowed: a folder or zip saved with IOSystem.save_all",
+                            file=file, field="io.mrio.path")
+    try:
+        io_system = pymrio.load_all(path)
+    except Exception as exc:  # pymrio raises several kinds on a folder it cannot read
+        raise ScenarioError(f"pymrio cannot read {path}: {exc}", file=file, field="io.mrio.path") from None
+    Z, Y = getattr(io_system, "Z", None), getattr(io_system, "Y", None)
+    if Z is None or Y is None:
+        raise ScenarioError(f"the table at {path} has no Z or Y; allowed: a full IOSystem", file=file,
+                            field="io.mrio.path")
+    region_labels = list(dict.fromkeys(Z.index.get_level_values(0)))
+    sector_labels = list(dict.fromkeys(Z.index.get_level_values(1)))
+    region_names = _labels_to_names(region_labels, source.get("regions") or {}, "region", file)
+    sector_names = _labels_to_names(sector_labels, source.get("sectors") or {}, "sector", file)
+    econ_out = economies or list(dict.fromkeys(region_names))
+    sect_out = sectors or list(dict.fromkeys(sector_names))
+    for names, declared, what in ((region_names, econ_out, "economy"), (sector_names, sect_out, "sector")):
+        for name in dict.fromkeys(names):
+            lookup(name, declared, what, f"io.mrio.{'regions' if what == 'economy' else 'sectors'}", file)
+    region_code = dict(zip(region_labels, (econ_out.index(n) for n in region_names), strict=True))
+    sector_code = dict(zip(sector_labels, (sect_out.index(n) for n in sector_names), strict=True))
+    n_sec = len(sect_out)
+    row_cell = np.array([region_code[r] * n_sec + sector_code[k] for r, k in Z.index])
+    col_cell = np.array([region_code[r] * n_sec + sector_code[k] for r, k in Z.columns])
+    z = Z.to_numpy(dtype=float)
+    y_by_region = Y.T.groupby(level=0, sort=False).sum().T.to_numpy(dtype=float)
+    y_regions = np.array([region_code[r] for r in Y.T.groupby(level=0, sort=False).sum().index])
+    for values, name in ((z, "Z"), (y_by_region, "Y")):
+        if not np.isfinite(values).all():
+            raise ScenarioError(f"missing or infinite entries in {name} of {path}; allowed: finite numbers",
+                                file=file, field="io.mrio.path")
+    n_cells = len(econ_out) * n_sec
+    z_out = np.zeros((n_cells, n_cells))
+    np.add.at(z_out, (row_cell[:, None], col_cell[None, :]), z)
+    y_out = np.zeros((n_cells, len(econ_out)))
+    np.add.at(y_out, (row_cell[:, None], y_regions[None, :]), np.clip(y_by_region, 0.0, None))
+    i, j = np.nonzero(z_out)  # negative flows stay: io.negative_flows decides
+    intermediate = FlowTable.from_codes("intermediate", {"exporter": i // n_sec, "sector": i % n_sec,
+                                                         "importer": j // n_sec, "buyer_sector": j % n_sec},
+                                        z_out[i, j], econ_out, sect_out)
+    i, j = np.nonzero(y_out > 0)
+    final = FlowTable.from_codes("final_demand", {"exporter": i // n_sec, "sector": i % n_sec, "importer": j},
+                                 y_out[i, j], econ_out, sect_out)
+    return {"intermediate": intermediate, "final_demand": final, "economies": econ_out, "sectors": sect_out,
+            "units": _unit(io_system)}

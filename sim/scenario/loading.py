@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario.errors import model_at
-from sim.scenario.schema import DEFAULT_SCENARIO, Scenario
+from sim.scenario.errors import first_error, model_at
+from sim.scenario.schema import DEFAULT_SCENARIO, MrioSource, Scenario
 from sim.yaml_text import load_yaml
 
 
@@ -79,6 +80,7 @@ def load_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         raise ScenarioError("'extends' forms a cycle", file=str(path), field="extends")
     raw = read_yaml(path)
     _read_io_tables(raw, path)
+    _locate_mrio(raw, path)
     _read_tariff_table(raw, path)
     parent = raw.pop("extends", None)
     if parent is None:
@@ -121,6 +123,49 @@ def _read_io_tables(raw: dict, path: Path) -> None:
         table = io.get(key)
         if isinstance(table, str):
             io[key] = _read_table(path, table, required, "value", ("source",), f"io.{key}")
+
+
+def _locate_mrio(raw: dict, path: Path) -> None:
+    """Make `io.mrio.path` absolute (it is relative to the file that names it); the table is read once the
+    files are merged (`_read_mrio`)."""
+    mrio = raw.get("io", {}).get("mrio") if isinstance(raw.get("io"), dict) else None
+    if isinstance(mrio, dict) and isinstance(mrio.get("path"), str):
+        mrio["path"] = str((path.parent / mrio["path"]).resolve())
+
+
+def _read_mrio(raw: dict, file: str) -> dict:
+    """`raw` with the io tables (and, where not declared, the economies and sectors) read from `io.mrio`."""
+    io = raw.get("io")
+    mrio = io.get("mrio") if isinstance(io, dict) else None
+    if mrio is None:
+        return raw
+    from sim.network.mrio import read_mrio
+
+    if not isinstance(mrio, dict):
+        raise ScenarioError(f"bad value {mrio!r}: io.mrio is a mapping with path, regions and sectors", file=file,
+                            field="io.mrio")
+    try:
+        source = MrioSource.model_validate(mrio)
+    except ValidationError as exc:
+        error = first_error(exc, mrio, file, MrioSource)
+        raise ScenarioError(str(error).split(": ", 1)[-1], file=file, field=f"io.mrio.{error.field}") from None
+    given = [key for key in ("intermediate", "final_demand") if io.get(key)]
+    if given:
+        raise ScenarioError(f"give io.mrio or io.{given[0]}, not both", file=file, field=f"io.{given[0]}")
+
+    def declared(key: str) -> list[str] | None:
+        items = raw.get(key)
+        if isinstance(items, list) and items and all(isinstance(item, dict) for item in items):
+            return [item.get("name") for item in items]
+        return None
+
+    tables = read_mrio(source.model_dump(), declared("economies"), declared("sectors"), file)
+    raw = dict(raw, io=dict(io, intermediate=tables["intermediate"], final_demand=tables["final_demand"]))
+    raw["io"].setdefault("units", tables["units"])
+    for key in ("economies", "sectors"):
+        if declared(key) is None:
+            raw[key] = [{"name": name} for name in tables[key]]
+    return raw
 
 
 def _read_tariff_table(raw: dict, path: Path) -> None:
@@ -302,4 +347,4 @@ def load_scenario(
     raw = load_raw(path)
     if overrides:
         raw = apply_overrides(raw, overrides, file=str(path))
-    return Scenario.from_dict(raw, file=str(path))
+    return Scenario.from_dict(_read_mrio(raw, str(path)), file=str(path))

@@ -50,7 +50,7 @@ DEFAULT_SCENARIO = "us_tariffs_2025"
 __all__ = [
     "Acceptance", "BaselineTariff", "CalibrationTarget", "CapacityShock", "Concession", "DEFAULT_SCENARIO",
     "Dated", "Diversion", "EconomyConfig", "EngineConfig", "Exemption", "ExportControl", "FinalDemandFlow",
-    "IOConfig", "Indicator", "IntermediateFlow", "LeadTimeRoute", "LeadTimes", "MultinationalConfig",
+    "IOConfig", "Indicator", "IntermediateFlow", "LeadTimeRoute", "LeadTimes", "MrioSource", "MultinationalConfig",
     "Negotiation", "NetworkConfig", "Offer", "OwnPlantsExemption", "POLICY", "POLICY_FIELDS", "Plant",
     "PolicyBlock", "Relocation", "ReportConfig", "RetaliationConfig", "Scenario", "SectorConfig", "Strict",
     "TariffEntry", "TariffQuota", "Tariffs", "TimeConfig", "TriggerConfig", "Truce", "policy_field",
@@ -118,6 +118,18 @@ class FinalDemandFlow(Strict):
     source: Source = None
 
 
+class MrioSource(Strict):
+    """A real MRIO table read with pymrio, its regions and sectors mapped onto the scenario's names."""
+
+    path: str = Field(description="folder or zip saved with pymrio's IOSystem.save_all, relative to the scenario "
+                                  "file (e.g. an ICIO, EXIOBASE or ADB table parsed once with pymrio)")
+    regions: dict[str, Name] = Field(default_factory=dict, description="table region -> scenario economy, '*' for "
+                                     "every region not named, e.g. {MYS: MY, USA: US, CHN: CN, '*': ROW}; regions "
+                                     "mapped to one economy are summed (empty: every region as itself)")
+    sectors: dict[str, Name] = Field(default_factory=dict, description="table sector -> scenario sector, '*' for the "
+                                     "rest, e.g. {C26: chips, '*': other} (empty: every sector as itself)")
+
+
 class IOConfig(Strict):
     """The table: written as records (`IntermediateFlow`, `FinalDemandFlow`), held as columns once the scenario
     is built (`sim.scenario.flows.FlowTable`: `Scenario.from_dict` checks the records in array passes)."""
@@ -131,6 +143,8 @@ class IOConfig(Strict):
         min_length=1, description="annual sales of cells to final demand (duplicates summed): records, or a CSV path "
                                   "relative to the scenario file")
 
+    mrio: MrioSource | None = Field(None, description="read the table from a pymrio folder instead of records "
+                                    "(the io extra); the scenario's economies and sectors default to the mapped names")
     negative_flows: Literal["error", "drop"] = Field(
         "error", description="a negative flow (some real tables carry them): an error naming its cells, or left out "
                              "of the table with a warning")
