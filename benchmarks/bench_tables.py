@@ -7,8 +7,8 @@ for one other economy. It is handed to pymrio as an `IOSystem` and read the way 
 (`sim.scenario_from_mrio`), then the network is built and a model steps a few times. Each case runs
 in a process of its own, so its peak RSS (`ru_maxrss`) is its own. Reported per case: non-zeros, the
 time to make the IOSystem (not counted), load (IOSystem -> validated scenario), build (`build_network`),
-model set-up, the median step, links, and peak RSS. Values are lognormal; the recorder keeps its full
-record, about the size of the trade groups per step and table.
+model set-up, the median step, links, the record's memory per step (policy tensors kept once while
+they do not change), and peak RSS. Values are lognormal.
 
     .venv/bin/python benchmarks/bench_tables.py                      # the two reference sizes
     .venv/bin/python benchmarks/bench_tables.py --shape icio --steps 3              # 77 x 45, 60% dense
@@ -89,6 +89,7 @@ def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fin
             "make_iosystem_s": round(made, 2), "load_s": round(loaded, 2), "build_s": round(built, 2),
             "model_setup_s": round(set_up, 2), "step_median_s": round(statistics.median(times), 3),
             "firms": network.n_firms, "links": network.n_links,
+            "record_mb_per_step": round(model.recorder.bytes_per_step() / 2**20, 2),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
             density = densities[k] if k < len(densities) else 1.0
         cases.append((n_econ, n_sec, densities[k] if k < len(densities) else density))
     print(f"{'shape':>14} {'cells':>6} {'dens':>5} {'nonzeros':>10} {'load s':>7} {'build s':>8} {'setup s':>8} "
-          f"{'step s':>7} {'links':>10} {'peak MB':>8}")
+          f"{'step s':>7} {'links':>10} {'rec MB/step':>11} {'peak MB':>8}")
     for case in cases:
         proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case), "--steps", str(args.steps),
                                "--seed", str(args.seed), "--fine", args.fine], capture_output=True, text=True)
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> None:
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{r['shape']:>14} {r['cells']:>6} {r['density']:>5} {r['nonzeros']:>10,} {r['load_s']:>7} "
               f"{r['build_s']:>8} {r['model_setup_s']:>8} {r['step_median_s']:>7} {r['links']:>10,} "
+              f"{r['record_mb_per_step']:>11} "
               f"{r['peak_rss_mb']:>8,}")
 
 

@@ -98,8 +98,8 @@ class Recorder:
         if flows.qualified is not None and len(flows.qualified):
             self.qualified_steps.append(state.step - 1)
             self.qualified_links.append(flows.qualified)
-        self.rows["tariff"].append(policy.tariff.ravel().copy())
-        self.rows["export_block"].append(policy.export_block.ravel().copy())
+        for name, tensor in (("tariff", policy.tariff), ("export_block", policy.export_block)):
+            self._record_policy(name, tensor)
         g = self.engine.groups.link
         output, value = np.empty(self.n_cells), np.empty(self.n_cells)
         inventory, unfilled = np.empty(self.n_inventory_groups), np.empty(self.n_slot_groups)
@@ -124,6 +124,23 @@ class Recorder:
         self.rows["price"].append(value / np.where(self.cell_output0 > 0, self.cell_output0, 1.0))
         self.rows["inventory"].append(inventory * self.days_per_use)
         self.rows["consumer_price"].append(self._consumer_price(flows.landed))
+
+    def _record_policy(self, name: str, tensor: np.ndarray) -> None:
+        """Add a policy tensor's row; a step whose tensor is the last step's shares that row (policies change
+        on few days, and at the size of a real table a tensor is megabytes)."""
+        rows = self.rows[name]
+        if rows and np.array_equal(rows[-1], tensor.ravel()):
+            rows.append(rows[-1])
+        else:
+            rows.append(tensor.ravel().copy())
+
+    def bytes_per_step(self) -> int:
+        """Memory the record adds per step, on average so far (rows shared with the step before count once)."""
+        steps = len(self.rows["output"])
+        if not steps:
+            return 0
+        held = sum(row.nbytes for rows in self.rows.values() for row in {id(r): r for r in rows}.values())
+        return held // steps
 
     def _inventory_days(self, inventory: np.ndarray) -> np.ndarray:
         """Input inventory per (economy, sector) in days of baseline use."""

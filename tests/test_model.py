@@ -161,3 +161,16 @@ def test_removing_a_firm_closes_its_plant():
     assert model.last_flows.output[0] == 0.0 and model.policy.capacity[0] == 0.0
     assert np.all(model.last_flows.shipped[model.engine.structure.supplier == 0] == 0.0)
     assert model.last_flows.output[1:].sum() > 0
+
+
+def test_the_record_keeps_a_policy_tensor_once_while_it_does_not_change():
+    model = sim.SupplyChainModel("tiny_trade_war")
+    model.run_for(200)
+    rows = model.recorder.rows["tariff"]
+    distinct = {id(r) for r in rows}
+    changes = 1 + sum(not np.array_equal(a, b) for a, b in zip(rows, rows[1:], strict=False))
+    assert len(distinct) == changes < len(rows) / 5  # a few policy days in 200 steps
+    assert np.array_equal(model.recorder.table("tariff"), np.vstack([r.copy() for r in rows]))
+    per_step = model.recorder.bytes_per_step()
+    full = sum(rows_[-1].nbytes for rows_ in model.recorder.rows.values())
+    assert 0 < per_step < full
