@@ -224,3 +224,29 @@ def test_sim_run_on_a_scenario_whose_io_is_a_pymrio_folder(mrio_folder, tmp_path
                            str(tmp_path / "out"), "--quiet"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "summary.json").is_file()
+
+
+def test_mrio_folder_from_a_mapping_with_y_reordered_and_negative_final_demand_netted(mrio_folder, tmp_path):
+    folder, io = mrio_folder
+    raw = {"name": "m", "network": {"firms_per_cell": 1},
+           "io": {"mrio": {"path": str(folder), "regions": {"reg1": "A", "*": "ROW"}}}}
+    base = sim.Scenario.from_dict(raw)  # a mapping reads the folder too (what sweeps' bases do)
+    reversed_ = io.copy()
+    reversed_.Y = io.Y.iloc[::-1]  # Y's rows in another order than Z's
+    reversed_.save_all(tmp_path / "reversed")
+    mapping = {"regions": {"reg1": "A", "*": "ROW"}}
+    same = sim.Scenario.from_dict(raw | {"io": {"mrio": {"path": str(tmp_path / "reversed"), **mapping}}})
+    assert np.array_equal(same.io_matrices()[1], base.io_matrices()[1])
+    netted = io.copy()
+    y = io.Y.copy()
+    food_reg2 = ("reg2", "food")
+    y.loc[food_reg2] = 0.0
+    y.loc[food_reg2, y.columns[0]] = -100.0  # reg2's food: -100 to reg1's consumers, summed into ROW.food's sales
+    netted.Y = y
+    netted.save_all(tmp_path / "netted")
+    moved = sim.Scenario.from_dict(raw | {"io": {"mrio": {"path": str(tmp_path / "netted"), **mapping}}})
+    food_row = base.economy_names.index("ROW") * len(base.sector_names) + base.sector_names.index("food")
+    steps = base.time.steps_per_year
+    original = io.Y.T.groupby(level=0).sum().T.loc[food_reg2, "reg1"]
+    want = base.io_matrices()[1][food_row, 0] * steps - original - 100.0  # netted, then clipped only if below 0
+    assert moved.io_matrices()[1][food_row, 0] * steps == pytest.approx(want, rel=1e-9)

@@ -383,3 +383,20 @@ def test_the_io_table_is_held_as_columns_and_reads_as_records(tiny_raw):
         FlowTable.from_codes("final_demand", {"exporter": [0, 7], "sector": [0, 0], "importer": [0, 0]}, [1.0, 2.0],
                              scenario.economy_names, scenario.sector_names)
     assert caught.value.field == "io.final_demand[1].exporter"
+
+
+def test_flow_values_read_as_pydantic_read_them_and_tables_compare_equal(tmp_path, tiny_raw):
+    tiny_raw["io"]["intermediate"][0]["value"] = "300"  # a number written as a string
+    scenario = load_scenario(write(tmp_path, tiny_raw))
+    assert scenario.io.intermediate[0].value == 300.0
+    assert load_scenario("tiny") == load_scenario("tiny") and scenario != load_scenario("tiny")
+    with pytest.raises(ValueError):
+        scenario.io.intermediate.value[0] = 1.0  # shared by copies of the scenario: read-only
+    for bad in (10**400, True, None, [1, 2]):
+        tiny_raw["io"]["intermediate"][0]["value"] = bad
+        err = load_error(write(tmp_path, tiny_raw))
+        assert err.field == "io.intermediate[0].value" and "valid number" in str(err)
+    tiny_raw["io"]["intermediate"][0]["value"] = 300
+    tiny_raw["io"]["negligible_flows"] = 1e9
+    err = load_error(write(tmp_path, tiny_raw))
+    assert err.field == "io.final_demand" and "no final demand is left" in str(err)

@@ -16,6 +16,8 @@ import numpy as np
 
 from sim.engine.jit import kernel
 
+MIN_UNIT_COST = 1e-3  # of the baseline price: the floor of unit cost (only negative value added comes near it)
+
 
 @kernel
 def prices_and_demand(slot, supplier, route, price, route_wedge, share, slot_orders, limit, route_open, landed,
@@ -255,13 +257,14 @@ def prices_toward_cost(slot_firm, coef, slot_price, value_added, adjustment_step
     """Firms' prices move toward unit cost.
 
     unit cost = value_added + input_cost, the sum of coef * slot_price over the firm's input slots
-    (written into `input_cost`); price += (unit cost - price) / adjustment_steps.
+    (written into `input_cost`), never below MIN_UNIT_COST (a firm with negative value added, whose
+    inputs became much cheaper, keeps a positive price); price += (unit cost - price) / adjustment_steps.
     """
     input_cost[:] = 0.0
     for i in range(len(slot_firm)):
         input_cost[slot_firm[i]] += coef[i] * slot_price[i]
     for f in range(len(price)):
-        unit_cost = value_added[f] + input_cost[f]
+        unit_cost = max(value_added[f] + input_cost[f], MIN_UNIT_COST)
         price[f] += (unit_cost - price[f]) / adjustment_steps
 
 

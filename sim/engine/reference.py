@@ -28,6 +28,7 @@ import mesa
 import numpy as np
 
 from sim.engine.core import ORDER_RULES, EngineParams, Policy, StepFlows, Structure
+from sim.engine.kernels import MIN_UNIT_COST
 from sim.engine.search import PRICE_RESOLUTION, overpriced_limit
 from sim.network.graph import SupplyNetwork
 
@@ -218,7 +219,7 @@ class ReferenceFirm(_Buyer):
         cost = 0.0
         for slot in self.slots:
             cost += slot.coef * slot.price
-        self.unit_cost = self.value_added + cost
+        self.unit_cost = max(self.value_added + cost, MIN_UNIT_COST)
 
     def adjust_price(self, adjustment_steps: float) -> None:
         """Pass 2: move toward unit cost (after every firm priced its inputs at the old prices)."""

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError
+from sim.log import warn_once
 from sim.scenario import Scenario
 from sim.scenario.flows import FlowTable
 from sim.scenario.names import lookup
@@ -90,7 +91,7 @@ def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cel
         raise ScenarioError(f"missing or infinite final demand in "
                             f"{_cells(~np.isfinite(y_table), list(Y.index), list(Y.columns))}; "
                             "allowed: finite numbers", file=where, field="Y")
-    y_by_region = Y.T.groupby(level=0, sort=False).sum().T  # rows: (region, sector); cols: region
+    y_by_region = _final_demand_by_region(Z, Y, where)  # rows: Z's (region, sector); cols: region
     y = np.clip(y_by_region.to_numpy(dtype=float), 0.0, None)
     y_regions = [region_names[r] for r in y_by_region.columns]
 
@@ -118,6 +119,24 @@ def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cel
     }
     raw.update(settings)
     return Scenario.from_dict(raw, file=f"<pymrio {raw['name']}>")
+
+
+def _final_demand_by_region(Z: Any, Y: Any, file: str | None) -> Any:
+    """Y summed over the final-demand categories of each region, its rows in Z's order; rows or regions that
+    Z does not have are an error naming them."""
+    extra = Y.index.difference(Z.index)
+    missing = Z.index.difference(Y.index)
+    if len(extra) or len(missing):
+        what = f"rows {list(extra[:3])} not in Z" if len(extra) else f"Z's rows {list(missing[:3])} missing"
+        raise ScenarioError(f"Y's rows are not Z's ({what}); allowed: one row of Y per row of Z", file=file,
+                            field="Y")
+    by_region = Y.T.groupby(level=0, sort=False).sum().T.reindex(Z.index)
+    regions = set(Z.index.get_level_values(0))
+    strange = [r for r in by_region.columns if r not in regions]
+    if strange:
+        raise ScenarioError(f"final demand of region {strange[0]!r}, which Z does not have; allowed: Z's regions",
+                            file=file, field="Y")
+    return by_region
 
 
 def _labels_to_names(labels: list, mapping: dict[str, str], what: str, file: str | None) -> list[str]:
@@ -179,17 +198,22 @@ def read_mrio(source: dict, economies: list[str] | None, sectors: list[str] | No
     row_cell = np.array([region_code[r] * n_sec + sector_code[k] for r, k in Z.index])
     col_cell = np.array([region_code[r] * n_sec + sector_code[k] for r, k in Z.columns])
     z = Z.to_numpy(dtype=float)
-    y_by_region = Y.T.groupby(level=0, sort=False).sum().T.to_numpy(dtype=float)
-    y_regions = np.array([region_code[r] for r in Y.T.groupby(level=0, sort=False).sum().index])
-    for values, name in ((z, "Z"), (y_by_region, "Y")):
+    for values, frame, name in ((z, Z, "Z"), (Y.to_numpy(dtype=float), Y, "Y")):
         if not np.isfinite(values).all():
-            raise ScenarioError(f"missing or infinite entries in {name} of {path}; allowed: finite numbers",
-                                file=file, field="io.mrio.path")
+            raise ScenarioError(f"missing or infinite entries in {name} of {path}: "
+                                f"{_cells(~np.isfinite(values), list(frame.index), list(frame.columns))}; allowed: "
+                                "finite numbers", file=file, field="io.mrio.path")
+    y_frame = _final_demand_by_region(Z, Y, file)
+    y_regions = np.array([region_code[r] for r in y_frame.columns])
     n_cells = len(econ_out) * n_sec
     z_out = np.zeros((n_cells, n_cells))
     np.add.at(z_out, (row_cell[:, None], col_cell[None, :]), z)
     y_out = np.zeros((n_cells, len(econ_out)))
-    np.add.at(y_out, (row_cell[:, None], y_regions[None, :]), np.clip(y_by_region, 0.0, None))
+    np.add.at(y_out, (row_cell[:, None], y_regions[None, :]), y_frame.to_numpy(dtype=float))
+    if (y_out < 0).any():  # net final demand below zero after summing (inventory drawdowns): a consumer cannot sell
+        warn_once(f"{file or path}: io.mrio: negative final demand of {-y_out[y_out < 0].sum():.4g} "
+                  f"{_unit(io_system)} in {int((y_out < 0).sum())} (cell, economy) pairs set to zero")
+        y_out = np.clip(y_out, 0.0, None)
     i, j = np.nonzero(z_out)  # negative flows stay: io.negative_flows decides
     intermediate = FlowTable.from_codes("intermediate", {"exporter": i // n_sec, "sector": i % n_sec,
                                                          "importer": j // n_sec, "buyer_sector": j % n_sec},

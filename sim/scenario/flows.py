@@ -4,10 +4,12 @@ A scenario's `io.intermediate` and `io.final_demand` are written as records (YAM
 one flow per row; `IntermediateFlow` and `FinalDemandFlow` in the schema say what a record holds), but
 a real table has millions of them, so they are held as a `FlowTable`: one integer code per name column
 (an index into the declared economies or sectors), the values as floats and the sources, if any.
-`FlowTable.from_records` checks the records in array passes with the messages a record-by-record check
-would give (the file, `io.intermediate[i].field`, the value, what is allowed); a table built from
-arrays (`FlowTable.from_codes`, what `sim.network.mrio` uses) skips the records altogether. Rows read
-as records again (`table[i].exporter`, iteration), and `model_dump` writes them as records.
+`FlowTable.from_records` checks the records in a few passes, one check at a time over every row (keys,
+then each name column, then the values), each failure naming the file, `io.intermediate[i].field`,
+the value and what is allowed; a table built from arrays (`FlowTable.from_codes`, what
+`sim.network.mrio` uses) skips the records altogether. Rows read as records again (`table[i].exporter`,
+iteration), and `model_dump` writes them as records. A table's arrays are read-only: copies of a
+scenario share them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from sim.errors import ScenarioError, short_repr
 from sim.scenario.names import lookup
@@ -30,7 +33,7 @@ COLUMNS = {
 }
 
 
-@dataclass(eq=False)
+@dataclass(eq=False)  # equality below compares the arrays
 class FlowTable:
     """Flows of one IO table: `codes[column]` per name column, `value` per row, `source` per row or None."""
 
@@ -41,13 +44,28 @@ class FlowTable:
     sectors: tuple[str, ...]
     source: np.ndarray | None = None  # object array of text or None per row; None when no row has one
 
+    def __post_init__(self) -> None:
+        for array in (*self.codes.values(), self.value, *(() if self.source is None else (self.source,))):
+            array.flags.writeable = False
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FlowTable):
+            return NotImplemented
+        same_source = (self.source is None) == (other.source is None) and (
+            self.source is None or np.array_equal(self.source, other.source))
+        return ((self.kind, self.economies, self.sectors) == (other.kind, other.economies, other.sectors)
+                and all(np.array_equal(self.codes[c], other.codes[c]) for c in self.codes)
+                and np.array_equal(self.value, other.value) and same_source)
+
+    __hash__ = None  # type: ignore[assignment]
+
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_codes(cls, kind: str, codes: dict[str, np.ndarray], value: np.ndarray, economies: Sequence[str],
                    sectors: Sequence[str], source: np.ndarray | None = None) -> FlowTable:
         """A table from arrays (codes index `economies` and `sectors`), checked like records are."""
-        table = cls(kind, {c: np.asarray(codes[c], dtype=np.int64) for c in COLUMNS[kind]},
-                    np.asarray(value, dtype=float), tuple(economies), tuple(sectors), source)
+        table = cls(kind, {c: np.array(codes[c], dtype=np.int64) for c in COLUMNS[kind]},
+                    np.array(value, dtype=float), tuple(economies), tuple(sectors), source)
         table._check_values(None)
         return table
 
@@ -56,9 +74,10 @@ class FlowTable:
                      file: str | None) -> FlowTable:
         """A table from records (mappings as YAML or CSV give them); the first bad one is a ScenarioError."""
         where = f"io.{kind}"
-        if not isinstance(records, list):
-            raise ScenarioError(f"bad value {short_repr(records)}: a list of flow records or a CSV path is allowed",
-                                file=file, field=where)
+        if not isinstance(records, list | tuple):
+            raise ScenarioError(f"bad value {short_repr(records)}: a list of flow records (or, in a scenario file, "
+                                "a CSV path) is allowed", file=file, field=where)
+        records = [r.model_dump() if isinstance(r, BaseModel) else r for r in records]
         if kind == "final_demand" and not records:
             raise ScenarioError("bad value []: List should have at least 1 item after validation, not 0",
                                 file=file, field=where)
@@ -95,13 +114,15 @@ class FlowTable:
             codes[column] = code
         values = [r["value"] for r in records]
         try:
-            if any(isinstance(v, bool | str) or v is None for v in values):
+            if any(isinstance(v, bool) or v is None for v in values):
                 raise TypeError
-            value = np.array(values, dtype=float)
-        except (TypeError, ValueError):
-            i = next(i for i, v in enumerate(values) if isinstance(v, bool | str) or not _number(v))
-            raise ScenarioError(f"bad value {short_repr(values[i])}: Input should be a valid number", file=file,
-                                field=f"{where}[{i}].value") from None
+            value = np.array([float(v) if isinstance(v, str) else v for v in values], dtype=float)
+            if value.shape != (len(records),):
+                raise TypeError
+        except (TypeError, ValueError, OverflowError):
+            i = next((i for i, v in enumerate(values) if isinstance(v, bool) or not _number(v)), 0)
+            raise ScenarioError(f"bad value {short_repr(values[i])}: Input should be a valid number (a number, or "
+                                "a string that reads as one)", file=file, field=f"{where}[{i}].value") from None
         sources = [r.get("source") for r in records]
         source = None
         if any(s is not None for s in sources):
@@ -176,8 +197,9 @@ class FlowTable:
 
 
 def _number(value: Any) -> bool:
+    """Whether `value` is one number float() reads (a scalar, or a string that reads as one)."""
     try:
         float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
-    return True
+    return np.ndim(value) == 0

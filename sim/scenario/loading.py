@@ -133,8 +133,10 @@ def _locate_mrio(raw: dict, path: Path) -> None:
         mrio["path"] = str((path.parent / mrio["path"]).resolve())
 
 
-def _read_mrio(raw: dict, file: str) -> dict:
-    """`raw` with the io tables (and, where not declared, the economies and sectors) read from `io.mrio`."""
+def read_mrio_tables(raw: Mapping[str, Any], file: str | None) -> Mapping[str, Any]:
+    """`raw` with the io tables (and, where not declared, the economies and sectors) read from `io.mrio`
+    (what `Scenario.from_dict` does first; a relative path is relative to the scenario file, or to the
+    working directory for a mapping made in Python or a path given by --set)."""
     io = raw.get("io")
     mrio = io.get("mrio") if isinstance(io, dict) else None
     if mrio is None:
@@ -347,4 +349,4 @@ def load_scenario(
     raw = load_raw(path)
     if overrides:
         raw = apply_overrides(raw, overrides, file=str(path))
-    return Scenario.from_dict(_read_mrio(raw, str(path)), file=str(path))
+    return Scenario.from_dict(raw, file=str(path))

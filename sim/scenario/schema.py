@@ -143,8 +143,9 @@ class IOConfig(Strict):
         min_length=1, description="annual sales of cells to final demand (duplicates summed): records, or a CSV path "
                                   "relative to the scenario file")
 
-    mrio: MrioSource | None = Field(None, description="read the table from a pymrio folder instead of records "
-                                    "(the io extra); the scenario's economies and sectors default to the mapped names")
+    mrio: MrioSource | None = Field(None, exclude=True, description="read the table from a pymrio folder instead of "
+                                    "records (the io extra); the scenario's economies and sectors default to the "
+                                    "mapped names (a dump of the scenario holds the records read)")
     negative_flows: Literal["error", "drop"] = Field(
         "error", description="a negative flow (some real tables carry them): an error naming its cells, or left out "
                              "of the table with a warning")
@@ -641,7 +642,9 @@ class Scenario(Strict):
         """Validate a raw mapping (as read from YAML); errors name `file` and the field."""
         from sim.scenario.checks import check_consistency, resolve_dates
         from sim.scenario.errors import first_error
+        from sim.scenario.loading import read_mrio_tables
 
+        raw = read_mrio_tables(raw, file)
         try:
             scenario = cls.model_validate(raw)
         except ValidationError as exc:
@@ -659,6 +662,8 @@ class Scenario(Strict):
         for kind in ("intermediate", "final_demand"):
             table = getattr(self.io, kind)
             if isinstance(table, FlowTable):
+                if table.kind != kind:
+                    raise ScenarioError(f"a {table.kind} table given as io.{kind}", file=file, field=f"io.{kind}")
                 if (table.economies, table.sectors) != (economies, sectors):
                     raise ScenarioError("the table's economies and sectors are not the scenario's; allowed: a "
                                         "FlowTable over the declared names", file=file, field=f"io.{kind}")
@@ -674,7 +679,11 @@ class Scenario(Strict):
                                         field=f"io.{kind}[{i}].value")
                 warn_once(f"{file or self.name}: io.{kind}: {int(negative.sum())} negative flows left out "
                           f"(io.negative_flows: drop), the first {table.cell_text(i)}")
-            table = table.without(negative | (table.value < self.io.negligible_flows))
+            table = table.without(negative | (table.value < self.io.negligible_flows))  # row by row, as written
+            if kind == "final_demand" and not len(table):
+                raise ScenarioError("no final demand is left (every row negative, dropped or below "
+                                    "io.negligible_flows); allowed: at least one sale to final demand", file=file,
+                                    field="io.final_demand")
             setattr(self.io, kind, table)
 
     # -- names and indices --------------------------------------------------------------------
