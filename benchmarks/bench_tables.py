@@ -57,7 +57,8 @@ def make_iosystem(n_econ: int, n_sec: int, density: float, seed: int):
     return io
 
 
-def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fine: tuple[int, int]) -> dict:
+def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fine: tuple[int, int],
+             sourcing: str = "heterogeneous") -> dict:
     """One case in this process (see the module docstring); `fine` = (k, n): n firms per cell in the first k
     sectors (one elsewhere)."""
     import sim
@@ -67,7 +68,8 @@ def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fin
     io = make_iosystem(n_econ, n_sec, density, seed)
     made = time.perf_counter() - started
     started = time.perf_counter()
-    network = {"firms_per_cell": 1, "suppliers_per_buyer": 1, "sectors": {f"S{s:03d}": fine[1] for s in range(fine[0])}}
+    network = {"firms_per_cell": 1, "suppliers_per_buyer": 1, "sourcing": sourcing,
+               "sectors": {f"S{s:03d}": fine[1] for s in range(fine[0])}}
     scenario = sim.scenario_from_mrio(io, name="bench", time={"steps": steps}, engine={"search_days": None},
                                       network=network)
     loaded = time.perf_counter() - started
@@ -100,12 +102,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fine", default="0x1", help="KxN: N firms per cell in the first K sectors (e.g. 4x20)")
+    parser.add_argument("--sourcing", default="heterogeneous", choices=("heterogeneous", "homogeneous"))
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case in this process
     args = parser.parse_args(argv)
     if args.case:
         n_econ, n_sec, density = json.loads(args.case)
         fine = tuple(int(x) for x in args.fine.lower().split("x"))
-        print(json.dumps(run_case(n_econ, n_sec, density, args.seed, args.steps, fine)))
+        print(json.dumps(run_case(n_econ, n_sec, density, args.seed, args.steps, fine, args.sourcing)))
         return
     cases = []
     shapes = args.shape or ["20x20", "60x50"]
@@ -121,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{'step s':>7} {'links':>10} {'rec MB/step':>11} {'peak MB':>8}")
     for case in cases:
         proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case), "--steps", str(args.steps),
-                               "--seed", str(args.seed), "--fine", args.fine], capture_output=True, text=True)
+                               "--seed", str(args.seed), "--fine", args.fine, "--sourcing", args.sourcing],
+                              capture_output=True, text=True)
         if proc.returncode:
             print(f"{case}: failed\n{proc.stderr[-2000:]}")
             continue

@@ -72,6 +72,26 @@ def coupling(
     return unique // n_buy, unique % n_buy, weight
 
 
+def star_coupling(
+    supplier_quanta: np.ndarray, buyer_quanta: np.ndarray, draws: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`coupling`, without its interval arithmetic where one side is a single firm: that firm is linked to
+    every firm of the other side by its share, whatever the order drawn. The permutations are still drawn
+    (so `rng` moves on exactly as `coupling` moves it) and the weights computed as it computes them; a side
+    with an empty share is left to `coupling`, whose draw decides whether it gets an empty link."""
+    n_sup, n_buy = len(supplier_quanta), len(buyer_quanta)
+    if (n_sup > 1 and n_buy > 1) or not (supplier_quanta.all() and buyer_quanta.all()):
+        return coupling(supplier_quanta, buyer_quanta, draws, rng)
+    for _ in range(draws):
+        rng.permutation(n_sup)
+        rng.permutation(n_buy)
+    amount = buyer_quanta if n_sup == 1 else supplier_quanta
+    others = np.arange(len(amount))
+    weight = (amount.astype(np.int64) * draws) / float(draws * QUANTA)
+    return (np.zeros(n_buy, dtype=np.int64), others, weight) if n_sup == 1 else \
+        (others, np.zeros(n_sup, dtype=np.int64), weight)
+
+
 def lead_steps(scenario: Scenario) -> np.ndarray:
     """Lead time in steps (>= 1) for each (exporter, importer) pair of economies."""
     names = scenario.economy_names
@@ -131,7 +151,7 @@ def intermediate_links(scenario: Scenario, sup_cells: np.ndarray, buy_cells: np.
     for i in coupled.tolist():
         sup_cell, buy_cell = sup_cells[i], buy_cells[i]
         local, buyer_quanta = mixes.get(i) or (np.arange(counts[buy_cell]), cell_quanta[buy_cell])
-        s_idx, b_idx, weight = coupling(cell_quanta[sup_cell], buyer_quanta, draws, rng)
+        s_idx, b_idx, weight = star_coupling(cell_quanta[sup_cell], buyer_quanta, draws, rng)
         parts.append((starts[sup_cell] + s_idx, starts[buy_cell] + local[b_idx], weight * values[i]))
     sizes = np.ones(len(values), dtype=np.int64)
     sizes[coupled] = [len(part[0]) for part in parts]
