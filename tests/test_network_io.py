@@ -250,3 +250,19 @@ def test_mrio_folder_from_a_mapping_with_y_reordered_and_negative_final_demand_n
     original = io.Y.T.groupby(level=0).sum().T.loc[food_reg2, "reg1"]
     want = base.io_matrices()[1][food_row, 0] * steps - original - 100.0  # netted, then clipped only if below 0
     assert moved.io_matrices()[1][food_row, 0] * steps == pytest.approx(want, rel=1e-9)
+
+
+def test_scenario_from_mrio_negative_and_missing_flows(mrio):
+    bad = mrio.copy()
+    z = mrio.Z.copy()
+    z.iloc[3, 5] = -7.0
+    bad.Z = z
+    with pytest.raises(sim.ScenarioError, match=r"negative intermediate flows in 1 cells \(reg1/") as caught:
+        sim.scenario_from_mrio(bad)
+    assert caught.value.field == "Z"
+    dropped = sim.scenario_from_mrio(bad, negative_flows="drop")
+    assert len(dropped.io.intermediate) == len(sim.scenario_from_mrio(mrio).io.intermediate) - 1
+    z.iloc[3, 5] = np.nan
+    with pytest.raises(sim.ScenarioError, match=r"missing or infinite flows in 1 cells \(reg1/") as caught:
+        sim.scenario_from_mrio(bad)
+    assert caught.value.field == "Z"

@@ -1,11 +1,12 @@
 """Scenarios from a real multi-regional input-output table held in a `pymrio.IOSystem`.
 
-Regions become economies and sectors become sectors, whatever they are called; Z gives the
-intermediate flows and Y, summed over final-demand categories per region, the final demand.
-Negative final demand (inventory drawdowns in some categories) is set to zero, since a consumer
-cannot sell; the table the model then uses is the one stated in the scenario. A missing (NaN or
-infinite) entry in Z or Y is an error naming its cells; so is a negative intermediate flow, unless
-`negative_flows="drop"` says to leave such flows out. pymrio is an optional extra:
+`mrio_tables` turns Z and Y into a scenario's io tables: regions and sectors mapped onto the scenario's
+names (or each label as itself) and summed, Y summed over each region's final-demand categories with
+its rows matched to Z's, and net final demand still below zero (inventory drawdowns) set to zero with
+a warning, since a consumer cannot sell. A missing (NaN or infinite) entry is an error naming its
+cells; negative flows are left to `io.negative_flows` (an error naming them, or dropped). Two ways in:
+`scenario_from_mrio(io_system)` from Python, one economy per region, and `read_mrio`, what a scenario
+file's `io.mrio` (a folder saved with `IOSystem.save_all`) reads. pymrio is an optional extra:
 `pip install 'sim[io]'`.
 """
 
@@ -58,67 +59,37 @@ def _cells(mask: np.ndarray, rows: list, cols: list, limit: int = 5) -> str:
 def scenario_from_mrio(io_system: Any, *, name: str | None = None, firms_per_cell: int = 1,
                        suppliers_per_buyer: int = 1, units: str | None = None, negative_flows: str = "error",
                        **settings: Any) -> Scenario:
-    """A validated scenario from a pymrio IOSystem (needs Z and Y; annual values).
+    """A validated scenario from a pymrio IOSystem (needs Z and Y; annual values), one economy per region and
+    one sector per sector (labels made config-safe; `io.mrio` in a scenario file maps and sums them).
 
     `settings` are further scenario fields (e.g. engine={...}, time={...}, sectors defaults are
     those of the schema). With one firm per cell and one supplier per buyer the network is the
-    table itself, the ARIO-like setting. `negative_flows`: "error" (the default) or "drop".
+    table itself, the ARIO-like setting. `negative_flows`: "error" (the default) or "drop"
+    (`io.negative_flows`).
     """
     if negative_flows not in ("error", "drop"):
         raise ScenarioError(f"bad value {negative_flows!r}; allowed: 'error' or 'drop'", field="negative_flows")
-    Z, Y = getattr(io_system, "Z", None), getattr(io_system, "Y", None)
-    if Z is None or Y is None:
-        raise ScenarioError("the IOSystem needs Z and Y (call io.calc_all() or load a full system)", field="io")
-    regions = list(dict.fromkeys(Z.index.get_level_values(0)))
-    sectors = list(dict.fromkeys(Z.index.get_level_values(1)))
-    taken: set[str] = set()
-    region_names = {r: _name(r, taken) for r in regions}
-    taken = set()
-    sector_names = {s: _name(s, taken) for s in sectors}
-
-    z = Z.to_numpy(dtype=float)
-    rows = [(region_names[r], sector_names[s]) for r, s in Z.index]
-    cols = [(region_names[r], sector_names[s]) for r, s in Z.columns]
-    where = f"<pymrio {name or getattr(io_system, 'name', 'mrio')}>"
-    if not np.isfinite(z).all():
-        raise ScenarioError(f"missing or infinite flows in {_cells(~np.isfinite(z), list(Z.index), list(Z.columns))}; "
-                            "allowed: finite numbers (fill or drop them in the table first)", file=where, field="Z")
-    if (z < 0).any() and negative_flows == "error":
-        raise ScenarioError(f"negative intermediate flows in {_cells(z < 0, list(Z.index), list(Z.columns))}; "
-                            "allowed: flows >= 0, or negative_flows='drop' to leave them out", file=where, field="Z")
-    y_table = Y.to_numpy(dtype=float)
-    if not np.isfinite(y_table).all():
-        raise ScenarioError(f"missing or infinite final demand in "
-                            f"{_cells(~np.isfinite(y_table), list(Y.index), list(Y.columns))}; "
-                            "allowed: finite numbers", file=where, field="Y")
-    y_by_region = _final_demand_by_region(Z, Y, where)  # rows: Z's (region, sector); cols: region
-    y = np.clip(y_by_region.to_numpy(dtype=float), 0.0, None)
-    y_regions = [region_names[r] for r in y_by_region.columns]
-
-    economies, sector_list = [region_names[r] for r in regions], [sector_names[s] for s in sectors]
-    econ_code = {n: k for k, n in enumerate(economies)}
-    sect_code = {n: k for k, n in enumerate(sector_list)}
-    row_econ, row_sect = (np.array([code[r[k]] for r in rows]) for k, code in ((0, econ_code), (1, sect_code)))
-    col_econ, col_sect = (np.array([code[c[k]] for c in cols]) for k, code in ((0, econ_code), (1, sect_code)))
-    i, j = np.nonzero(z > 0)
-    intermediate = FlowTable.from_codes(
-        "intermediate", {"exporter": row_econ[i], "sector": row_sect[i], "importer": col_econ[j],
-                         "buyer_sector": col_sect[j]}, z[i, j], economies, sector_list)
-    i, j = np.nonzero(y > 0)
-    y_econ = np.array([econ_code[r] for r in y_regions])
-    final = FlowTable.from_codes("final_demand", {"exporter": row_econ[i], "sector": row_sect[i],
-                                                  "importer": y_econ[j]}, y[i, j], economies, sector_list)
+    name = name or str(getattr(io_system, "name", "mrio"))
+    where = f"<pymrio {name}>"
+    z = getattr(io_system, "Z", None)
+    if z is not None and negative_flows == "error" and (z.to_numpy(dtype=float) < 0).any():
+        cells = _cells(z.to_numpy(dtype=float) < 0, list(z.index), list(z.columns))
+        raise ScenarioError(f"negative intermediate flows in {cells}; allowed: flows >= 0, or negative_flows='drop' "
+                            "to leave them out", file=where, field="Z")
+    tables = mrio_tables(io_system, {}, {}, None, None, where, None)
     raw = {
-        "name": name or str(getattr(io_system, "name", "mrio")),
+        "name": name,
         "description": f"from pymrio IOSystem '{getattr(io_system, 'name', '')}'",
-        "economies": [{"name": region_names[r], "label": str(r)} for r in regions],
-        "sectors": [{"name": sector_names[s], "label": str(s)} for s in sectors],
-        "io": {"units": units or _unit(io_system), "intermediate": intermediate,
-               "final_demand": final},
+        "economies": [{"name": n, "label": str(label)} for n, label in zip(tables["economies"],
+                                                                           tables["region_labels"], strict=True)],
+        "sectors": [{"name": n, "label": str(label)} for n, label in zip(tables["sectors"],
+                                                                         tables["sector_labels"], strict=True)],
+        "io": {"units": units or tables["units"], "intermediate": tables["intermediate"],
+               "final_demand": tables["final_demand"], "negative_flows": negative_flows},
         "network": {"firms_per_cell": firms_per_cell, "suppliers_per_buyer": suppliers_per_buyer},
     }
     raw.update(settings)
-    return Scenario.from_dict(raw, file=f"<pymrio {raw['name']}>")
+    return Scenario.from_dict(raw, file=where)
 
 
 def _final_demand_by_region(Z: Any, Y: Any, file: str | None) -> Any:
@@ -179,30 +150,42 @@ def read_mrio(source: dict, economies: list[str] | None, sectors: list[str] | No
         io_system = pymrio.load_all(path)
     except Exception as exc:  # pymrio raises several kinds on a folder it cannot read
         raise ScenarioError(f"pymrio cannot read {path}: {exc}", file=file, field="io.mrio.path") from None
+    return mrio_tables(io_system, source.get("regions") or {}, source.get("sectors") or {}, economies, sectors,
+                       file, "io.mrio")
+
+
+def mrio_tables(io_system: Any, regions: dict[str, str], sectors: dict[str, str], economies: list[str] | None,
+                sector_names: list[str] | None, file: str | None, field: str | None) -> dict:
+    """An IOSystem's Z and Y as the io tables of a scenario over `economies` and `sector_names` (default: the
+    mapped names in the order they first appear): labels mapped by `regions` and `sectors` (none: each label
+    as itself, made config-safe) and summed; Y summed over each region's categories, its rows matched to Z's,
+    and what is still negative after summing set to zero with a warning. Negative flows stay in the table
+    (`io.negative_flows` decides). Errors name `field` (None: the frame, Z or Y; mappings: `io`)."""
     Z, Y = getattr(io_system, "Z", None), getattr(io_system, "Y", None)
     if Z is None or Y is None:
-        raise ScenarioError(f"the table at {path} has no Z or Y; allowed: a full IOSystem", file=file,
-                            field="io.mrio.path")
+        raise ScenarioError("the IOSystem needs Z and Y (call io.calc_all() or load a full system)", file=file,
+                            field=field or "io")
     region_labels = list(dict.fromkeys(Z.index.get_level_values(0)))
     sector_labels = list(dict.fromkeys(Z.index.get_level_values(1)))
-    region_names = _labels_to_names(region_labels, source.get("regions") or {}, "region", file)
-    sector_names = _labels_to_names(sector_labels, source.get("sectors") or {}, "sector", file)
+    region_names = _labels_to_names(region_labels, regions, "region", file)
+    mapped_sectors = _labels_to_names(sector_labels, sectors, "sector", file)
     econ_out = economies or list(dict.fromkeys(region_names))
-    sect_out = sectors or list(dict.fromkeys(sector_names))
-    for names, declared, what in ((region_names, econ_out, "economy"), (sector_names, sect_out, "sector")):
+    sect_out = sector_names or list(dict.fromkeys(mapped_sectors))
+    for names, declared, what in ((region_names, econ_out, "economy"), (mapped_sectors, sect_out, "sector")):
         for name in dict.fromkeys(names):
-            lookup(name, declared, what, f"io.mrio.{'regions' if what == 'economy' else 'sectors'}", file)
+            lookup(name, declared, what, f"{field or 'io'}.{'regions' if what == 'economy' else 'sectors'}", file)
     region_code = dict(zip(region_labels, (econ_out.index(n) for n in region_names), strict=True))
-    sector_code = dict(zip(sector_labels, (sect_out.index(n) for n in sector_names), strict=True))
+    sector_code = dict(zip(sector_labels, (sect_out.index(n) for n in mapped_sectors), strict=True))
     n_sec = len(sect_out)
     row_cell = np.array([region_code[r] * n_sec + sector_code[k] for r, k in Z.index])
     col_cell = np.array([region_code[r] * n_sec + sector_code[k] for r, k in Z.columns])
     z = Z.to_numpy(dtype=float)
-    for values, frame, name in ((z, Z, "Z"), (Y.to_numpy(dtype=float), Y, "Y")):
+    for values, frame, name, what in ((z, Z, "Z", "flows"), (Y.to_numpy(dtype=float), Y, "Y", "final demand")):
         if not np.isfinite(values).all():
-            raise ScenarioError(f"missing or infinite entries in {name} of {path}: "
+            raise ScenarioError(f"missing or infinite {what} in "
                                 f"{_cells(~np.isfinite(values), list(frame.index), list(frame.columns))}; allowed: "
-                                "finite numbers", file=file, field="io.mrio.path")
+                                "finite numbers (fill or drop them in the table first)", file=file,
+                                field=field or name)
     y_frame = _final_demand_by_region(Z, Y, file)
     y_regions = np.array([region_code[r] for r in y_frame.columns])
     n_cells = len(econ_out) * n_sec
@@ -211,8 +194,8 @@ def read_mrio(source: dict, economies: list[str] | None, sectors: list[str] | No
     y_out = np.zeros((n_cells, len(econ_out)))
     np.add.at(y_out, (row_cell[:, None], y_regions[None, :]), y_frame.to_numpy(dtype=float))
     if (y_out < 0).any():  # net final demand below zero after summing (inventory drawdowns): a consumer cannot sell
-        warn_once(f"{file or path}: io.mrio: negative final demand of {-y_out[y_out < 0].sum():.4g} "
-                  f"{_unit(io_system)} in {int((y_out < 0).sum())} (cell, economy) pairs set to zero")
+        warn_once(f"{file}: negative final demand of {-y_out[y_out < 0].sum():.4g} {_unit(io_system)} in "
+                  f"{int((y_out < 0).sum())} (cell, economy) pairs set to zero")
         y_out = np.clip(y_out, 0.0, None)
     i, j = np.nonzero(z_out)  # negative flows stay: io.negative_flows decides
     intermediate = FlowTable.from_codes("intermediate", {"exporter": i // n_sec, "sector": i % n_sec,
@@ -222,4 +205,4 @@ def read_mrio(source: dict, economies: list[str] | None, sectors: list[str] | No
     final = FlowTable.from_codes("final_demand", {"exporter": i // n_sec, "sector": i % n_sec, "importer": j},
                                  y_out[i, j], econ_out, sect_out)
     return {"intermediate": intermediate, "final_demand": final, "economies": econ_out, "sectors": sect_out,
-            "units": _unit(io_system)}
+            "units": _unit(io_system), "region_labels": region_labels, "sector_labels": sector_labels}

@@ -36,7 +36,7 @@ class TariffQuotaRule(OnePerBlock):
     def __init__(self, config: TariffQuota, model: SupplyChainModel, where: str):
         self.config, self.where, self.owner = config, where, config.importer
         index = model.index
-        self.lines = index.lines(config.importer, config.exporters, config.sectors)
+        # its lines as flat indices of the tariff tensor [importer, exporter, sector], the links' route codes too
         self.routes = np.array(index.flat_lines(config.importer, config.exporters, config.sectors), dtype=np.int64)
         self._links, self._routes_of = np.zeros(0, dtype=np.intp), None  # the links on its lines, found per relink
         st = model.engine.structure
@@ -76,7 +76,7 @@ class TariffQuotaRule(OnePerBlock):
             self.over = True
             self._log(model, "quota filled", cfg.over_quota_rate,
                       f"imports {self.filled:.4g} reached the quota {self.quota:.4g} in period {period + 1}")
-        policy.tariff[self.lines] = cfg.over_quota_rate if self.over else cfg.in_quota_rate
+        np.put(policy.tariff, self.routes, cfg.over_quota_rate if self.over else cfg.in_quota_rate)
 
     def _log(self, model: SupplyChainModel, action: str, value: float, reason: str) -> None:
         cfg = self.config

@@ -57,11 +57,12 @@ def check_consistency(s: Scenario, file: str | None) -> None:
         if entry.increase is not None:
             raise ScenarioError("a baseline entry defines the calibration-year rate, so it cannot add to it; "
                                 "allowed: rate", file=file, field=f"tariffs.baseline[{i}].increase")
-    output = _check_io_table(s, file)
+    table = s.io_blocks()
+    output = _check_io_table(s, table, file)
     _check_cells(s, output, file)
     _check_multinationals(s, file)
     _check_contradictions(s, file)
-    _check_quotas(s, file)
+    _check_quotas(s, table, file)
     _check_rules(s, file)
 
 
@@ -94,10 +95,10 @@ def _check_cross_border(block: BaseModel, own: str, partners: str, where: str, f
                             field=f"{where}.{partners}")
 
 
-def _check_io_table(s: Scenario, file: str | None) -> np.ndarray:
+def _check_io_table(s: Scenario, table: tuple, file: str | None) -> np.ndarray:
     """No cell uses inputs without output; a cell buying more inputs than its output (negative value added:
     taxes less subsidies in real tables) is a warning that names the cells. Returns output per cell per step."""
-    sup, buy, val, fsup, _, fval = s.io_blocks()
+    sup, buy, val, fsup, _, fval = table
     n_cells = len(s.economies) * len(s.sectors)
     output = np.bincount(sup, val, n_cells) + np.bincount(fsup, fval, n_cells)
     inputs = np.bincount(buy, val, n_cells)
@@ -121,7 +122,8 @@ def _check_io_table(s: Scenario, file: str | None) -> np.ndarray:
 def _check_cells(s: Scenario, output: np.ndarray, file: str | None) -> None:
     """Firm counts and capacity shocks point at cells that have output; a step holds no more than the
     shortest inventory."""
-    s.firms_in_cell()  # network.sectors names declared sectors
+    for sector in s.network.sectors:
+        lookup(sector, s.sector_names, "sector", f"network.sectors.{sector}", file)
     for cell, n in s.network.cells.items():
         index = s.cell_index(cell, f"network.cells.{cell}")
         if n == 0 and output[index] > 0:
@@ -170,11 +172,11 @@ def _check_multinationals(s: Scenario, file: str | None) -> None:
                                         f"({', '.join(sorted(cells))})", file=file, field=f"{where}.{end}")
 
 
-def _check_quotas(s: Scenario, file: str | None) -> None:
+def _check_quotas(s: Scenario, table: tuple, file: str | None) -> None:
     """A quota period lasts a step or more; a `quota_share` has calibrated imports to be a share of; two quotas
     in force at once do not share a line (each would count the same imports)."""
     econs, sects, n_sec = s.economy_names, s.sector_names, len(s.sectors)
-    sup, buy, val, fsup, fimp, fval = s.io_blocks()
+    sup, buy, val, fsup, fimp, fval = table
     exporter, sector = np.concatenate((sup, fsup)) // n_sec, np.concatenate((sup, fsup)) % n_sec
     importer, value = np.concatenate((buy // n_sec, fimp)), np.concatenate((val, fval))
     for i, q in enumerate(s.tariffs.quotas):
