@@ -189,10 +189,11 @@ def mrio_tables(io_system: Any, regions: dict[str, str], sectors: dict[str, str]
     y_frame = _final_demand_by_region(Z, Y, file)
     y_regions = np.array([region_code[r] for r in y_frame.columns])
     n_cells = len(econ_out) * n_sec
-    z_out = np.zeros((n_cells, n_cells))
-    np.add.at(z_out, (row_cell[:, None], col_cell[None, :]), z)
-    y_out = np.zeros((n_cells, len(econ_out)))
-    np.add.at(y_out, (row_cell[:, None], y_regions[None, :]), y_frame.to_numpy(dtype=float))
+    n_econ = len(econ_out)
+    z_out = np.bincount((row_cell[:, None] * n_cells + col_cell[None, :]).ravel(), z.ravel(),
+                        n_cells * n_cells).reshape(n_cells, n_cells)  # summed in table order
+    y_out = np.bincount((row_cell[:, None] * n_econ + y_regions[None, :]).ravel(),
+                        y_frame.to_numpy(dtype=float).ravel(), n_cells * n_econ).reshape(n_cells, n_econ)
     if (y_out < 0).any():  # net final demand below zero after summing (inventory drawdowns): a consumer cannot sell
         warn_once(f"{file}: negative final demand of {-y_out[y_out < 0].sum():.4g} {_unit(io_system)} in "
                   f"{int((y_out < 0).sum())} (cell, economy) pairs set to zero")
