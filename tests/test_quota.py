@@ -26,11 +26,11 @@ def chip_links(model: SupplyChainModel) -> np.ndarray:
     return np.flatnonzero(st.tariff_index == (US * n_econ + CN) * n_sec + CHIPS)
 
 
-def run_model(steps: int = 150, **fields) -> SupplyChainModel:
+def run_model(steps: int = 150, rng: int | None = None, **fields) -> SupplyChainModel:
     """A run of tiny with the quota, keeping US imports of Chinese chips shipped per step (`model.shipped`), read
     from each step's flows (not from the policy history)."""
-    model = SupplyChainModel("tiny", **{"tariffs.quotas": [quota(**fields)], "time.steps": steps,
-                                        "engine.search_days": None})
+    model = SupplyChainModel("tiny", rng=rng, **{"tariffs.quotas": [quota(**fields)], "time.steps": steps,
+                                                 "engine.search_days": None})
     links = chip_links(model)
     model.shipped = np.array([(model.step(), model.last_flows.shipped[links].sum())[1] for _ in range(steps)])
     return model
@@ -51,8 +51,9 @@ def expected_rates(model: SupplyChainModel, imports: np.ndarray, start_step: int
     return rates
 
 
-def test_rate_switches_when_the_period_quota_is_filled_and_reopens_each_period():
-    model = run_model()
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])  # four network draws
+def test_rate_switches_when_the_period_quota_is_filled_and_reopens_each_period(seed):
+    model = run_model(rng=seed)
     imports = chip_imports(model)
     per_step = model.engine.structure.flow0[chip_links(model)].sum()
     quota_value = 0.5 * per_step * PERIOD_DAYS
