@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.engine.core import Engine, Policy, StepFlows, relinked
 from sim.engine.groups import index_dtype
-from sim.engine.kernels import group_sums, record_sums, run_dot
+from sim.engine.kernels import duty_sums, group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
 
 
@@ -100,7 +100,6 @@ class Recorder:
             self.qualified_links.append(flows.qualified)
         for name, tensor in (("tariff", policy.tariff), ("export_block", policy.export_block)):
             self._record_policy(name, tensor)
-        g = self.engine.groups.link
         output, value = np.empty(self.n_cells), np.empty(self.n_cells)
         inventory, unfilled = np.empty(self.n_inventory_groups), np.empty(self.n_slot_groups)
         record_sums(
@@ -115,12 +114,12 @@ class Recorder:
         if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
             self._tariff_source = flows.tariff_rate
             self._taxed = np.flatnonzero(flows.tariff_rate)
-        taxed = self._taxed
-        duty = flows.shipped[taxed] * state.price[st.supplier[taxed]] * flows.tariff_rate[taxed]
-        self.rows["tariff_revenue"].append(np.bincount(g[taxed], duty, self.n_groups))
-        owner = self.link_owner_home[taxed]
-        intra = owner >= 0
-        self.rows["multinational_tariff_bill"].append(np.bincount(owner[intra], duty[intra], self.n_multinationals))
+        revenue, bill = np.empty(self.n_groups), np.empty(self.n_multinationals)
+        duty_sums(taxed=self._taxed, shipped=flows.shipped, price=state.price, supplier=st.supplier,
+                  tariff_rate=flows.tariff_rate, link_group=self.engine.groups.link, link_owner=self.link_owner_home,
+                  revenue=revenue, bill=bill)
+        self.rows["tariff_revenue"].append(revenue)
+        self.rows["multinational_tariff_bill"].append(bill)
         self.rows["price"].append(value / np.where(self.cell_output0 > 0, self.cell_output0, 1.0))
         self.rows["inventory"].append(inventory * self.days_per_use)
         self.rows["consumer_price"].append(self._consumer_price(flows.landed))

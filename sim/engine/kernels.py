@@ -295,6 +295,22 @@ def record_sums(firm_cell, output, price, output0, days_per_step, inventory_grou
 
 
 @kernel
+def duty_sums(taxed, shipped, price, supplier, tariff_rate, link_group, link_owner, revenue, bill):
+    """Duties paid on the `taxed` links (shipped x supplier's price x rate) summed by trade group into
+    `revenue` and, where a multinational owns the link (`link_owner` >= 0), by multinational into `bill`;
+    both zeroed first and added in order (as `np.bincount`)."""
+    revenue[:] = 0.0
+    bill[:] = 0.0
+    for i in range(len(taxed)):
+        link = taxed[i]
+        duty = shipped[link] * price[supplier[link]] * tariff_rate[link]
+        revenue[link_group[link]] += duty
+        owner = link_owner[link]
+        if owner >= 0:
+            bill[owner] += duty
+
+
+@kernel
 def group_sum(index, values, out):
     """out[g] = sum of values[i] with index[i] == g, added in order (as `np.bincount`); out is zeroed."""
     out[:] = 0.0

@@ -34,6 +34,12 @@ class PolicyHistory:
         trade = np.zeros(n_econ * n_econ * n_sec)
         np.add.at(trade, (groups.exporter * n_econ + groups.importer) * n_sec + groups.sector, self.steady_delivered)
         self.baseline_trade = trade.reshape(n_econ, n_econ, n_sec)  # [exporter, importer, sector] per step
+        weights = self.baseline_trade.transpose(1, 0, 2)  # [importer, exporter, sector]
+        total = weights.sum(axis=2)
+        traded = total > 0
+        # the weights of the trade-weighted increase: baseline trade shares, a simple mean where none was traded
+        self._weights = np.where(traded[..., None], weights / np.where(traded, total, 1.0)[..., None], 1.0 / n_sec)
+        self._increases: dict[int, np.ndarray] = {}  # id of a kept tariff tensor -> its increases [importer, exporter]
         self._route_masks: dict[tuple[int, int], np.ndarray] = {}  # trade groups of (exporter, importer)
         self.steps = 0  # completed steps added
         self.engine = engine
@@ -50,10 +56,14 @@ class PolicyHistory:
         self._delivered: deque[np.ndarray] = deque(maxlen=self.depth)
 
     def add(self, tariff: np.ndarray, export_block: np.ndarray, delivered: np.ndarray, shipped: np.ndarray) -> None:
-        """Add a completed step: its policy tensors (copied), its deliveries by trade group and its shipments by
-        link (the engine's buffer, valid until the next step)."""
-        self._tariff.append(tariff.copy())
-        self._export_block.append(export_block.copy())
+        """Add a completed step: its policy tensors (copied; a tensor the same as the last step's shares its
+        copy, as policies change on few days), its deliveries by trade group and its shipments by link (the
+        engine's buffer, valid until the next step)."""
+        for rows, tensor in ((self._tariff, tariff), (self._export_block, export_block)):
+            rows.append(rows[-1] if rows and np.array_equal(rows[-1], tensor) else tensor.copy())
+        kept = {id(self.baseline_tariff), *map(id, self._tariff)}
+        for key in [key for key in self._increases if key not in kept]:
+            del self._increases[key]
         self._delivered.append(delivered)
         self.last_shipped = shipped
         self.steps += 1
@@ -89,13 +99,11 @@ class PolicyHistory:
         """Each importer's tariff on exporter's goods above the calibration year, trade-weighted over sectors (a
         simple mean where they did not trade), as applied `lag` steps before the last completed step."""
         tariff = self.tariff(lag)
-        out = []
-        for importer in importers:
-            increase = tariff[importer, exporter] - self.baseline_tariff[importer, exporter]
-            weights = self.baseline_trade[exporter, importer]
-            total = weights.sum()
-            out.append(float(increase @ weights / total) if total > 0 else float(increase.mean()))
-        return out
+        increases = self._increases.get(id(tariff))
+        if increases is None:  # once per distinct tensor: tariffs change on few days
+            increases = self._increases[id(tariff)] = np.einsum("ies,ies->ie", tariff - self.baseline_tariff,
+                                                                self._weights)
+        return increases[importers, exporter].tolist()
 
     def tariff_increase(self, importer: int, exporter: int, lag: int = 0) -> float:
         """`tariff_increases` for one importer."""

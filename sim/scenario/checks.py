@@ -12,6 +12,8 @@ tariff entries that start together do not contradict each other, one retaliation
 from __future__ import annotations
 
 import datetime
+import functools
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +29,7 @@ from sim.scenario.schema import Dated, Scenario
 def blocks(model: BaseModel, where: str = "") -> Iterator[tuple[str, BaseModel]]:
     """Every config block under `model` (itself first), depth first in field order, with its dotted path."""
     yield where, model
-    for name in type(model).model_fields:
+    for name in nested_fields(type(model)):
         value = getattr(model, name)
         path = f"{where}.{name}" if where else name
         if isinstance(value, BaseModel):
@@ -36,6 +38,20 @@ def blocks(model: BaseModel, where: str = "") -> Iterator[tuple[str, BaseModel]]
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
                     yield from blocks(item, f"{path}[{i}]")
+
+
+@functools.cache
+def nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of `model` whose type can hold config blocks (a block, or a list or union of them)."""
+    return tuple(name for name, info in model.model_fields.items() if _holds_blocks(info.annotation))
+
+
+def _holds_blocks(annotation: Any) -> bool:
+    if annotation is Any:
+        return True
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return issubclass(annotation, BaseModel)
+    return any(_holds_blocks(arg) for arg in typing.get_args(annotation))
 
 
 def check_consistency(s: Scenario, file: str | None) -> None:
