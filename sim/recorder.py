@@ -12,6 +12,8 @@ use narrow int32 group indices and a compiled group sum.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from sim.engine.core import Engine, Policy, StepFlows, relinked
@@ -20,10 +22,80 @@ from sim.engine.kernels import duty_sums, group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
 
 
-class Recorder:
-    """Aggregates engine arrays into per-step rows; `rows[name]` is a list of 1-D arrays."""
+class Rows:
+    """One table's rows, one per step, held in a (steps x columns) buffer that doubles when full; reads are
+    views of the rows written so far (a reader in another thread sees whole rows only)."""
 
-    def __init__(self, network: SupplyNetwork, engine: Engine, days_per_step: float = 1.0):
+    def __init__(self, width: int, capacity: int):
+        self._buffer = np.empty((max(1, capacity), width))
+        self._n = 0
+
+    def append(self, row: np.ndarray) -> None:
+        if self._n == len(self._buffer):
+            grown = np.empty((2 * len(self._buffer), self._buffer.shape[1]))
+            grown[: self._n] = self._buffer
+            self._buffer = grown
+        self._buffer[self._n] = row
+        self._n += 1
+
+    def array(self) -> np.ndarray:
+        """The rows so far as a read-only (steps x columns) view."""
+        n = self._n  # before the buffer: a buffer grown since holds these rows too
+        view = self._buffer[:n]
+        view.flags.writeable = False
+        return view
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, step: int) -> np.ndarray:
+        return self.array()[step]
+
+    def __iter__(self):
+        return iter(self.array())
+
+
+class Tables(Mapping):
+    """A run's recorded tables by name, (steps x columns) each. A policy table's rows, one array shared by
+    the steps while the policy does not change, are stacked into its table when it is first read."""
+
+    def __init__(self, tables: dict[str, np.ndarray | list[np.ndarray]], widths: dict[str, int]):
+        self._tables, self._widths = dict(tables), widths
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        table = self._tables[name]
+        if isinstance(table, list):
+            table = self._tables[name] = stack_shared(table, self._widths[name])
+        return table
+
+    def __iter__(self):
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
+def stack_shared(rows: list[np.ndarray], width: int) -> np.ndarray:
+    """Rows (many of them the same array) as a (steps x width) array: each distinct row copied once, then taken."""
+    if not rows:
+        return np.zeros((0, width))
+    index: dict[int, int] = {}
+    distinct = []
+    for row in rows:
+        if id(row) not in index:
+            index[id(row)] = len(distinct)
+            distinct.append(row)
+    return np.stack(distinct)[[index[id(row)] for row in rows]]
+
+
+POLICY_TABLES = ("tariff", "export_block")  # rows shared between the steps a policy does not change
+
+
+class Recorder:
+    """Aggregates engine arrays into per-step rows: `rows[name]` holds a table's rows (`Rows`; a list of
+    1-D arrays, shared while unchanged, for the policy tables)."""
+
+    def __init__(self, network: SupplyNetwork, engine: Engine, days_per_step: float = 1.0, steps: int = 64):
         st = engine.structure
         self.engine = engine
         self.network = network
@@ -69,7 +141,8 @@ class Recorder:
         self.steady = self._steady_state()
         self._tariff_source: np.ndarray | None = None
         self._taxed = np.zeros(0, dtype=np.intp)
-        self.rows: dict[str, list[np.ndarray]] = {name: [] for name in self.steady}
+        self.rows: dict[str, Rows | list[np.ndarray]] = {
+            name: [] if name in POLICY_TABLES else Rows(len(row), steps) for name, row in self.steady.items()}
 
     def _owner_home(self, links: np.ndarray) -> np.ndarray:
         """The multinational that owns the supplier of each of `links` if it ships into its home economy from
@@ -138,7 +211,8 @@ class Recorder:
         steps = len(self.rows["output"])
         if not steps:
             return 0
-        held = sum(row.nbytes for rows in self.rows.values() for row in {id(r): r for r in rows}.values())
+        held = sum(row.nbytes for name in POLICY_TABLES for row in {id(r): r for r in self.rows[name]}.values())
+        held += sum(rows.array().nbytes for name, rows in self.rows.items() if name not in POLICY_TABLES)
         return held // steps
 
     def _inventory_days(self, inventory: np.ndarray) -> np.ndarray:
@@ -198,4 +272,9 @@ class Recorder:
     def table(self, name: str) -> np.ndarray:
         """All recorded rows of one table as a (steps x columns) array."""
         rows = self.rows[name]
-        return np.vstack(rows) if rows else np.zeros((0, len(self.steady[name])))
+        return stack_shared(rows, len(self.steady[name])) if name in POLICY_TABLES else rows.array()
+
+    def tables(self) -> Tables:
+        """Every table (policy tables stacked when first read)."""
+        return Tables({name: rows if name in POLICY_TABLES else rows.array() for name, rows in self.rows.items()},
+                      {name: len(row) for name, row in self.steady.items()})

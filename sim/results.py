@@ -15,6 +15,7 @@ that), otherwise the calibrated steady state, which a run without shocks reprodu
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -39,7 +40,7 @@ class Results:
     economies: list[str]
     sectors: list[str]
     days_per_step: float
-    arrays: dict[str, np.ndarray]  # table name -> (steps x columns)
+    arrays: Mapping[str, np.ndarray]  # table name -> (steps x columns), read-only
     steady: dict[str, np.ndarray]  # table name -> one row of the calibrated steady state
     groups: dict[str, np.ndarray]  # exporter, importer, sector, use per trade-group column
     n_firms: int = 0
@@ -70,7 +71,7 @@ class Results:
             economies=list(economies),
             sectors=list(sectors),
             days_per_step=days_per_step,
-            arrays={k: recorder.table(k) for k in recorder.rows},
+            arrays=recorder.tables(),
             steady=dict(recorder.steady),
             groups={
                 "exporter": recorder.group_exporter,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import functools
 import typing
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import numpy as np
@@ -26,18 +26,21 @@ from sim.scenario.names import lookup, name_fields
 from sim.scenario.schema import Dated, Scenario
 
 
-def blocks(model: BaseModel, where: str = "") -> Iterator[tuple[str, BaseModel]]:
-    """Every config block under `model` (itself first), depth first in field order, with its dotted path."""
+def blocks(model: BaseModel, where: str = "", checked: Collection[int] = ()) -> Iterator[tuple[str, BaseModel]]:
+    """Every config block under `model` (itself first), depth first in field order, with its dotted path;
+    a block whose id is in `checked` is left out with everything under it."""
+    if id(model) in checked:
+        return
     yield where, model
     for name in nested_fields(type(model)):
         value = getattr(model, name)
         path = f"{where}.{name}" if where else name
         if isinstance(value, BaseModel):
-            yield from blocks(value, path)
+            yield from blocks(value, path, checked)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    yield from blocks(item, f"{path}[{i}]")
+                    yield from blocks(item, f"{path}[{i}]", checked)
 
 
 @functools.cache
@@ -54,15 +57,17 @@ def _holds_blocks(annotation: Any) -> bool:
     return any(_holds_blocks(arg) for arg in typing.get_args(annotation))
 
 
-def check_consistency(s: Scenario, file: str | None) -> None:
-    """Cross-field checks: names exist, the table is a valid IO table, shocks point at real cells."""
+def check_consistency(s: Scenario, file: str | None, checked: Collection[int] = ()) -> None:
+    """Cross-field checks: names exist, the table is a valid IO table, shocks point at real cells. The blocks
+    whose ids are in `checked` were checked already, against the same names and dates (sim.scenario.derive),
+    so the checks of one block skip them; the checks across blocks see every one."""
     econs, sects = s.economy_names, s.sector_names
     for names, what in ((econs, "economies"), (sects, "sectors")):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ScenarioError(f"{what} declared twice: {', '.join(dupes)}", file=file, field=what)
     known = {"economy": (econs, set(econs)), "sector": (sects, set(sects))}
-    for where, block in blocks(s):
+    for where, block in blocks(s, checked=checked):
         _check_names(s, block, where, known, file)
         if isinstance(block, Dated):
             _check_window(block.start_day, block.end_day, where, file)
@@ -242,10 +247,10 @@ def _check_rules(s: Scenario, file: str | None) -> None:
                                 field=f"negotiation.offers[{i}].partner")
 
 
-def resolve_dates(s: Scenario, file: str | None) -> None:
+def resolve_dates(s: Scenario, file: str | None, checked: Collection[int] = ()) -> None:
     """Set the start_day and end_day of every dated block that gives calendar dates (the one change made to a
-    validated scenario, before it is checked)."""
-    for where, block in blocks(s):
+    validated scenario, before it is checked); the blocks in `checked` were resolved already."""
+    for where, block in blocks(s, checked=checked):
         if isinstance(block, Dated):
             _resolve_dates(block, s.time.start_date, where, file)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import datetime
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -638,8 +638,10 @@ class Scenario(Strict):
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any], *, file: str | None = None) -> Scenario:
-        """Validate a raw mapping (as read from YAML); errors name `file` and the field."""
+    def from_dict(cls, raw: Mapping[str, Any], *, file: str | None = None, checked: Collection[int] = ()) -> Scenario:
+        """Validate a raw mapping (as read from YAML); errors name `file` and the field. `checked`: the ids of
+        blocks, given in `raw` as validated objects, that were resolved and checked already against the same
+        names and dates (what `sim.scenario.derive` shares); the rest is checked as usual."""
         from sim.scenario.checks import check_consistency, resolve_dates
         from sim.scenario.errors import first_error
         from sim.scenario.loading import read_mrio_tables
@@ -650,9 +652,10 @@ class Scenario(Strict):
         except ValidationError as exc:
             raise first_error(exc, raw, file) from None
         scenario._file = file
-        scenario._hold_flows(file)
-        resolve_dates(scenario, file)
-        check_consistency(scenario, file)
+        if id(scenario.io) not in checked:
+            scenario._hold_flows(file)
+        resolve_dates(scenario, file, checked)
+        check_consistency(scenario, file, checked)
         return scenario
 
     def _hold_flows(self, file: str | None) -> None:

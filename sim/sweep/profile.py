@@ -33,6 +33,7 @@ def parts() -> list[tuple[str, object, str]]:
     from sim.model import SupplyChainModel
     from sim.policies import OfferRule, OwnPlantsRule, Retaliation, TariffQuotaRule
     from sim.recorder import Recorder
+    from sim.scenario import derive
     from sim.sweep import worker
 
     return [("engine step", Engine, "step"), ("supplier search", Engine, "revise_suppliers"),
@@ -40,6 +41,7 @@ def parts() -> list[tuple[str, object, str]]:
             ("negotiation rules", OwnPlantsRule, "act"), ("negotiation rules", OfferRule, "act"),
             ("tariff quotas", TariffQuotaRule, "act"), ("recorder", Recorder, "record"),
             ("Mesa DataCollector", DataCollector, "collect"), ("overrides", worker, "apply_overrides"),
+            ("overrides", derive, "apply_overrides"),
             ("scenario validation", scenario.Scenario, "from_dict"),
             ("model set-up (network build when not reused)", SupplyChainModel, "__init__"),
             ("results", SupplyChainModel, "results"), ("metrics", worker, "metrics"),
@@ -64,11 +66,12 @@ def profile(spec_source: str | Path | dict, runs: int = 20) -> dict:
         ids = ids[np.lexsort((ids, ids % spec.replicates))]
     ids = ids[:runs]
     base_raw = spec.base_raw()
-    task = next(_tasks(spec, design, spec.replicate_seeds(), base_raw, ids, len(ids),
-                       spec.spec_hash(base_raw) if reuse else None))
+    key = spec.spec_hash(base_raw)
+    task = next(_tasks(spec, design, spec.replicate_seeds(), base_raw, ids, len(ids), key if reuse else None, key))
     warm_up = dataclasses.replace(task, runs=task.runs[:1], sweep_key=None)
     worker.run_task(warm_up)  # untimed: loads the compiled kernels, which a worker does once per sweep
     worker._reused.clear()  # every seed's network and baseline are built inside the timed runs
+    worker._bases.clear()  # and the base is validated inside them
     spent: dict[str, float] = {}
     originals = []
     try:

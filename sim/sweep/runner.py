@@ -69,9 +69,10 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
     `executor` may be any `concurrent.futures.Executor` (left open); otherwise a Dask cluster
     (`scheduler` address, or `dask_local` workers started here) or local processes (`workers`,
     all cores by default; 0 runs them in this process). Returns a SweepResult; the spec is
-    validated before anything runs. When every parameter is a policy field, workers reuse each
-    seed's network and baseline run (sim.sweep.worker); `reuse=False` builds them afresh for every
-    run (the results are the same).
+    validated before anything runs. Workers validate the base scenario once and each run's overrides
+    on it (sim.scenario.derive); when every parameter is a policy field, they also reuse each seed's
+    network and baseline run (sim.sweep.worker). `reuse=False` validates, builds and simulates
+    everything afresh for every run (the results are the same).
 
     >>> result = sweep("configs/sweeps/tiny_grid.yaml", workers=2)   # doctest: +SKIP
     >>> result.runs().head()                                       # doctest: +SKIP
@@ -88,6 +89,7 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
                         flush_seconds=flush_seconds, overwrite=overwrite)
     again = (STATUS_CODES["lost"], STATUS_CODES["failed"]) if retry_failed else (STATUS_CODES["lost"],)
     todo = np.flatnonzero((store.status == 0) | np.isin(store.status, again))
+    base_key = store.spec_hash if reuse else None  # workers validate the base once and share its blocks
     reuse = reuse and all(policy_field(path) for p in spec.parameters for path in p.targets)
     if reuse:  # seed by seed, so that a worker meets each seed's network and baseline in one stretch
         todo = todo[np.lexsort((todo, todo % spec.replicates))]
@@ -100,7 +102,7 @@ def sweep(spec: SweepSpec | Mapping | str | Path, executor: Executor | None = No
                 backend = _backend(executor, workers, scheduler, dask_local)
             session["executor"] = backend.label
             chunk = runs_per_task or max(1, min(32, math.ceil(len(todo) / (backend.workers * 64))))
-            tasks = _tasks(spec, design, seeds, base_raw, todo, chunk, store.spec_hash if reuse else None)
+            tasks = _tasks(spec, design, seeds, base_raw, todo, chunk, store.spec_hash if reuse else None, base_key)
             with tqdm(total=n_runs, initial=done_before, unit="run", desc=spec.name, disable=not progress,
                       smoothing=0.1) as bar, starting_workers():
                 for records in _execute(backend, tasks, max_in_flight or 2 * backend.workers):
@@ -128,11 +130,11 @@ def _backend(executor: Executor | None, workers: int | None, scheduler: str | No
 
 
 def _tasks(spec: SweepSpec, design: DesignPoints, seeds: list[int], base_raw: dict, todo: np.ndarray,
-           chunk: int, sweep_key: str | None) -> Iterator[Task]:
+           chunk: int, sweep_key: str | None, base_key: str | None = None) -> Iterator[Task]:
     """Tasks of `chunk` runs each, built lazily from the design (nothing per run is kept in advance)."""
     for start in range(0, len(todo), chunk):
         task = Task(base_raw, spec.base_path, spec.steps, list(spec.outputs.metrics), list(spec.outputs.timeseries),
-                    sweep_key=sweep_key)
+                    sweep_key=sweep_key, base_key=base_key)
         for run_id in todo[start:start + chunk]:
             point, replicate = divmod(int(run_id), spec.replicates)
             values = design.values(point)

@@ -2,9 +2,12 @@
 
 A task carries everything its runs need as plain data — the base scenario mapping, the overrides
 and the seed of each run — so any `concurrent.futures.Executor` can ship it and no worker reads
-files or shared state. Each run loads its scenario, simulates it against its baseline with
-`sim.run`, and returns its parameters, metrics and series. A run that raises is returned as
-failed with its error; it never takes the other runs of the task down with it.
+files or shared state. Each run validates its scenario, simulates it against its baseline with
+`sim.run`, and returns its parameters, metrics and series. A worker validates a task's base scenario
+once (keyed by the task's base key) and each run's overrides on it (`sim.scenario.derive`: the
+blocks the overrides do not reach are shared, the scenario is the one validating everything gives).
+A run that raises is returned as failed with its error; it never takes the other runs of the task
+down with it.
 
 Runs that differ only in policy fields (`sim.scenario.POLICY_FIELDS`: applied tariffs, exemptions,
 quotas, controls, shocks, relocation plans, retaliation, truces, negotiation) share their network and
@@ -27,12 +30,15 @@ from typing import Any
 
 import numpy as np
 
+from sim.errors import ScenarioError
 from sim.run import run as run_scenario
 from sim.scenario import Scenario, apply_overrides
+from sim.scenario.derive import Base
 from sim.sweep.outputs import loss_series, metrics
 
 REUSE_SIZE = 2  # about 25 MB each for the default scenario (the baseline run's recorded rows); runs come seed by seed
 _reused: OrderedDict[tuple, tuple[Any, Any]] = OrderedDict()  # this process's networks and baseline runs
+_bases: dict[str, Base | None] = {}  # this process's validated base scenario, by base key (None: it did not validate)
 
 
 @dataclass
@@ -58,6 +64,7 @@ class Task:
     series_names: list[str]
     runs: list[RunOrder] = field(default_factory=list)
     sweep_key: str | None = None  # identifies the sweep (spec and base); None: reuse nothing between runs
+    base_key: str | None = None  # identifies the base: validated once per worker (None: every run validates it all)
 
 
 @dataclass
@@ -80,8 +87,7 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
                            "worker": f"{socket.gethostname()}:{os.getpid()}", **order.params}
     kept: dict[str, np.ndarray] = {}
     try:
-        raw = apply_overrides(task.base_raw, order.overrides, file=task.base_file)
-        scenario = Scenario.from_dict(raw, file=task.base_file)
+        scenario = _scenario(task, order.overrides)
         key = _reuse_key(task, order)
         network, baseline = _reused.get(key, (None, None)) if key else (None, None)
         results = run_scenario(scenario, steps=task.steps, rng=order.seed, network=network, baseline=baseline)
@@ -96,6 +102,22 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
         row.update(dict.fromkeys(task.metric_names, float("nan")))
     row["elapsed_s"] = time.perf_counter() - started
     return RunRecord(row, kept)
+
+
+def _scenario(task: Task, overrides: dict[str, Any]) -> Scenario:
+    """A run's scenario: derived from the worker's validated base (validated once per base key), or, where the
+    task has no base key or its base does not validate, the base with the overrides validated afresh."""
+    base = _bases.get(task.base_key) if task.base_key is not None else None
+    if task.base_key is not None and task.base_key not in _bases:
+        try:
+            base = Base(task.base_raw, task.base_file)
+        except ScenarioError:  # each run then reports the error its overrides leave, as without a base
+            base = None
+        _bases.clear()  # one base at a time: another sweep's is of no more use
+        _bases[task.base_key] = base
+    if base is not None:
+        return base.derive(overrides)
+    return Scenario.from_dict(apply_overrides(task.base_raw, overrides, file=task.base_file), file=task.base_file)
 
 
 def _keep(key: tuple, results: Any) -> None:
