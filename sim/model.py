@@ -241,10 +241,12 @@ class SupplyChainModel(mesa.Model):
         policy = self.policy
         self._set_schedule(policy, day)
         for phase in REACTING_PHASES:
-            self.acting[phase].do("act", phase, policy)
+            if self.acting[phase]:
+                self.acting[phase].do("act", phase, policy)
         policy.capacity = self.shocks.capacity(day, self.network.n_firms)
         policy.capacity[self.closed_plants] = 0.0
-        self.acting["relocate"].do("act", "relocate", policy)
+        if self.acting["relocate"]:
+            self.acting["relocate"].do("act", "relocate", policy)
         if self.engine.search_due():
             self.recorder.relinked(self.engine.revise_suppliers())
         before = self.engine.state.copy() if self.check_ledger else None

@@ -30,12 +30,16 @@ class Rows:
         self._buffer = np.empty((max(1, capacity), width))
         self._n = 0
 
-    def append(self, row: np.ndarray) -> None:
+    def next(self) -> np.ndarray:
+        """The row to write next (the same one until `commit`)."""
         if self._n == len(self._buffer):
             grown = np.empty((2 * len(self._buffer), self._buffer.shape[1]))
             grown[: self._n] = self._buffer
             self._buffer = grown
-        self._buffer[self._n] = row
+        return self._buffer[self._n]
+
+    def commit(self) -> None:
+        """Count the row written as recorded."""
         self._n += 1
 
     def array(self) -> np.ndarray:
@@ -141,8 +145,11 @@ class Recorder:
         self.steady = self._steady_state()
         self._tariff_source: np.ndarray | None = None
         self._taxed = np.zeros(0, dtype=np.intp)
+        self._price_divisor = np.where(self.cell_output0 > 0, self.cell_output0, 1.0)
+        self._final_divisor = np.where(self.final_weight0 > 0, self.final_weight0, 1.0)
         self.rows: dict[str, Rows | list[np.ndarray]] = {
             name: [] if name in POLICY_TABLES else Rows(len(row), steps) for name, row in self.steady.items()}
+        self._summed = [name for name in self.rows if name not in POLICY_TABLES]
 
     def _owner_home(self, links: np.ndarray) -> np.ndarray:
         """The multinational that owns the supplier of each of `links` if it ships into its home economy from
@@ -173,29 +180,24 @@ class Recorder:
             self.qualified_links.append(flows.qualified)
         for name, tensor in (("tariff", policy.tariff), ("export_block", policy.export_block)):
             self._record_policy(name, tensor)
-        output, value = np.empty(self.n_cells), np.empty(self.n_cells)
-        inventory, unfilled = np.empty(self.n_inventory_groups), np.empty(self.n_slot_groups)
+        rows = self.rows  # the sums are written into each table's next row
         record_sums(
             firm_cell=self.firm_cell, output=flows.output, price=state.price, output0=st.output0,
             days_per_step=self.days_per_step, inventory_group=self.inventory_group, inventory=state.inventory,
             slot_group=self.slot_group, ordered_slot=flows.ordered_slot, shipped_slot=flows.shipped_slot,
-            cell_output=output, cell_value=value, worst_level=self.firm_worst_level, loss_days=self.firm_loss_days,
-            group_inventory=inventory, group_unfilled=unfilled)
-        self.rows["output"].append(output)
-        self.rows["delivered"].append(flows.arrived_group)
-        self.rows["unfilled"].append(unfilled)
+            price_divisor=self._price_divisor, days_per_use=self.days_per_use, cell_output=rows["output"].next(),
+            cell_price=rows["price"].next(), worst_level=self.firm_worst_level, loss_days=self.firm_loss_days,
+            group_inventory=rows["inventory"].next(), group_unfilled=rows["unfilled"].next())
+        rows["delivered"].next()[:] = flows.arrived_group
         if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
             self._tariff_source = flows.tariff_rate
             self._taxed = np.flatnonzero(flows.tariff_rate)
-        revenue, bill = np.empty(self.n_groups), np.empty(self.n_multinationals)
         duty_sums(taxed=self._taxed, shipped=flows.shipped, price=state.price, supplier=st.supplier,
                   tariff_rate=flows.tariff_rate, link_group=self.engine.groups.link, link_owner=self.link_owner_home,
-                  revenue=revenue, bill=bill)
-        self.rows["tariff_revenue"].append(revenue)
-        self.rows["multinational_tariff_bill"].append(bill)
-        self.rows["price"].append(value / np.where(self.cell_output0 > 0, self.cell_output0, 1.0))
-        self.rows["inventory"].append(inventory * self.days_per_use)
-        self.rows["consumer_price"].append(self._consumer_price(flows.landed))
+                  revenue=rows["tariff_revenue"].next(), bill=rows["multinational_tariff_bill"].next())
+        self._consumer_price(flows.landed, rows["consumer_price"].next())
+        for name in self._summed:
+            rows[name].commit()
 
     def _record_policy(self, name: str, tensor: np.ndarray) -> None:
         """Add a policy tensor's row; a step whose tensor is the last step's shares that row (policies change
@@ -219,12 +221,13 @@ class Recorder:
         """Input inventory per (economy, sector) in days of baseline use."""
         return group_sums(self.inventory_group, inventory, self.n_inventory_groups) * self.days_per_use
 
-    def _consumer_price(self, landed: np.ndarray) -> np.ndarray:
+    def _consumer_price(self, landed: np.ndarray, out: np.ndarray) -> None:
+        """The consumer price index by economy, written into `out`."""
         st, state = self.engine.structure, self.engine.state
         slot_price = np.empty(st.n_slots - st.n_firm_slots)
         run_dot(self.final_bounds, state.share, landed, slot_price)
         weighted = np.bincount(self.final_economy, st.slot_flow0[st.n_firm_slots :] * slot_price, self.n_economies)
-        return weighted / np.where(self.final_weight0 > 0, self.final_weight0, 1.0)
+        np.divide(weighted, self._final_divisor, out=out)
 
     def _steady_state(self) -> dict[str, np.ndarray]:
         """One row per table for the calibrated baseline (what a run without shocks records)."""

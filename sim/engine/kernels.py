@@ -270,26 +270,30 @@ def prices_toward_cost(slot_firm, coef, slot_price, value_added, adjustment_step
 
 @kernel
 def record_sums(firm_cell, output, price, output0, days_per_step, inventory_group, inventory, slot_group,
-                ordered_slot, shipped_slot, cell_output, cell_value, worst_level, loss_days, group_inventory,
-                group_unfilled):
-    """The recorder's per-step sums: output and output at current prices by cell, input inventory by
-    group, and unfilled orders (ordered - shipped) by slot group, all zeroed first and added in order;
-    and per firm its lowest output level (output / output0) so far and the days of output lost, which
-    add (1 - level) * days_per_step."""
+                ordered_slot, shipped_slot, price_divisor, days_per_use, cell_output, cell_price, worst_level,
+                loss_days, group_inventory, group_unfilled):
+    """The recorder's per-step sums: output by cell, output at current prices by cell over `price_divisor` (the
+    cell's price), input inventory by group times `days_per_use`, and unfilled orders (ordered - shipped) by
+    slot group, each zeroed first and added in order; and per firm its lowest output level (output / output0)
+    so far and the days of output lost, which add (1 - level) * days_per_step."""
     cell_output[:] = 0.0
-    cell_value[:] = 0.0
+    cell_price[:] = 0.0
     group_inventory[:] = 0.0
     group_unfilled[:] = 0.0
     for f in range(len(firm_cell)):
         c = firm_cell[f]
         made = output[f]
         cell_output[c] += made
-        cell_value[c] += price[f] * output0[f]
+        cell_price[c] += price[f] * output0[f]
         level = made / output0[f]  # every firm has baseline output (the engine's coefficients divide by it)
         worst_level[f] = np.minimum(worst_level[f], level)
         loss_days[f] += (1.0 - level) * days_per_step
+    for c in range(len(cell_price)):
+        cell_price[c] = cell_price[c] / price_divisor[c]
     for i in range(len(inventory_group)):
         group_inventory[inventory_group[i]] += inventory[i]
+    for g in range(len(group_inventory)):
+        group_inventory[g] = group_inventory[g] * days_per_use[g]
     for i in range(len(slot_group)):
         group_unfilled[slot_group[i]] += ordered_slot[i] - shipped_slot[i]
 

@@ -23,16 +23,15 @@ scenario. The `schedule` phase is event-driven: its rules act only on the days o
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
 
-from sim.scenario import policy_field
+from pydantic import BaseModel
+
+from sim.scenario import POLICY_FIELDS
 from sim.scenario.checks import blocks
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
-
     from sim.engine.core import Policy
     from sim.model import SupplyChainModel
 
@@ -90,11 +89,31 @@ def policy_configs(scenario) -> dict[type, list[tuple[str, BaseModel]]]:
     """The scenario's policy blocks that a registered rule is built from, grouped by rule class, each with
     its path (e.g. 'tariffs.applied[2]'), in the order they appear in the scenario."""
     found: dict[type, list[tuple[str, BaseModel]]] = {}
-    for where, block in blocks(scenario):
-        rule = RULES.get(type(block))
-        if rule is not None and policy_field(re.sub(r"\[(\d+)\]", r".\1", where)):
-            found.setdefault(rule, []).append((where, block))
+    for path in POLICY_FIELDS:  # in the scenario's field order, as the blocks come in a walk of it
+        for where, value in _values_at(scenario, path.split(".")):
+            items = enumerate(value) if isinstance(value, list) else [(None, value)]
+            for i, item in items:
+                if not isinstance(item, BaseModel):
+                    continue
+                for inner, block in blocks(item, where if i is None else f"{where}[{i}]"):
+                    rule = RULES.get(type(block))
+                    if rule is not None:
+                        found.setdefault(rule, []).append((inner, block))
     return found
+
+
+def _values_at(owner: BaseModel, parts: list[str], where: str = "") -> Iterator[tuple[str, object]]:
+    """The values at a POLICY_FIELDS path under `owner` ('*': every item of a list), with their dotted paths."""
+    name, rest = parts[0], parts[1:]
+    value = getattr(owner, name)
+    path = f"{where}.{name}" if where else name
+    if not rest:
+        yield path, value
+    elif rest[0] == "*":
+        for i, item in enumerate(value):
+            yield from _values_at(item, rest[1:], f"{path}[{i}]")
+    else:
+        yield from _values_at(value, rest, path)
 
 
 def build_rules(model: SupplyChainModel) -> list[PolicyRule]:
