@@ -144,7 +144,7 @@ class Recorder:
         self.link_owner_home = self._owner_home(np.arange(st.n_links))
         self.steady = self._steady_state()
         self._tariff_source: np.ndarray | None = None
-        self._taxed = np.zeros(0, dtype=np.intp)
+        self._taxed: tuple[np.ndarray, ...] = ()
         self._price_divisor = np.where(self.cell_output0 > 0, self.cell_output0, 1.0)
         self._final_divisor = np.where(self.final_weight0 > 0, self.final_weight0, 1.0)
         self.rows: dict[str, Rows | list[np.ndarray]] = {
@@ -191,10 +191,13 @@ class Recorder:
         rows["delivered"].next()[:] = flows.arrived_group
         if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
             self._tariff_source = flows.tariff_rate
-            self._taxed = np.flatnonzero(flows.tariff_rate)
-        duty_sums(taxed=self._taxed, shipped=flows.shipped, price=state.price, supplier=st.supplier,
-                  tariff_rate=flows.tariff_rate, link_group=self.engine.groups.link, link_owner=self.link_owner_home,
-                  revenue=rows["tariff_revenue"].next(), bill=rows["multinational_tariff_bill"].next())
+            taxed = np.flatnonzero(flows.tariff_rate)  # and per taxed link what its duty is summed by
+            self._taxed = (taxed, st.supplier[taxed], flows.tariff_rate[taxed], self.engine.groups.link[taxed],
+                           self.link_owner_home[taxed])
+        taxed, supplier, rate, group, owner = self._taxed
+        duty_sums(taxed=taxed, shipped=flows.shipped, price=state.price, supplier=supplier, tariff_rate=rate,
+                  group=group, owner=owner, revenue=rows["tariff_revenue"].next(),
+                  bill=rows["multinational_tariff_bill"].next())
         self._consumer_price(flows.landed, rows["consumer_price"].next())
         for name in self._summed:
             rows[name].commit()

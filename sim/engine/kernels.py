@@ -299,19 +299,18 @@ def record_sums(firm_cell, output, price, output0, days_per_step, inventory_grou
 
 
 @kernel
-def duty_sums(taxed, shipped, price, supplier, tariff_rate, link_group, link_owner, revenue, bill):
-    """Duties paid on the `taxed` links (shipped x supplier's price x rate) summed by trade group into
-    `revenue` and, where a multinational owns the link (`link_owner` >= 0), by multinational into `bill`;
-    both zeroed first and added in order (as `np.bincount`)."""
+def duty_sums(taxed, shipped, price, supplier, tariff_rate, group, owner, revenue, bill):
+    """Duties paid on the `taxed` links (shipped x price of the link's `supplier` x its `tariff_rate`; all but
+    `shipped` and `price` given per taxed link) summed by trade `group` into `revenue` and, where a
+    multinational owns the link (`owner` >= 0), by multinational into `bill`; both zeroed first and added
+    in order (as `np.bincount`)."""
     revenue[:] = 0.0
     bill[:] = 0.0
     for i in range(len(taxed)):
-        link = taxed[i]
-        duty = shipped[link] * price[supplier[link]] * tariff_rate[link]
-        revenue[link_group[link]] += duty
-        owner = link_owner[link]
-        if owner >= 0:
-            bill[owner] += duty
+        duty = shipped[taxed[i]] * price[supplier[i]] * tariff_rate[i]
+        revenue[group[i]] += duty
+        if owner[i] >= 0:
+            bill[owner[i]] += duty
 
 
 @kernel

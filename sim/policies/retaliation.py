@@ -95,6 +95,7 @@ class Retaliation:
     rule: object = None
     level: dict[int, float] = field(default_factory=dict)  # retaliation in force, per partner
     reference: dict[int, float] = field(default_factory=dict)  # partner's increase at the last truce
+    _seen: object = field(default=None, repr=False)  # the tariffs the answers in `level` were worked out from
 
     @property
     def owner(self) -> str:
@@ -130,6 +131,12 @@ class Retaliation:
         cfg = self.config
         # partners' trade-weighted tariff increases on our exports `delay` steps ago (the last completed
         # step is already one step ago), counted from where a truce left them
+        seen = model.history.tariff(self.delay_steps - 1)
+        if seen is self._seen and cfg.trigger is None:  # the same tariffs as last step: every answer stays
+            for partner in self.partners:
+                self.write(model, policy, partner)
+            return
+        self._seen = seen  # held, so that the test above never meets another array at the same address
         raw = model.history.tariff_increases(self.partners, self.economy, lag=self.delay_steps - 1)
         for partner, increase in zip(self.partners, raw, strict=True):
             observed = increase - self.reference[partner]
@@ -161,5 +168,6 @@ class Retaliation:
         """Drop the retaliation against `partner`; count its later increases from its present level."""
         if partner not in self.level:
             return
+        self._seen = None  # the answers are worked out again
         self.level[partner] = 0.0
         self.reference[partner] = model.history.tariff_increase(importer=partner, exporter=self.economy, lag=0)
