@@ -101,3 +101,30 @@ def test_event_log_tells_who_when_what_why():
 def test_bad_retaliation_config_is_a_clear_error(rule, message):
     with pytest.raises(sim.ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]")):
         sim.load_scenario("tiny", overrides={"retaliation": [rule]})
+
+
+def test_observed_increases_are_the_trade_weighted_rise_of_each_applied_tariff():
+    """The history's increases (worked out once per distinct tariff tensor) are, step by step and at every lag
+    it keeps, the rise over the calibration year weighted by each route's baseline trade over sectors (a
+    simple mean on a route without trade)."""
+    tariffs = us_on_cn(0.3, start=5, end=25) + [{"importer": "MY", "exporters": ["CN"], "sectors": ["chips"],
+                                                  "rate": 0.2, "start_day": 12}]
+    scenario = sim.load_scenario("tiny", overrides={"tariffs.applied": tariffs, "retaliation": [
+        {"economy": "CN", "rule": "tit_for_tat", "delay_days": 4}]})
+    model = sim.SupplyChainModel(scenario, rng=3)
+    history = model.history
+    base, trade = model.baseline_tariff, history.baseline_trade
+    seen = set()
+    for _ in range(40):
+        model.step()
+        for lag in range(history.depth):
+            tariff = history.tariff(lag)
+            seen.add(tariff.tobytes())
+            for exporter in (US, CN, MY):
+                importers = [i for i in (US, CN, MY) if i != exporter]
+                rise = [tariff[i, exporter] - base[i, exporter] for i in importers]
+                weights = [trade[exporter, i] for i in importers]
+                expected = [float(r @ w / w.sum()) if w.sum() > 0 else float(r.mean())  # untraded: a simple mean
+                            for r, w in zip(rise, weights, strict=True)]
+                assert history.tariff_increases(importers, exporter, lag) == pytest.approx(expected, abs=1e-15)
+    assert len(seen) >= 3  # the tariffs changed: several tensors were worked out

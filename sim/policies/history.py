@@ -39,7 +39,8 @@ class PolicyHistory:
         traded = total > 0
         # the weights of the trade-weighted increase: baseline trade shares, a simple mean where none was traded
         self._weights = np.where(traded[..., None], weights / np.where(traded, total, 1.0)[..., None], 1.0 / n_sec)
-        self._increases: dict[int, np.ndarray] = {}  # id of a kept tariff tensor -> its increases [importer, exporter]
+        # id of a tariff tensor -> (the tensor, its increases [importer, exporter])
+        self._increases: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._route_masks: dict[tuple[int, int], np.ndarray] = {}  # trade groups of (exporter, importer)
         self.steps = 0  # completed steps added
         self.engine = engine
@@ -61,9 +62,10 @@ class PolicyHistory:
         engine's buffer, valid until the next step)."""
         for rows, tensor in ((self._tariff, tariff), (self._export_block, export_block)):
             rows.append(rows[-1] if rows and np.array_equal(rows[-1], tensor) else tensor.copy())
-        kept = {id(self.baseline_tariff), *map(id, self._tariff)}
-        for key in [key for key in self._increases if key not in kept]:
-            del self._increases[key]
+        if len(self._increases) > 2 * self.depth + 1:  # forget the tensors the history no longer keeps
+            kept = {id(self.baseline_tariff), *map(id, self._tariff)}
+            for key in [key for key in self._increases if key not in kept]:
+                del self._increases[key]
         self._delivered.append(delivered)
         self.last_shipped = shipped
         self.steps += 1
@@ -99,11 +101,11 @@ class PolicyHistory:
         """Each importer's tariff on exporter's goods above the calibration year, trade-weighted over sectors (a
         simple mean where they did not trade), as applied `lag` steps before the last completed step."""
         tariff = self.tariff(lag)
-        increases = self._increases.get(id(tariff))
-        if increases is None:  # once per distinct tensor: tariffs change on few days
-            increases = self._increases[id(tariff)] = np.einsum("ies,ies->ie", tariff - self.baseline_tariff,
-                                                                self._weights)
-        return increases[importers, exporter].tolist()
+        known = self._increases.get(id(tariff))
+        if known is None:  # once per distinct tensor: tariffs change on few days
+            increases = np.einsum("ies,ies->ie", tariff - self.baseline_tariff, self._weights)
+            known = self._increases[id(tariff)] = (tariff, increases)  # held: its id is never another's
+        return known[1][importers, exporter].tolist()
 
     def tariff_increase(self, importer: int, exporter: int, lag: int = 0) -> float:
         """`tariff_increases` for one importer."""
