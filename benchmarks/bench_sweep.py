@@ -13,7 +13,8 @@
    workers: the driver's resident memory is sampled every 0.2 s; its growth over the sweep should
    not depend on the number of runs.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--runs 40] [--repeat 3] [--small-runs 1000 10000] [--json PATH]
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 200] [--engine-runs 40] [--tiny-runs 2000] [--repeat 3]
+        [--small-runs 1000 10000] [--json PATH]
 """
 
 from __future__ import annotations
@@ -119,7 +120,12 @@ def small_memory(runs: int, out: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=40, help="runs of the default scenario per sweep")
+    parser.add_argument("--runs", type=int, default=200, help="runs of the default scenario per policy sweep (and "
+                        "of the breakdown); a worker's start (imports, the base, a network and baseline per seed) "
+                        "weighs on fewer")
+    parser.add_argument("--engine-runs", type=int, default=40, help="runs per sweep over an engine setting (each "
+                        "builds its network and simulates its baseline)")
+    parser.add_argument("--tiny-runs", type=int, default=2000, help="runs of the tiny scenario per sweep")
     parser.add_argument("--repeat", type=int, default=3, help="sweeps per figure (the median is reported)")
     parser.add_argument("--small-runs", type=int, nargs="*", default=[1000, 10000],
                         help="sizes of the memory sweeps (none: skip)")
@@ -129,8 +135,8 @@ def main() -> None:
                     "load_average_at_start": [round(x, 2) for x in psutil.getloadavg()]}
     with tempfile.TemporaryDirectory() as tmp:
         rates = []
-        cases = ((sim.DEFAULT_SCENARIO, "policy", args.runs), (sim.DEFAULT_SCENARIO, "engine", args.runs),
-                 ("tiny_trade_war", "tiny", 10 * args.runs))
+        cases = ((sim.DEFAULT_SCENARIO, "policy", args.runs), (sim.DEFAULT_SCENARIO, "engine", args.engine_runs),
+                 ("tiny_trade_war", "tiny", args.tiny_runs))
         for base, kind, runs in cases:
             parameter = TINY_POLICY if kind == "tiny" else PARAMETERS[kind]
             pair = [rate(base, parameter, w, runs, args.repeat, Path(tmp)) for w in (1, 2)]

@@ -145,3 +145,57 @@ def test_giving_up_stalled_fits_early_builds_the_same_network(name, seed, monkey
     early = build_network(scenario, rng=seed)
     monkeypatch.setattr(sourcing, "STALL_ITERATIONS", sourcing.MAX_FIT_ITERATIONS)  # every fit to the limit
     assert fingerprint(build_network(scenario, rng=seed)) == fingerprint(early)
+
+
+def _numpy_fit(m, rows, columns, stall):
+    """The fit in numpy, as it was written before the compiled kernel: the kernel must give the same bits."""
+    column_sums = m.sum(axis=0)
+    best, stalled = np.inf, 0
+    for _ in range(sourcing.MAX_FIT_ITERATIONS):
+        m *= columns / column_sums
+        m *= (rows / m.sum(axis=1))[:, None]
+        column_sums = m.sum(axis=0)
+        error = np.max(np.abs(column_sums - columns) / columns)
+        if error < sourcing.FIT_TOLERANCE:
+            return m
+        if error < 0.5 * best:
+            best, stalled = error, 0
+        else:
+            stalled += 1
+            if stall and stalled >= sourcing.STALL_ITERATIONS:
+                return None
+    return None
+
+
+def test_the_compiled_fit_adds_up_as_numpy_does_on_many_thinned_patterns():
+    """Seeded patterns as `origin_matrix` thins them (2-40 buyers, 2-300 origins: numpy's pairwise row sums
+    split rows longer than 128), with and without the stall rule: the same outcome and the same matrix, bit
+    for bit, so networks are those the numpy fit built."""
+    rng = np.random.default_rng(2026)
+    outcomes = set()
+    for _ in range(150):
+        n, k = int(rng.integers(2, 40)), int(rng.integers(2, 300))
+        rows, columns = rng.dirichlet(np.ones(n)), rng.dirichlet(np.ones(k) * rng.uniform(0.1, 3))
+        draw = np.maximum(rng.dirichlet(rng.uniform(0.5, 20) * columns, size=n), sourcing.FLOOR)
+        kept = draw >= MIN_ORIGIN_SHARE
+        kept[np.arange(n), np.argmax(draw, axis=1)] = True
+        kept[np.argmax(draw, axis=0), np.arange(k)] = True
+        pattern = rows[:, None] * np.where(kept, draw, 0.0)
+        stall = bool(rng.random() < 0.8)
+        expected = _numpy_fit(pattern.copy(), rows, columns, stall)
+        fitted = sourcing._fit(pattern.copy(), rows, columns, stall)
+        assert (fitted is None) == (expected is None)
+        if expected is not None:
+            assert np.array_equal(fitted, expected)
+        outcomes.add(expected is None)
+    assert outcomes == {True, False}  # both converging and failing fits were compared
+
+
+def test_the_kernels_row_sum_is_numpys_on_rows_of_any_length():
+    """`pairwise_sum` over a slice gives `ndarray.sum`'s bits: blocks, splits and offsets (1 to 3,000 values)."""
+    rng = np.random.default_rng(8)
+    for _ in range(2000):
+        n, offset = int(rng.integers(1, 3000)), int(rng.integers(0, 5))
+        values = rng.random(n) ** 4 * 10 ** rng.uniform(-8, 8)
+        padded = np.concatenate((rng.random(offset), values))
+        assert sourcing.pairwise_sum(padded, offset, n) == values.sum()
