@@ -119,7 +119,7 @@ def sweep_killing_a_worker(spec: dict, out: Path, **where) -> tuple[SweepResult,
 @pytest.mark.parametrize("attempts", [runner.ATTEMPTS, 1])
 def test_a_killed_worker_is_replaced_and_its_runs_retried_or_recorded_as_lost(tmp_path, monkeypatch, attempts):
     monkeypatch.setattr(runner, "ATTEMPTS", attempts)
-    spec, out = small_spec(steps=150), tmp_path / "out"
+    spec, out = small_spec(steps=1000), tmp_path / "out"
     result, first_pool = sweep_killing_a_worker(spec, out, workers=2)
     runs = analysis.load_runs(out)
     pids = {int(worker.rsplit(":", 1)[1]) for worker in runs["worker"].dropna()}
@@ -280,7 +280,7 @@ def test_a_part_that_cannot_be_written_keeps_its_runs_in_the_journal(tmp_path, m
 
 
 def test_a_killed_dask_worker_is_replaced_and_the_sweep_completes(tmp_path):
-    spec, out = small_spec(steps=150), tmp_path / "out"
+    spec, out = small_spec(steps=1000), tmp_path / "out"
     result, _ = sweep_killing_a_worker(spec, out, dask_local=2)
     assert (result.runs_finished, result.runs_failed, result.runs_lost) == (8, 0, 0)
     for kept, expected in zip(stable(out), stable(sim.sweep(spec, workers=0, out=tmp_path / "clean",
