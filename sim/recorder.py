@@ -282,5 +282,5 @@ class Recorder:
 
     def tables(self) -> Tables:
         """Every table (policy tables stacked when first read)."""
-        return Tables({name: rows if name in POLICY_TABLES else rows.array() for name, rows in self.rows.items()},
+        return Tables({name: list(rows) if name in POLICY_TABLES else rows.array() for name, rows in self.rows.items()},
                       {name: len(row) for name, row in self.steady.items()})

@@ -174,3 +174,11 @@ def test_the_record_keeps_a_policy_tensor_once_while_it_does_not_change():
     per_step = model.recorder.bytes_per_step()
     full = sum(rows_[-1].nbytes for rows_ in model.recorder.rows.values())
     assert 0 < per_step < full
+
+
+def test_results_taken_mid_run_keep_their_steps_while_the_model_goes_on():
+    model = sim.SupplyChainModel("tiny", rng=1)
+    model.run_for(5)
+    results = model.results()
+    model.run_for(5)
+    assert {len(results.arrays[name]) for name in results.arrays} == {5} and results.steps == 5

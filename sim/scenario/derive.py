@@ -44,6 +44,9 @@ class Base:
             known = reached.setdefault(top, set())
             if known is not None:
                 reached[top] = known | {inner} if inner else None
+        io = raw.get("io")
+        if isinstance(io, dict) and io.get("mrio") is not None:  # names may come from the table: read it again
+            return Scenario.from_dict(raw, file=self.file)
         mixed = dict(raw)
         for key in Scenario.model_fields:
             if key not in raw:
