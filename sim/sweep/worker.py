@@ -107,17 +107,22 @@ def _run_one(task: Task, order: RunOrder) -> RunRecord:
 def _scenario(task: Task, overrides: dict[str, Any]) -> Scenario:
     """A run's scenario: derived from the worker's validated base (validated once per base key), or, where the
     task has no base key or its base does not validate, the base with the overrides validated afresh."""
-    base = _bases.get(task.base_key) if task.base_key is not None else None
-    if task.base_key is not None and task.base_key not in _bases:
+    base = _base(task.base_key, task) if task.base_key is not None else None
+    if base is not None:
+        return base.derive(overrides)
+    return Scenario.from_dict(apply_overrides(task.base_raw, overrides, file=task.base_file), file=task.base_file)
+
+
+def _base(key: str, task: Task) -> Base | None:
+    """This process's validated base under `key` (None if it does not validate), validated on first use."""
+    if key not in _bases:
         try:
             base = Base(task.base_raw, task.base_file)
         except ScenarioError:  # each run then reports the error its overrides leave, as without a base
             base = None
         _bases.clear()  # one base at a time: another sweep's is of no more use
-        _bases[task.base_key] = base
-    if base is not None:
-        return base.derive(overrides)
-    return Scenario.from_dict(apply_overrides(task.base_raw, overrides, file=task.base_file), file=task.base_file)
+        _bases[key] = base
+    return _bases[key]
 
 
 def _keep(key: tuple, results: Any) -> None:
