@@ -160,7 +160,7 @@ class Recorder:
         importer = st.tariff_index[links] // (n_econ * n_sec)
         exporter = st.firm_economy[st.supplier[links]]
         home = np.where(owner >= 0, self._homes[np.maximum(owner, 0)] if len(self._homes) else -1, -1)
-        return np.where((owner >= 0) & (importer == home) & (exporter != importer), owner, -1)
+        return np.where((owner >= 0) & (importer == home) & (exporter != importer), owner, -1).astype(np.int32)
 
     def relinked(self, changes) -> None:
         """Follow a supplier search: keep its record, and renumber the per-link owners if the links changed."""
@@ -189,10 +189,11 @@ class Recorder:
             cell_price=rows["price"].next(), worst_level=self.firm_worst_level, loss_days=self.firm_loss_days,
             group_inventory=rows["inventory"].next(), group_unfilled=rows["unfilled"].next())
         rows["delivered"].next()[:] = flows.arrived_group
-        if flows.tariff_rate is not self._tariff_source:  # the engine made new tariff factors
-            self._tariff_source = flows.tariff_rate
-            taxed = np.flatnonzero(flows.tariff_rate)  # and per taxed link what its duty is summed by
-            self._taxed = (taxed, st.supplier[taxed], flows.tariff_rate[taxed], self.engine.groups.link[taxed],
+        if flows.route_tariff is not self._tariff_source:  # the engine made new tariff factors
+            self._tariff_source = flows.route_tariff
+            link_rate = flows.tariff_rate
+            taxed = np.flatnonzero(link_rate)  # and per taxed link what its duty is summed by
+            self._taxed = (taxed, st.supplier[taxed], link_rate[taxed], self.engine.groups.link[taxed],
                            self.link_owner_home[taxed])
         taxed, supplier, rate, group, owner = self._taxed
         duty_sums(taxed=taxed, shipped=flows.shipped, price=state.price, supplier=supplier, tariff_rate=rate,

@@ -44,7 +44,7 @@ class Multinational(PolicyMaker):
         home = net.economies.index(self.home)
         owned = np.isin(st.supplier, self.plants) & (st.buyer_economy == home)
         price = self.model.engine.state.price[st.supplier[owned]]
-        return float(np.sum(flows.shipped[owned] * price * flows.tariff_rate[owned]))
+        return float(np.sum(flows.shipped[owned] * price * flows.route_tariff[flows.link_route[owned]]))
 
     def __repr__(self) -> str:
         return f"Multinational({self.name}, home={self.home}, plants={len(self.plants)})"

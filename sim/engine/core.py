@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.engine import kernels
-from sim.engine.groups import TradeGroups, index_dtype
+from sim.engine.groups import TradeGroups, narrow_index
 from sim.engine.licensing import LicensingQueue
 from sim.engine.pipeline import TransitPipeline
 from sim.engine.search import LinkChanges, revise
@@ -129,24 +129,24 @@ class Structure:
     def __init__(self, network: SupplyNetwork, params: EngineParams, baseline_tariff: np.ndarray):
         n_firms, n_econ, n_sec = network.n_firms, network.n_economies, network.n_sectors
         self.n_firms, self.n_economies, self.n_sectors = n_firms, n_econ, n_sec
-        self.supplier = network.link_supplier.astype(np.intp)
-        buyer = network.link_buyer.astype(np.intp)
-        self.flow0 = network.link_flow.astype(np.float64)
-        self.lead = network.link_lead_steps.astype(np.float64)
+        # the network's link arrays, shared (never written): 32-bit indices and lead times in whole steps
+        self.supplier = network.link_supplier.astype(np.int32, copy=False)
+        buyer = network.link_buyer.astype(np.int32, copy=False)
+        self.flow0 = network.link_flow.astype(np.float64, copy=False)
+        self.lead = network.link_lead_steps.astype(np.int32, copy=False)
         self.n_links = len(self.supplier)
 
         supplier_sector = network.firm_sector[self.supplier]
         supplier_economy = network.firm_economy[self.supplier]
         buyer_economy = network.link_buyer_economy
-        self.tariff_index = ((buyer_economy * n_econ + supplier_economy) * n_sec + supplier_sector).astype(np.intp)
-        self.block_index = ((supplier_economy * n_econ + buyer_economy) * n_sec + supplier_sector).astype(np.intp)
+        # the route of each link: (importer, exporter, sector), the tariff tensor's order
+        self.tariff_index = ((buyer_economy * n_econ + supplier_economy) * n_sec + supplier_sector).astype(np.int32)
         # CES weights factor as (price ** -sigma) per firm times (tariff wedge ** -sigma) per route,
         # so the costly power runs over firms and routes, never over links
         self.firm_sigma = params.sector_sigma[network.firm_sector]
         self.route_sigma = np.tile(params.sector_sigma, n_econ * n_econ)
         self.route_tariff0 = baseline_tariff.ravel().copy()  # [importer, exporter, sector] flattened
         self.route_tariff_base = 1.0 + params.pass_through * self.route_tariff0
-        self.tariff0 = baseline_tariff.ravel()[self.tariff_index]
         # intra-firm links (plant to plant of one multinational) may substitute with the
         # multinational's own, usually lower, elasticity: it keeps sourcing from its own plants
         owner = network.firm_owner.astype(np.intp)
@@ -161,8 +161,8 @@ class Structure:
         # plants need no qualification
         own_plant = (supplier_owner >= 0) & (supplier_owner == buyer_owner)
         qualifying = (buyer < n_firms) & ~own_plant
-        limited = qualifying & np.isfinite(params.volume_flexibility)
-        self.limit0 = np.where(limited, self.flow0 * (1.0 + min(params.volume_flexibility, 1e300)), np.inf)
+        self.limited = qualifying & np.isfinite(params.volume_flexibility)  # [links] see `limit0`
+        self.volume_flexibility = params.volume_flexibility
         given = params.sector_qualification_steps
         self.sector_qualification = given if len(given) else np.ones(n_sec)  # [sectors] steps to qualify
         self.route_qualification = np.tile(self.sector_qualification, n_econ * n_econ)  # [route], as route_sigma
@@ -172,7 +172,7 @@ class Structure:
         new_slot = np.ones(self.n_links, dtype=bool)
         new_slot[1:] = slot_key[1:] != slot_key[:-1]
         self.slot_start = np.flatnonzero(new_slot)
-        self.slot = (np.cumsum(new_slot) - 1).astype(np.intp)
+        self.slot = (np.cumsum(new_slot) - 1).astype(np.int32)
         self.n_slots = len(self.slot_start)
         self.slot_buyer = buyer[self.slot_start]
         self.slot_sector = supplier_sector[self.slot_start]
@@ -202,17 +202,15 @@ class Structure:
         self.final_elasticity = params.sector_final_elasticity[final_sector]
         # narrow unsigned copies of the indices the compiled passes sweep every step (unsigned:
         # the compiled code skips the negative-index check)
-        self.supplier_index = self.supplier.astype(index_dtype(n_firms))
-        self.slot_index = self.slot.astype(index_dtype(self.n_slots))
-        self.slot_firm_index = self.slot_firm.astype(index_dtype(n_firms))
         n_routes = n_econ * n_econ * n_sec  # route = (importer, exporter, sector), the tariff tensor's order
-        self.route_index = self.tariff_index.astype(index_dtype(n_routes))
+        self.n_routes = n_routes
+        self._narrow_indices()
+        self.slot_firm_index = narrow_index(self.slot_firm, n_firms)
 
         # what supplier search (sim.engine.search) reads: links created during a run follow the links of the
         # build ([0, n_base_links), never moved) and carry no baseline flow, so every calibrated figure above holds
         self.n_base_links = self.n_links
         self.buyer = buyer
-        self.link_scale = self.flow0.copy()  # a link's size for relative checks (new links: their slot's flow)
         self.reference_weight = self.w0.copy()  # what a link's share is judged against when dropping it
         self.own_sourcing = np.zeros(self.n_links, dtype=bool)  # a multinational's own-plant link, own elasticity:
         self.own_sourcing[self.intra_links] = True  # its price is never a reason to look elsewhere
@@ -229,27 +227,46 @@ class Structure:
     def relink(self, kept_new: np.ndarray, added: dict[str, np.ndarray]) -> None:
         """Keep the build's links and the new links `kept_new` (positions among the new links) and append `added`
         (supplier, buyer, slot, route, lead), with no weight yet: the per-link arrays after a supplier search."""
-        n_econ, n_sec = self.n_economies, self.n_sectors
         route = added["route"]
-        exporter = (route // n_sec) % n_econ
-        importer = route // (n_sec * n_econ)
         new = {
             "supplier": added["supplier"], "buyer": added["buyer"], "flow0": np.zeros(len(route)),
             "lead": added["lead"], "tariff_index": route,
-            "block_index": (exporter * n_econ + importer) * n_sec + route % n_sec,
-            "tariff0": self.route_tariff0[route], "limit0": np.full(len(route), np.inf), "slot": added["slot"],
+            "limited": np.zeros(len(route), dtype=bool), "slot": added["slot"],
             "w0": np.zeros(len(route)), "reference_weight": np.zeros(len(route)),
             "own_sourcing": np.zeros(len(route), dtype=bool),
-            "link_scale": self.slot_flow0[added["slot"]],
-            "supplier_index": added["supplier"], "slot_index": added["slot"], "route_index": route,
         }
         for name, values in new.items():
             setattr(self, name, relinked(getattr(self, name), self.n_base_links, kept_new, values))
         self.n_links = len(self.supplier)
+        self._narrow_indices()
         # a slot whose new link has another lead time sums its lead over its links from now on
         other = added["lead"] != self.slot_lead_uniform[added["slot"]]
         self.slot_mixed[added["slot"][other]] = True
         self.slot_lead_uniform[added["slot"][other]] = 0.0
+
+    def _narrow_indices(self) -> None:
+        """The narrow unsigned indices of suppliers, slots and routes (views of the 32-bit ones where as wide)."""
+        self.supplier_index = narrow_index(self.supplier, self.n_firms)
+        self.slot_index = narrow_index(self.slot, self.n_slots)
+        self.route_index = narrow_index(self.tariff_index, self.n_routes)
+
+    @property
+    def limit0(self) -> np.ndarray:
+        """[links] most a link's order may be before its buyer has qualified the supplier: (1 + volume_flexibility)
+        x its baseline flow on a firm-to-firm link, else (and on links formed by search) no limit."""
+        return np.where(self.limited, self.flow0 * (1.0 + min(self.volume_flexibility, 1e300)), np.inf)
+
+    @property
+    def link_scale(self) -> np.ndarray:
+        """[links] a link's size for relative checks: its baseline flow, or its slot's for a link formed by search."""
+        scale = self.flow0.copy()
+        scale[self.n_base_links :] = self.slot_flow0[self.slot[self.n_base_links :]]
+        return scale
+
+    @property
+    def tariff0(self) -> np.ndarray:
+        """[links] the baseline tariff on each link's route."""
+        return self.route_tariff0[self.tariff_index]
 
     @property
     def link_is_final(self) -> np.ndarray:
@@ -325,8 +342,9 @@ class StepFlows:
     ordered_slot: np.ndarray  # [slots] orders that were filled this step (placed last step), per buyer and input sector
     shipped_slot: np.ndarray  # [slots] shipped this step, per buyer and input sector
     landed: np.ndarray  # [links] landed price factor (price x tariff wedge)
-    tariff_rate: np.ndarray  # [links] ad-valorem tariff applied
-    blocked: np.ndarray  # [links] share blocked by export controls
+    route_tariff: np.ndarray  # [routes] ad-valorem tariff applied, by route (the tariff tensor's order)
+    route_blocked: np.ndarray  # [routes] share blocked by export controls, by route
+    link_route: np.ndarray  # [links] the route of each link
     arrived_group: np.ndarray | None = None  # [trade groups] arrivals summed by `Engine.groups`
     ordered_links: np.ndarray | None = None  # [links] `ordered`, if given as an array
     ordered_share: np.ndarray | None = None  # [links] else the order shares the orders were placed with
@@ -334,6 +352,16 @@ class StepFlows:
     qualified: np.ndarray | None = None  # ... less the links qualified in this step (their limit was `qualified_from`)
     qualified_from: np.ndarray | None = None
     link_slot: np.ndarray | None = None  # [links] and the slot of each link
+
+    @property
+    def tariff_rate(self) -> np.ndarray:
+        """[links] ad-valorem tariff applied."""
+        return self.route_tariff[self.link_route]
+
+    @property
+    def blocked(self) -> np.ndarray:
+        """[links] share blocked by export controls."""
+        return self.route_blocked[self.link_route]
 
     @property
     def ordered(self) -> np.ndarray:
@@ -359,19 +387,20 @@ class Engine:
         self.state = self.baseline_state()
         self._policy_key: tuple[bytes, ...] | None = None
         n_links = self.structure.n_links
-        # reused link buffers (landed, shipped, arrived), alternating between two sets; order shares
-        # alternate with a spare (last step's shares are kept for `StepFlows.ordered`)
-        self._link_buffers = [tuple(np.empty(n_links) for _ in range(3)) for _ in range(2)]
+        # reused link buffers (landed, shipped, arrived), rewritten every step; order shares alternate with a
+        # spare (last step's shares are kept for `StepFlows.ordered`)
+        self._link_buffers = tuple(np.empty(n_links) for _ in range(3))
+        self._link_buffers[0][:] = 1.0  # landed prices before the first step: the baseline's
         self._spare_share = np.empty(n_links)
         self._target = np.empty(n_links)
-        self._qualified = np.empty(n_links, dtype=np.int64)  # links qualified in a step (written only then)
+        self._qualified = np.empty(n_links, dtype=np.int32)  # links qualified in a step (written only then)
         self._qualified_from = np.empty(n_links)
         self.groups = TradeGroups(self.structure)  # arrivals are summed by trade group every step
         # supplier search (sim.engine.search): the lead-time group of every link in the build's pipeline, the
         # last step's landed prices, capacity, output and CES targets, and per new link its id, the step its
         # qualification ends, the share of its slot's orders it was offered and its status (NEW_LINK_STATUS)
         self.link_lead_group = self.state.pipeline.group
-        self.landed = np.ones(n_links)
+        self.landed = self._link_buffers[0]
         self.capacity, self.output = self.structure.capacity0.copy(), self.structure.output0.copy()
         self._inverse_total = np.zeros(self.structure.n_slots)
         self.new_id = np.zeros(0, dtype=np.int64)
@@ -416,9 +445,9 @@ class Engine:
         self.landed = relinked(self.landed, n0, kept_new, np.ones(n_new))
         self._target = relinked(self._target, n0, kept_new, np.zeros(n_new))
         n_links = st.n_links
-        self._link_buffers = [tuple(np.empty(n_links) for _ in range(3)) for _ in range(2)]
+        self._link_buffers = tuple(np.empty(n_links) for _ in range(3))
         self._spare_share = np.empty(n_links)
-        self._qualified = np.empty(n_links, dtype=np.int64)
+        self._qualified = np.empty(n_links, dtype=np.int32)
         self._qualified_from = np.empty(n_links)
         self._policy_key = None  # per-link tariff and block shares are looked up again
         added = np.arange(n0 + len(kept_new), st.n_links)
@@ -456,20 +485,21 @@ class Engine:
         # CES appeal of a link = w0 * (price ** -sigma)[supplier] * (wedge ** -sigma)[route]
         self.route_appeal = np.power(self.route_wedge, -st.route_sigma)
         # export controls are [exporter, importer, sector]: transpose to the tariff tensor's route order
-        self.route_open = 1.0 - policy.export_block.transpose(1, 0, 2).ravel()
-        self.link_tariff = route_tariff[st.tariff_index]
-        self.link_blocked = policy.export_block.ravel()[st.block_index]
-        licensed = policy.licensing_share.ravel()[st.block_index]
+        self.route_blocked = policy.export_block.transpose(1, 0, 2).ravel()
+        self.route_open = 1.0 - self.route_blocked
+        self.route_tariff = route_tariff.copy()  # the policy's tensor may change in place later
+        licensed = policy.licensing_share.transpose(1, 0, 2).ravel()[st.tariff_index]
         self.licensed_links = np.flatnonzero(licensed)
         self.licensed_share = licensed[self.licensed_links]
-        self.licensed_steps = np.maximum(1, policy.licensing_steps.ravel()[st.block_index[self.licensed_links]])
+        steps = policy.licensing_steps.transpose(1, 0, 2).ravel()
+        self.licensed_steps = np.maximum(1, steps[st.tariff_index[self.licensed_links]])
         self._policy_key = key
 
     def step(self, policy: Policy) -> StepFlows:
         st, p, s = self.structure, self.params, self.state
         n_fs, supplier, slot, route = st.n_firm_slots, st.supplier_index, st.slot_index, st.route_index
         self._route_factors(policy)
-        landed, shipped, arrived = self._link_buffers[s.step % 2]
+        landed, shipped, arrived = self._link_buffers
 
         # 2. prices: landed price of each link and firms' move toward unit cost (with the
         # deliverable orders each supplier received, read from last step's orders in the same sweep)
@@ -519,9 +549,9 @@ class Engine:
             lead_group=self.link_lead_group, leads=pipe.lead_values, uniform_lead=st.slot_lead_uniform,
             share=ordered_share, new_share=new_share, slot_lead=slot_lead, advance=fused, n_piped=pipe.n_links,
             row_start=pipe.row_start(), buffer=pipe.buffer, arrived=arrived, arrived_slot=arrived_slot,
-            arrival_group=self.groups.link_narrow, arrived_group=arrived_group)
+            arrival_group=self.groups.link, arrived_group=arrived_group)
         s.share, self._spare_share = new_share, ordered_share
-        n0, groups = st.n_base_links, self.groups.link_narrow
+        n0, groups = st.n_base_links, self.groups.link
         built_groups, new_groups = groups[:n0], groups[n0:]
         into_transit = shipped
         if fused:
@@ -565,8 +595,9 @@ class Engine:
             ordered_slot=ordered_slot,
             shipped_slot=shipped_slot,
             landed=landed,
-            tariff_rate=self.link_tariff,
-            blocked=self.link_blocked,
+            route_tariff=self.route_tariff,
+            route_blocked=self.route_blocked,
+            link_route=st.tariff_index,
             arrived_group=arrived_group,
             ordered_share=ordered_share,
             link_slot=st.slot,

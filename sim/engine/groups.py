@@ -22,8 +22,7 @@ class TradeGroups:
         self.sector = (self.codes // 2) % n_sec
         self.importer = (self.codes // 2 // n_sec) % n_econ
         self.exporter = self.codes // 2 // n_sec // n_econ
-        self.link = link
-        self.link_narrow = link.astype(index_dtype(self.n))  # what the delivery sweep indexes
+        self.link = link.astype(index_dtype(self.n))  # narrow: the delivery sweep indexes it
 
     @staticmethod
     def key(structure, links: np.ndarray) -> np.ndarray:
@@ -44,10 +43,18 @@ class TradeGroups:
 
     def relink(self, link: np.ndarray) -> None:
         """Take the links' groups after a supplier search renumbered the links."""
-        self.link = link
-        self.link_narrow = link.astype(index_dtype(self.n))
+        self.link = link.astype(index_dtype(self.n))
 
 
 def index_dtype(n: int) -> type:
     """The narrowest unsigned integer type that indexes `n` items."""
     return np.uint16 if n <= 2**16 else np.uint32 if n <= 2**32 else np.uint64
+
+
+def narrow_index(index: np.ndarray, n: int) -> np.ndarray:
+    """`index` (into `n` items) in the narrowest unsigned type; a view, not a copy, of a 32-bit index that needs
+    32 bits (the indices are never negative, so the values are the same)."""
+    dtype = index_dtype(n)
+    if index.dtype == np.int32 and dtype == np.uint32:
+        return index.view(np.uint32)
+    return index.astype(dtype)

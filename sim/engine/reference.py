@@ -639,8 +639,9 @@ class ReferenceEngine:
             ordered_slot=np.array([slot.ordered for slot in slots]),
             shipped_slot=np.array([slot.shipped for slot in slots]),
             landed=np.array([link.landed for link in links]),
-            tariff_rate=self._tariff_rate,
-            blocked=self._blocked,
+            route_tariff=self._tariff_rate,  # as for blocked shares below
+            route_blocked=self._blocked,  # each link read its own share: its "route" is itself
+            link_route=np.arange(len(links)),
         )
 
     @property
