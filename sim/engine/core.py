@@ -59,6 +59,7 @@ class EngineParams:
     search_threshold: float = 0.1
     search_price_rise: float = 0.2
     drop_share: float = 0.01
+    transit_dtype: type = np.float64  # how the transit pipeline holds shipments (`engine.transit_precision`)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> EngineParams:
@@ -86,6 +87,7 @@ class EngineParams:
             search_threshold=e.search_threshold,
             search_price_rise=e.search_price_rise,
             drop_share=e.drop_share,
+            transit_dtype=np.dtype(e.transit_precision).type,
         )
 
 
@@ -318,6 +320,11 @@ class State:
         return State(**arrays, pipeline=self.pipeline.copy(), licensing=self.licensing.copy(),
                      link_slot=self.link_slot, new_pipeline=self.new_pipeline.copy(), step=self.step)
 
+    @property
+    def transit_exact(self) -> bool:
+        """Whether goods in transit are held in float64 (else float32, `engine.transit_precision`)."""
+        return self.pipeline.buffer.dtype == np.float64
+
     def in_transit_by_link(self) -> np.ndarray:
         """Goods sent and not yet arrived, per link: in the pipelines or waiting for a licence."""
         piped = self.pipeline.in_transit()
@@ -467,9 +474,10 @@ class Engine:
             slot_orders=st.slot_flow0.copy(),
             inventory=st.inventory0.copy(),
             in_transit=st.segment_sum(st.flow0 * st.lead),
-            pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0),
+            pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0, self.params.transit_dtype),
             licensing=LicensingQueue(st.n_links),
             link_slot=st.slot,
+            new_pipeline=TransitPipeline(np.zeros(0, dtype=np.int64), np.zeros(0), self.params.transit_dtype),
         )
 
     def _route_factors(self, policy: Policy) -> None:
@@ -535,6 +543,8 @@ class Engine:
         # 5. delivery: proportional rationing over orders (`served`); shipments enter transit; order shares move
         shipped_slot, arrived_slot, slot_lead = np.empty(st.n_slots), np.empty(st.n_slots), np.empty(st.n_slots)
         arrived_group = np.empty(self.groups.n)
+        # in float32 transit, what holding the shipments added to them, per slot (goods in transit include it)
+        rounding = np.empty(st.n_slots if len(s.pipeline.base) or len(s.new_pipeline.base) else 0)
         # with nothing held for a licence, shipments go into transit in the same sweep
         fused = not len(self.licensed_links) and not s.licensing.batches
         pipe = s.pipeline
@@ -548,7 +558,7 @@ class Engine:
             inverse_total=inverse_total, switching_steps=p.switching_steps, mixed=st.slot_mixed,
             lead_group=self.link_lead_group, leads=pipe.lead_values, uniform_lead=st.slot_lead_uniform,
             share=ordered_share, new_share=new_share, slot_lead=slot_lead, advance=fused, n_piped=pipe.n_links,
-            row_start=pipe.row_start(), buffer=pipe.buffer, arrived=arrived, arrived_slot=arrived_slot,
+            row_start=pipe.row_start(), buffer=pipe.buffer, base=pipe.base, rounding=rounding, arrived=arrived, arrived_slot=arrived_slot,
             arrival_group=self.groups.link, arrived_group=arrived_group)
         s.share, self._spare_share = new_share, ordered_share
         n0, groups = st.n_base_links, self.groups.link
@@ -564,10 +574,13 @@ class Engine:
                 into_transit[self.licensed_links] -= held
             if s.licensing.batches:
                 into_transit = into_transit + s.licensing.release(s.step)
-            pipe.advance(into_transit[:n0], arrived[:n0], slot[:n0], arrived_slot, built_groups, arrived_group)
+            pipe.advance(into_transit[:n0], arrived[:n0], slot[:n0], arrived_slot, built_groups, arrived_group,
+                         rounding=rounding)
         if s.new_pipeline.n_links:  # links formed by search have their own pipeline, after the build's
             s.new_pipeline.advance(into_transit[n0:], arrived[n0:], slot[n0:], arrived_slot, new_groups,
-                                   arrived_group, True)
+                                   arrived_group, True, rounding)
+        if len(rounding):
+            s.in_transit += rounding
 
         # 6. inventories: arrivals in, inputs used out (never below zero), and
         # 7. orders: expected need plus closing the inventory-and-pipeline gap; final demand by price

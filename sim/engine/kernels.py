@@ -69,7 +69,7 @@ def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intr
 def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route_qualification, qualified,
             qualified_from, route_open, smoothing_steps, fill_rate, shipped, shipped_slot, target, inverse_total,
             switching_steps, mixed, lead_group, leads, uniform_lead, share, new_share, slot_lead, advance, n_piped,
-            row_start, buffer, arrived, arrived_slot, arrival_group, arrived_group):
+            row_start, buffer, base, rounding, arrived, arrived_slot, arrival_group, arrived_group):
     """Delivery sweep: ship, smooth fill rates, move order shares, qualify suppliers, and (optionally) advance
     transit. Returns how many links were qualified (their ids and former limits in `qualified`, `qualified_from`).
 
@@ -82,7 +82,8 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
     target * inverse_total[slot] by 1/switching_steps (slots with inverse_total 0 keep theirs), so
     `share` keeps last step's shares; slot_lead = sum of new share * leads[lead_group] for mixed
     slots, else uniform_lead. With `advance`, the shipment of each of the first `n_piped` links also
-    swaps places with the link's oldest shipment in the transit pipeline (as `advance_pipeline`), and
+    swaps places with the link's oldest shipment in the transit pipeline (as `advance_pipeline`, `base`
+    and `rounding` included), and
     arrivals are summed per slot and, if `arrival_group` is not empty, per arrival group. All sums
     are zeroed first.
     """
@@ -90,9 +91,11 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
     for s in range(len(slot_lead)):
         slot_lead[s] = 0.0 if mixed[s] else uniform_lead[s]
     track = len(arrival_group) > 0
+    has_base = len(base) > 0
     if advance:
         arrived_slot[:] = 0.0
         arrived_group[:] = 0.0
+        rounding[:] = 0.0
     cursor = row_start.copy()
     n_qualified = 0
     for link in range(len(slot)):
@@ -128,8 +131,14 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
             g = lead_group[link]
             at = cursor[g]
             cursor[g] = at + 1
-            came = buffer[at]
-            buffer[at] = value
+            came = np.float64(buffer[at])
+            if has_base:
+                came += base[link]
+                held = value - base[link]
+                buffer[at] = held
+                rounding[s] += np.float64(buffer[at]) - held
+            else:
+                buffer[at] = value
             arrived[link] = came
             arrived_slot[s] += came
             if track:
@@ -138,25 +147,35 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
 
 
 @kernel
-def advance_pipeline(slot, lead_group, row_start, buffer, into_transit, arrived, arrived_slot, arrival_group,
-                     arrived_group, accumulate):
+def advance_pipeline(slot, lead_group, row_start, buffer, base, rounding, into_transit, arrived, arrived_slot,
+                     arrival_group, arrived_group, accumulate):
     """Swap each link's oldest shipment (its arrival) for this step's; arrivals summed per slot.
 
-    Links of lead-time group g take consecutive places from buffer[row_start[g]], in link order;
+    Links of lead-time group g take consecutive places from buffer[row_start[g]], in link order; where
+    `base` is not empty the buffer holds each shipment less base[link] (the pipeline's `base`), and
+    rounding[slot[l]] adds what holding it in the buffer's type added to it;
     arrived_slot[slot[l]] and, if `arrival_group` is not empty, arrived_group[arrival_group[l]] add
     the arrivals (to zero, or with `accumulate` to what they hold).
     """
     if not accumulate:
         arrived_slot[:] = 0.0
         arrived_group[:] = 0.0
+        rounding[:] = 0.0
     track = len(arrival_group) > 0
+    has_base = len(base) > 0
     cursor = row_start.copy()
     for link in range(len(lead_group)):
         g = lead_group[link]
         at = cursor[g]
         cursor[g] = at + 1
-        value = buffer[at]
-        buffer[at] = into_transit[link]
+        value = np.float64(buffer[at])
+        if has_base:
+            value += base[link]
+            held = into_transit[link] - base[link]
+            buffer[at] = held
+            rounding[slot[link]] += np.float64(buffer[at]) - held
+        else:
+            buffer[at] = into_transit[link]
         arrived[link] = value
         arrived_slot[slot[link]] += value
         if track:

@@ -6,6 +6,13 @@ read back as an arrival at step t + L. Memory is the sum of the links' lead time
 each) plus a one-byte group number per link; a step swaps one value per link in a single compiled
 sweep (`sim.engine.kernels.advance_pipeline`, or fused into the delivery sweep), reading each
 group's current row in order: the links of a group take consecutive places in link order.
+
+In float64 (the default) the buffer holds the shipments themselves. In float32 (`engine.transit_precision`)
+it holds each shipment less its link's `base`, the baseline flow rounded to float32, in about half the
+memory. An arrival is then the shipment to within half a float32 unit of that difference (2**-24 of it,
+about 6e-8): at the steady state the difference is the rounding of the baseline flow, so arrivals are
+the shipments to about 4e-15; a shipment of nothing arrives as exactly nothing (the base is a float32
+number), and no arrival is negative.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from sim.engine.kernels import advance_pipeline
 class TransitPipeline:
     """Ring buffers of shipments by lead time; `advance` returns arrivals and stores new shipments."""
 
-    def __init__(self, lead_steps: np.ndarray, baseline_flow: np.ndarray):
+    def __init__(self, lead_steps: np.ndarray, baseline_flow: np.ndarray, dtype: type = np.float64):
         self.n_links = len(lead_steps)
         leads, group = np.unique(lead_steps, return_inverse=True)
         if np.any(leads < 1):
@@ -28,9 +35,18 @@ class TransitPipeline:
         self.sizes = np.bincount(group, minlength=len(leads)).astype(np.int64)
         self.lead_values = self.leads.astype(np.float64)
         self.offsets = np.concatenate(([0], np.cumsum(self.leads * self.sizes)))[: len(leads)].astype(np.int64)
-        self.buffer = np.empty(int(np.sum(self.leads * self.sizes)))
-        for g in range(len(leads)):
-            self._rows(g)[:] = baseline_flow[self.group == g]
+        size = int(np.sum(self.leads * self.sizes))
+        if dtype == np.float64:  # the shipments themselves: full of the baseline flow
+            self.base = np.zeros(0)
+            self.buffer = np.empty(size)
+            for g in range(len(leads)):
+                self._rows(g)[:] = baseline_flow[self.group == g]
+        else:  # each shipment less its link's baseline flow in float32
+            self.base = baseline_flow.astype(np.float32)
+            self.buffer = np.empty(size, dtype=dtype)
+            rounding = baseline_flow - self.base
+            for g in range(len(leads)):
+                self._rows(g)[:] = rounding[self.group == g]
         self.position = 0
 
     def row_start(self) -> np.ndarray:
@@ -44,12 +60,14 @@ class TransitPipeline:
 
     def advance(self, shipped: np.ndarray, arrived: np.ndarray | None = None, slot: np.ndarray | None = None,
                 arrived_slot: np.ndarray | None = None, arrival_group: np.ndarray | None = None,
-                arrived_group: np.ndarray | None = None, accumulate: bool = False) -> np.ndarray:
+                arrived_group: np.ndarray | None = None, accumulate: bool = False,
+                rounding: np.ndarray | None = None) -> np.ndarray:
         """Arrivals of this step (sent `lead` steps ago); `shipped` enters the pipeline.
 
         Arrivals are written into `arrived` (a new array if None); with `slot` (a slot number per
-        link) they are also summed per slot into `arrived_slot`, and with `arrival_group` per group
-        into `arrived_group` (added to what they hold with `accumulate`, else zeroed first).
+        link) they are also summed per slot into `arrived_slot`, with `arrival_group` per group
+        into `arrived_group`, and in float32 what holding the shipments added to them per slot into
+        `rounding` (all added to what they hold with `accumulate`, else zeroed first).
         """
         if arrived is None:
             arrived = np.empty(self.n_links)
@@ -57,8 +75,11 @@ class TransitPipeline:
             slot, arrived_slot = np.zeros(self.n_links, dtype=np.int32), np.empty(1)
         if arrival_group is None:
             arrival_group, arrived_group = np.zeros(0, dtype=np.int32), np.empty(0)
+        if rounding is None:
+            rounding = np.empty(len(arrived_slot)) if len(self.base) else np.empty(0)
         advance_pipeline(
-            slot=slot, lead_group=self.group, row_start=self.row_start(), buffer=self.buffer, into_transit=shipped,
+            slot=slot, lead_group=self.group, row_start=self.row_start(), buffer=self.buffer, base=self.base,
+            rounding=rounding, into_transit=shipped,
             arrived=arrived, arrived_slot=arrived_slot, arrival_group=arrival_group, arrived_group=arrived_group,
             accumulate=accumulate)
         self.position += 1
@@ -72,7 +93,9 @@ class TransitPipeline:
         """Goods in transit per link (everything shipped and not yet arrived)."""
         total = np.zeros(self.n_links)
         for g in range(len(self.leads)):
-            total[self.group == g] = self._rows(g).sum(axis=0)
+            total[self.group == g] = self._rows(g).sum(axis=0, dtype=np.float64)
+        if len(self.base):
+            total += self.base.astype(np.float64) * self.link_leads()
         return total
 
     def link_leads(self) -> np.ndarray:
@@ -83,7 +106,9 @@ class TransitPipeline:
         """A pipeline over the links `keep` of this one, their goods in transit kept in order of arrival, then
         links with lead times `new_leads` and nothing in transit."""
         leads = np.concatenate((self.link_leads()[keep], new_leads)).astype(np.int64)
-        clone = TransitPipeline(leads, np.zeros(len(leads)))
+        base = np.concatenate((self.base[keep], np.zeros(len(new_leads), self.base.dtype))) if len(self.base) else \
+            np.zeros(len(leads))
+        clone = TransitPipeline(leads, base, self.buffer.dtype.type)
         old_column, new_column = _columns(self.group), _columns(clone.group)
         for g, lead in enumerate(self.leads):
             placed = np.flatnonzero(self.group[keep] == g)  # where the kept links of this group are in the clone

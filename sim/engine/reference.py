@@ -339,6 +339,8 @@ class ReferenceState:
     transit_by_link: np.ndarray  # [links] in the pipeline or waiting for a licence
     step: int
 
+    transit_exact = True  # each link's queue holds Python floats
+
     def in_transit_by_link(self) -> np.ndarray:
         return self.transit_by_link
 
