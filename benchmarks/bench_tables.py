@@ -71,8 +71,8 @@ def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fin
     started = time.perf_counter()
     network = {"firms_per_cell": 1, "suppliers_per_buyer": 1, "sourcing": sourcing,
                "sectors": {f"S{s:03d}": fine[1] for s in range(fine[0])}}
-    scenario = sim.scenario_from_mrio(io, name="bench", time={"steps": steps}, engine={"search_days": None, "transit_precision": transit},
-                                      network=network)
+    scenario = sim.scenario_from_mrio(io, name="bench", time={"steps": steps},
+                                      engine={"search_days": None, "transit_precision": transit}, network=network)
     loaded = time.perf_counter() - started
     del io
     started = time.perf_counter()

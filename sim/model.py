@@ -174,7 +174,8 @@ class SupplyChainModel(mesa.Model):
         self.baseline_tariff = baseline_tariff
         self.shocks = CapacityShocks(scenario, self.network)
         self.policy = Policy(baseline_tariff.copy(), np.zeros_like(baseline_tariff), np.ones(self.network.n_firms))
-        self.recorder = Recorder(self.network, self.engine, self.days_per_step, scenario.time.steps)
+        self.recorder = Recorder(self.network, self.engine, self.days_per_step, scenario.time.steps,
+                                 scenario.report.record_precision)
         self.last_flows: StepFlows | None = None
         self.check_ledger = scenario.engine.check_ledger
 

@@ -23,17 +23,17 @@ from sim.network.graph import SupplyNetwork
 
 
 class Rows:
-    """One table's rows, one per step, held in a (steps x columns) buffer that doubles when full; reads are
-    views of the rows written so far (a reader in another thread sees whole rows only)."""
+    """One table's rows, one per step, held in a (steps x columns) buffer of `dtype` that doubles when full;
+    reads are views of the rows written so far (a reader in another thread sees whole rows only)."""
 
-    def __init__(self, width: int, capacity: int):
-        self._buffer = np.empty((max(1, capacity), width))
+    def __init__(self, width: int, capacity: int, dtype: type = np.float64):
+        self._buffer = np.empty((max(1, capacity), width), dtype=dtype)
         self._n = 0
 
     def next(self) -> np.ndarray:
         """The row to write next (the same one until `commit`)."""
         if self._n == len(self._buffer):
-            grown = np.empty((2 * len(self._buffer), self._buffer.shape[1]))
+            grown = np.empty((2 * len(self._buffer), self._buffer.shape[1]), dtype=self._buffer.dtype)
             grown[: self._n] = self._buffer
             self._buffer = grown
         return self._buffer[self._n]
@@ -93,13 +93,16 @@ def stack_shared(rows: list[np.ndarray], width: int) -> np.ndarray:
 
 
 POLICY_TABLES = ("tariff", "export_block")  # rows shared between the steps a policy does not change
+RECORD_PRECISIONS = {"float64": np.float64, "float32": np.float32}  # `report.record_precision`
+AUTO_FLOAT32_BYTES = 2**20  # `auto`: the summed tables in float32 where one step's rows in float64 exceed this
 
 
 class Recorder:
     """Aggregates engine arrays into per-step rows: `rows[name]` holds a table's rows (`Rows`; a list of
     1-D arrays, shared while unchanged, for the policy tables)."""
 
-    def __init__(self, network: SupplyNetwork, engine: Engine, days_per_step: float = 1.0, steps: int = 64):
+    def __init__(self, network: SupplyNetwork, engine: Engine, days_per_step: float = 1.0, steps: int = 64,
+                 precision: str = "float64"):
         st = engine.structure
         self.engine = engine
         self.network = network
@@ -147,9 +150,16 @@ class Recorder:
         self._taxed: tuple[np.ndarray, ...] = ()
         self._price_divisor = np.where(self.cell_output0 > 0, self.cell_output0, 1.0)
         self._final_divisor = np.where(self.final_weight0 > 0, self.final_weight0, 1.0)
+        self._summed = [name for name in self.steady if name not in POLICY_TABLES]
+        row_bytes = 8 * sum(len(self.steady[name]) for name in self._summed)
+        if precision == "auto":
+            precision = "float32" if row_bytes > AUTO_FLOAT32_BYTES else "float64"
+        self.precision = precision  # of the summed tables' rows
+        dtype = RECORD_PRECISIONS[precision]
         self.rows: dict[str, Rows | list[np.ndarray]] = {
-            name: [] if name in POLICY_TABLES else Rows(len(row), steps) for name, row in self.steady.items()}
-        self._summed = [name for name in self.rows if name not in POLICY_TABLES]
+            name: [] if name in POLICY_TABLES else Rows(len(row), steps, dtype) for name, row in self.steady.items()}
+        # in float32 the sums are taken in float64 rows, then stored
+        self._sums = {name: np.empty(len(self.steady[name])) for name in self._summed} if dtype != np.float64 else None
 
     def _owner_home(self, links: np.ndarray) -> np.ndarray:
         """The multinational that owns the supplier of each of `links` if it ships into its home economy from
@@ -180,15 +190,15 @@ class Recorder:
             self.qualified_links.append(flows.qualified)
         for name, tensor in (("tariff", policy.tariff), ("export_block", policy.export_block)):
             self._record_policy(name, tensor)
-        rows = self.rows  # the sums are written into each table's next row
+        rows = self._sums or {name: self.rows[name].next() for name in self._summed}  # where the sums are written
         record_sums(
             firm_cell=self.firm_cell, output=flows.output, price=state.price, output0=st.output0,
             days_per_step=self.days_per_step, inventory_group=self.inventory_group, inventory=state.inventory,
             slot_group=self.slot_group, ordered_slot=flows.ordered_slot, shipped_slot=flows.shipped_slot,
-            price_divisor=self._price_divisor, days_per_use=self.days_per_use, cell_output=rows["output"].next(),
-            cell_price=rows["price"].next(), worst_level=self.firm_worst_level, loss_days=self.firm_loss_days,
-            group_inventory=rows["inventory"].next(), group_unfilled=rows["unfilled"].next())
-        rows["delivered"].next()[:] = flows.arrived_group
+            price_divisor=self._price_divisor, days_per_use=self.days_per_use, cell_output=rows["output"],
+            cell_price=rows["price"], worst_level=self.firm_worst_level, loss_days=self.firm_loss_days,
+            group_inventory=rows["inventory"], group_unfilled=rows["unfilled"])
+        rows["delivered"][:] = flows.arrived_group
         if flows.route_tariff is not self._tariff_source:  # the engine made new tariff factors
             self._tariff_source = flows.route_tariff
             link_rate = flows.tariff_rate
@@ -197,11 +207,12 @@ class Recorder:
                            self.link_owner_home[taxed])
         taxed, supplier, rate, group, owner = self._taxed
         duty_sums(taxed=taxed, shipped=flows.shipped, price=state.price, supplier=supplier, tariff_rate=rate,
-                  group=group, owner=owner, revenue=rows["tariff_revenue"].next(),
-                  bill=rows["multinational_tariff_bill"].next())
-        self._consumer_price(flows.landed, rows["consumer_price"].next())
+                  group=group, owner=owner, revenue=rows["tariff_revenue"], bill=rows["multinational_tariff_bill"])
+        self._consumer_price(flows.landed, rows["consumer_price"])
         for name in self._summed:
-            rows[name].commit()
+            if self._sums is not None:
+                self.rows[name].next()[:] = self._sums[name]
+            self.rows[name].commit()
 
     def _record_policy(self, name: str, tensor: np.ndarray) -> None:
         """Add a policy tensor's row; a step whose tensor is the last step's shares that row (policies change

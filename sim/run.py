@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from sim.model import SupplyChainModel
 from sim.network import SupplyNetwork
 from sim.results import Results
 from sim.scenario import Scenario, load_scenario
+
+LOGGER = logging.getLogger("sim.run")
 
 
 def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = None, rng=None,
@@ -34,6 +37,8 @@ def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = No
         raise ValueError("pass overrides with a scenario name or path, not with a loaded Scenario")
     model = SupplyChainModel(scenario, rng=rng, network=network, firm_agents=False)  # results need no agents
     model.run(steps, progress=progress, label=scenario.name)
+    LOGGER.debug("record: %.2f MB per step, rows in %s", model.recorder.bytes_per_step() / 2**20,
+                 model.recorder.precision)
     if baseline is None:
         reference = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False)
         reference.run(steps, progress=progress, label="baseline")

@@ -558,7 +558,8 @@ class Engine:
             inverse_total=inverse_total, switching_steps=p.switching_steps, mixed=st.slot_mixed,
             lead_group=self.link_lead_group, leads=pipe.lead_values, uniform_lead=st.slot_lead_uniform,
             share=ordered_share, new_share=new_share, slot_lead=slot_lead, advance=fused, n_piped=pipe.n_links,
-            row_start=pipe.row_start(), buffer=pipe.buffer, base=pipe.base, rounding=rounding, arrived=arrived, arrived_slot=arrived_slot,
+            row_start=pipe.row_start(), buffer=pipe.buffer, base=pipe.base, rounding=rounding, arrived=arrived,
+            arrived_slot=arrived_slot,
             arrival_group=self.groups.link, arrived_group=arrived_group)
         s.share, self._spare_share = new_share, ordered_share
         n0, groups = st.n_base_links, self.groups.link

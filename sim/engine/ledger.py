@@ -15,7 +15,6 @@ import numpy as np
 
 from sim.engine.core import State, StepFlows, Structure
 
-
 TRANSIT_FLOAT32_RTOL = 1e-7  # float32 transit: half a unit is 2**-24 (6e-8) of a shipment's difference from baseline
 
 

@@ -560,6 +560,10 @@ class ReportConfig(Strict):
                                         "measured against the reference")
     diversion: list[Diversion] = Field(default_factory=list, description="import shares by origin, reference vs the "
                                        "last tenth of the run")
+    record_precision: Literal["auto", "float64", "float32"] = Field(
+        "auto", description="how the per-step tables (output, deliveries, duties, prices, inventories; not the policy "
+                            "tensors) are held: float32 in half the memory, to 7 significant digits; auto: float32 "
+                            "where a step's rows exceed 1 MiB (over 130,000 trade groups and cells), else float64")
 
 
 class CalibrationTarget(Strict):
