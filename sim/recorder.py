@@ -158,8 +158,11 @@ class Recorder:
         dtype = RECORD_PRECISIONS[precision]
         self.rows: dict[str, Rows | list[np.ndarray]] = {
             name: [] if name in POLICY_TABLES else Rows(len(row), steps, dtype) for name, row in self.steady.items()}
-        # in float32 the sums are taken in float64 rows, then stored
-        self._sums = {name: np.empty(len(self.steady[name])) for name in self._summed} if dtype != np.float64 else None
+        # in float32 the sums are taken in float64 rows, then stored; the steady rows are rounded as they would be
+        self._sums = None
+        if dtype != np.float64:
+            self._sums = {name: np.empty(len(self.steady[name])) for name in self._summed}
+            self.steady |= {name: self.steady[name].astype(dtype).astype(np.float64) for name in self._summed}
 
     def _owner_home(self, links: np.ndarray) -> np.ndarray:
         """The multinational that owns the supplier of each of `links` if it ships into its home economy from

@@ -17,7 +17,7 @@ def test_float32_rows_take_half_the_memory_and_hold_the_float64_sums_rounded():
     narrow = sim.run("us_tariffs_2025", steps=120, overrides={"report.record_precision": "float32"})
     for name in SUMMED:
         x, y = exact.arrays[name], narrow.arrays[name]
-        assert x.dtype == np.float64 and y.dtype == np.float32, name
+        assert x.dtype == np.float64 and y.dtype == np.float32 and y.nbytes == x.nbytes / 2, name
         # each value is the float64 sum rounded once: within half a float32 unit of it
         assert np.all(np.abs(y - x) <= np.spacing(np.abs(x).astype(np.float32)) / 2 + 1e-300), name
     for name in recorder.POLICY_TABLES:  # rates are kept exactly
@@ -41,6 +41,10 @@ def test_auto_holds_rows_in_float32_only_above_the_threshold(monkeypatch):
     for model in (small, large):
         for _ in range(5):
             model.step()
-    assert large.recorder.bytes_per_step() < small.recorder.bytes_per_step()
+    summed = [sum(model.recorder.rows[name].array().nbytes for name in model.recorder._summed)
+              for model in (small, large)]
+    assert summed[1] == summed[0] / 2 and large.recorder.bytes_per_step() < small.recorder.bytes_per_step()
+    steady = large.recorder.steady  # the steady rows as float32 rows would hold them
+    assert all(np.array_equal(steady[n], steady[n].astype(np.float32)) for n in large.recorder._summed)
     monkeypatch.setattr(recorder, "AUTO_FLOAT32_BYTES", 8 * width)
     assert sim.SupplyChainModel(scenario, rng=1).recorder.precision == "float64"

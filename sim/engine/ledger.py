@@ -4,9 +4,10 @@ Checks, to a relative tolerance: every firm's output equals what it shipped (no 
 every input slot's inventory change equals arrivals minus use; the goods in transit changed by
 shipments minus arrivals; and no stock, flow or order is negative. A violation is an internal
 bug, so it raises `LedgerError` with the worst offender. Where transit is held in float32
-(`engine.transit_precision`), the two transit identities hold to that precision: each link's goods in
-transit to 1e-7 of its baseline flow plus its shipment, each slot's to 1e-7 of its baseline flow times
-its lead times plus what it has in transit.
+(`engine.transit_precision`), a link's goods in transit change by its shipments less its arrivals to
+that precision: to 1e-7 of its baseline flow, twice its shipment and what it had in transit (which
+bound what entered its pipeline, licence releases included). Every other identity holds to `rtol`: the
+slots' running goods in transit count what holding the shipments in float32 added.
 """
 
 from __future__ import annotations
@@ -45,24 +46,22 @@ def check_ledger(structure: Structure, before: State, after: State, flows: StepF
         rtol,
     )
     transit_before, transit_after = before.in_transit_by_link(), after.in_transit_by_link()
-    link_scale, slot_scale = st.link_scale, st.slot_flow0 * np.maximum(1.0, st.segment_sum(st.lead))
-    transit_rtol = rtol
+    link_scale, link_rtol = st.link_scale, rtol
     if not after.transit_exact:  # shipments are held to float32 precision in transit
-        link_scale, slot_scale = link_scale + np.abs(flows.shipped), slot_scale + np.abs(after.in_transit)
-        transit_rtol = max(rtol, TRANSIT_FLOAT32_RTOL)
+        link_scale, link_rtol = link_scale + 2 * np.abs(flows.shipped) + transit_before, max(rtol, TRANSIT_FLOAT32_RTOL)
     _close(
         "transit change = shipped - arrived",
         transit_after - transit_before,
         flows.shipped - flows.arrived,
         link_scale,
-        transit_rtol,
+        link_rtol,
     )
     _close(
         "running in-transit = pipeline",
         after.in_transit,
         st.segment_sum(transit_after),
-        slot_scale,
-        transit_rtol,
+        st.slot_flow0 * np.maximum(1.0, st.segment_sum(st.lead)),
+        rtol,
     )
     for name, values in (
         ("output", flows.output),

@@ -232,8 +232,8 @@ class EngineConfig(Strict):
     transit_precision: Literal["float64", "float32"] = Field(
         "float64", description="how goods in transit are held, the largest per-link array (a link's last lead-time "
                                "days of shipments): float32 holds each shipment's difference from the link's "
-                               "baseline flow in half the memory, exact at the steady state and within 6e-8 of "
-                               "that difference otherwise (docs/model.md, 'Transit')")
+                               "baseline flow in half the memory: to about 4e-15 at the steady state, within "
+                               "6e-8 of that difference otherwise (docs/model.md, 'Transit')")
 
 
 class Dated(Strict):

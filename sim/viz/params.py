@@ -10,6 +10,7 @@ in the scenario folders, so new scenarios appear without code changes.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
@@ -159,9 +160,14 @@ class PageModel(SupplyChainModel):
 
     def step(self) -> None:
         """One step, unless the scenario's run is over: Mesa's controls may ask for several steps per press (the
-        render interval) without looking at `running` in between, and the page never runs past the end."""
+        render interval) without looking at `running` in between, and the page never runs past the end. The
+        step's per-link flows are copied out of the engine's buffers, which the next step rewrites while the
+        page may still be drawing this one (Mesa steps in a thread)."""
         if self.running:
             super().step()
+            flows = self.last_flows
+            self.last_flows = dataclasses.replace(flows, shipped=flows.shipped.copy(), arrived=flows.arrived.copy(),
+                                                  landed=flows.landed.copy())
 
     def retaliation_rules(self) -> dict[str, str]:
         """Each government's retaliation rule in force in this run ('none' when it has none)."""
