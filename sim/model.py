@@ -106,6 +106,26 @@ def tariff_tensor(scenario: Scenario, entries, names: Names) -> np.ndarray:
     return tensor
 
 
+def baseline_tariff_tensor(scenario: Scenario, names: Names) -> np.ndarray:
+    """The calibration-year tariffs of `scenario` (`tariff_tensor` of `tariffs.baseline`), read-only, worked out
+    once per set of validated baseline lines: the runs of a sweep derive their scenarios from one base and share
+    its line objects (sim.scenario.derive), and a real table's baseline has thousands of lines."""
+    entries = scenario.tariffs.baseline
+    key = (tuple(map(id, entries)), tuple(scenario.economy_names), tuple(scenario.sector_names))
+    held = _baseline_tensors.get(key)
+    if held is not None:
+        return held[1]
+    tensor = tariff_tensor(scenario, entries, names)
+    tensor.flags.writeable = False
+    if len(_baseline_tensors) >= 8:
+        _baseline_tensors.clear()
+    _baseline_tensors[key] = (list(entries), tensor)  # the lines are held, so their ids are not reused
+    return tensor
+
+
+_baseline_tensors: dict[tuple, tuple[list, np.ndarray]] = {}  # (ids of the lines, names) -> (the lines, tensor)
+
+
 class CapacityShocks:
     """Exogenous capacity losses: each hits firms from its start, for its duration, then recovers linearly."""
 
@@ -169,7 +189,7 @@ class SupplyChainModel(mesa.Model):
         self.index = Names(scenario.economy_names, scenario.sector_names)
         self.network = network if network is not None else build_network(scenario, self.rng)
         self.days_per_step = 365.0 / scenario.time.steps_per_year
-        baseline_tariff = tariff_tensor(scenario, scenario.tariffs.baseline, self.index)
+        baseline_tariff = baseline_tariff_tensor(scenario, self.index)
         self.engine = Engine(self.network, EngineParams.from_scenario(scenario), baseline_tariff)
         self.baseline_tariff = baseline_tariff
         self.shocks = CapacityShocks(scenario, self.network)

@@ -221,7 +221,7 @@ class Recorder:
         """Add a policy tensor's row; a step whose tensor is the last step's shares that row (policies change
         on few days, and at the size of a real table a tensor is megabytes)."""
         rows = self.rows[name]
-        if rows and np.array_equal(rows[-1], tensor.ravel()):
+        if rows and (not self.engine.policy_changed or np.array_equal(rows[-1], tensor.ravel())):
             rows.append(rows[-1])
         else:
             rows.append(tensor.ravel().copy())

@@ -393,6 +393,7 @@ class Engine:
         self.structure = Structure(network, params, baseline_tariff)
         self.state = self.baseline_state()
         self._policy_key: tuple[bytes, ...] | None = None
+        self.policy_changed = True  # whether the last step's policy tensors differed from the step's before
         n_links = self.structure.n_links
         # reused link buffers (landed, shipped, arrived), rewritten every step; order shares alternate with a
         # spare (last step's shares are kept for `StepFlows.ordered`)
@@ -485,7 +486,8 @@ class Engine:
         shares reported in `StepFlows`, recomputed only when the policy tensors change."""
         key = (policy.tariff.tobytes(), policy.export_block.tobytes(), policy.licensing_share.tobytes(),
                policy.licensing_steps.tobytes())
-        if key == self._policy_key:
+        self.policy_changed = key != self._policy_key
+        if not self.policy_changed:
             return
         st, p = self.structure, self.params
         route_tariff = policy.tariff.ravel()

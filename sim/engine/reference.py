@@ -354,6 +354,7 @@ class ReferenceEngine:
         self.model = _ReferenceModel(rng=0)
         self.step_count = 0
         self._policy_key: tuple[bytes, ...] | None = None
+        self.policy_changed = True
         self._tariff_rate = self._blocked = np.zeros(st.n_links)
 
         n_firms = st.n_firms
@@ -422,7 +423,8 @@ class ReferenceEngine:
         """Each buyer reads its links' routes from the policy tensors when they changed."""
         key = (policy.tariff.tobytes(), policy.export_block.tobytes(), policy.licensing_share.tobytes(),
                policy.licensing_steps.tobytes())
-        if key == self._policy_key:
+        self.policy_changed = key != self._policy_key  # as Engine.policy_changed
+        if not self.policy_changed:
             return
         tensors = (policy.tariff.tolist(), policy.export_block.tolist(), policy.licensing_share.tolist(),
                    policy.licensing_steps.tolist())

@@ -60,8 +60,9 @@ class PolicyHistory:
         """Add a completed step: its policy tensors (copied; a tensor the same as the last step's shares its
         copy, as policies change on few days), its deliveries by trade group and its shipments by link (the
         engine's buffer, valid until the next step)."""
+        same = not self.engine.policy_changed  # the engine saw the tensors of the step before
         for rows, tensor in ((self._tariff, tariff), (self._export_block, export_block)):
-            rows.append(rows[-1] if rows and np.array_equal(rows[-1], tensor) else tensor.copy())
+            rows.append(rows[-1] if rows and (same or np.array_equal(rows[-1], tensor)) else tensor.copy())
         if len(self._increases) > 2 * self.depth + 1:  # forget the tensors the history no longer keeps
             kept = {id(self.baseline_tariff), *map(id, self._tariff)}
             for key in [key for key in self._increases if key not in kept]:
