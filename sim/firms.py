@@ -14,6 +14,8 @@ diversified firms.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +24,37 @@ from sim.network.graph import SupplyNetwork
 QUANTILES = (0.5, 0.9, 0.99)
 THRESHOLDS = (10.0, 50.0)  # worst-point output losses, % of own baseline output
 WORST_CELLS = 10  # cells listed in the summary (all are in the firm table)
+
+
+@dataclass(frozen=True)
+class FirmRecord:
+    """What a run recorded of its firms, as the recorder held it when the results were taken (copies: the
+    recorder goes on adding to its own if the model steps on); `sim.results.Results` turns it into the firm,
+    qualified-supplier and link tables when they are first read."""
+
+    network: SupplyNetwork
+    worst_level: np.ndarray
+    loss_days: np.ndarray
+    qualified_steps: list[int]
+    qualified_links: list[np.ndarray]
+    link_changes: list
+    days_per_step: float
+
+    @classmethod
+    def of(cls, recorder) -> FirmRecord:
+        """The record of `recorder` (a `sim.recorder.Recorder`) so far."""
+        return cls(recorder.network, recorder.firm_worst_level.copy(), recorder.firm_loss_days.copy(),
+                   list(recorder.qualified_steps), list(recorder.qualified_links), list(recorder.link_changes),
+                   recorder.days_per_step)
+
+    def firms(self) -> pd.DataFrame:
+        return firm_table(self.network, self.worst_level, self.loss_days)
+
+    def qualified(self) -> pd.DataFrame:
+        return qualified_table(self.network, self.qualified_steps, self.qualified_links, self.days_per_step)
+
+    def links(self) -> pd.DataFrame:
+        return link_table(self.network, self.link_changes, self.days_per_step)
 
 
 def single_origin(network: SupplyNetwork) -> np.ndarray:

@@ -256,8 +256,18 @@ class SupplyChainModel(mesa.Model):
         """Day (from the scenario's day 0) of the step about to run."""
         return self.engine.state.step * self.days_per_step
 
+    def release(self) -> None:
+        """Free the run's arrays now: the engine, the recorder and the policy history go, results taken before
+        stay whole, and the model cannot step again. A Mesa model is held in reference cycles by its agents and
+        event machinery, so without this its arrays wait for Python's cycle collector, and each run of a sweep
+        would page in fresh memory (sim.run releases both of its models)."""
+        self.engine = self.recorder = self.history = self.last_flows = None
+        self.running = False
+
     # -- one step -----------------------------------------------------------------------------
     def step(self) -> None:
+        if self.engine is None:
+            raise RuntimeError("this model's arrays were released (SupplyChainModel.release): it cannot step again")
         day = self.day
         policy = self.policy
         self._set_schedule(policy, day)

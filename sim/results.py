@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.firms import firm_summary, firm_table, link_table, qualified_table
+from sim.firms import FirmRecord, firm_summary
 from sim.metrics import disruption
 from sim.recorder import Recorder
 from sim.scenario import ReportConfig
@@ -55,9 +55,8 @@ class Results:
     # (start_day, duration_days, recovery_days) of the run's capacity shocks (sim.stability.capacity_shocks);
     # None: not known, and the instability warnings then start no earlier than half the run
     capacity_shocks: list[tuple[float, float, float]] | None = None
-    firms: pd.DataFrame | None = None  # one row per firm: sim.firms.firm_table
-    qualified: pd.DataFrame | None = None  # links whose supplier was qualified for more volume: sim.firms
-    links: pd.DataFrame | None = None  # links formed and dropped by supplier search: sim.firms.link_table
+    # the firms' record (the `firms`, `qualified` and `links` tables are made from it when first read)
+    firm_record: FirmRecord | None = field(default=None, repr=False, compare=False)
     network: Any = field(default=None, repr=False, compare=False)  # the SupplyNetwork the run was on (set by sim.run)
 
     @classmethod
@@ -86,11 +85,23 @@ class Results:
             multinational_homes=list(multinational_homes or []),
             start_date=start_date,
             events=pd.DataFrame(events or [], columns=EVENT_COLUMNS),
-            firms=firm_table(recorder.network, recorder.firm_worst_level, recorder.firm_loss_days),
-            qualified=qualified_table(recorder.network, recorder.qualified_steps, recorder.qualified_links,
-                                      days_per_step),
-            links=link_table(recorder.network, recorder.link_changes, days_per_step),
+            firm_record=FirmRecord.of(recorder),
         )
+
+    @cached_property
+    def firms(self) -> pd.DataFrame | None:
+        """One row per firm (sim.firms.firm_table); None without a firm record."""
+        return None if self.firm_record is None else self.firm_record.firms()
+
+    @cached_property
+    def qualified(self) -> pd.DataFrame | None:
+        """Links whose supplier was qualified for more volume (sim.firms.qualified_table)."""
+        return None if self.firm_record is None else self.firm_record.qualified()
+
+    @cached_property
+    def links(self) -> pd.DataFrame | None:
+        """Links formed and dropped by supplier search (sim.firms.link_table)."""
+        return None if self.firm_record is None else self.firm_record.links()
 
     @property
     def reference_kind(self) -> str:

@@ -43,7 +43,9 @@ def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = No
         reference = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False)
         reference.run(steps, progress=progress, label="baseline")
         baseline = reference.results()
+        reference.release()
     results = model.results()
+    model.release()
     results.network = model.network
     results.baseline = baseline
     return results

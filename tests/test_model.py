@@ -177,8 +177,39 @@ def test_the_record_keeps_a_policy_tensor_once_while_it_does_not_change():
 
 
 def test_results_taken_mid_run_keep_their_steps_while_the_model_goes_on():
-    model = sim.SupplyChainModel("tiny", rng=1)
-    model.run_for(5)
+    model = sim.SupplyChainModel("tiny_trade_war", rng=1)
+    model.run_for(40)
     results = model.results()
-    model.run_for(5)
-    assert {len(results.arrays[name]) for name in results.arrays} == {5} and results.steps == 5
+    loss_days = model.recorder.firm_loss_days.copy()
+    model.run_for(40)
+    assert {len(results.arrays[name]) for name in results.arrays} == {40} and results.steps == 40
+    # the firm table is made when first read, from the record as it was when the results were taken
+    assert not np.array_equal(model.recorder.firm_loss_days, loss_days)
+    assert np.array_equal(results.firms["loss_days"].to_numpy(), loss_days)
+
+
+def test_release_frees_the_run_arrays_at_once_and_keeps_the_results():
+    """A Mesa model sits in reference cycles: without `release` its engine waits for the cycle collector."""
+    import gc
+    import weakref
+
+    from sim.engine.core import Engine
+
+    gc.collect()
+    gc.disable()
+    try:
+        model = sim.SupplyChainModel("us_tariffs_2025", rng=3)  # retaliation, negotiation and quota rules
+        model.run_for(30)
+        results = model.results()
+        output = results.arrays["output"].copy()
+        held = [weakref.ref(x) for x in (model.engine, model.engine.state, model.recorder, model.history)]
+        model.release()
+        assert [ref() for ref in held] == [None] * 4
+        with pytest.raises(RuntimeError, match="released"):
+            model.step()
+        before = sum(isinstance(x, Engine) for x in gc.get_objects())
+        sim.run("tiny_trade_war", steps=20)  # a run and its baseline run: both released
+        assert sum(isinstance(x, Engine) for x in gc.get_objects()) == before
+    finally:
+        gc.enable()
+    assert np.array_equal(results.arrays["output"], output) and len(results.firms) == results.n_firms
