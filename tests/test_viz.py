@@ -475,3 +475,27 @@ def test_timing_tool_runs_as_the_server_renders():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert re.search(r"tiny_trade_war after 3 steps: 48 firms; Step \+ redraw median \d+\.\d+ s", done.stdout)
+
+
+def test_steps_from_two_threads_take_turns():
+    """Mesa plays in a thread, and a quick Pause and Play can leave two threads stepping: they must not interleave
+    inside a step, so the run is the one a single thread steps."""
+    import threading
+
+    alone = PageModel(WAR, seed="3")
+    for _ in range(60):
+        alone.step()
+    shared = PageModel(WAR, seed="3")
+    switching = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        threads = [threading.Thread(target=lambda: [shared.step() for _ in range(30)]) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switching)
+    assert shared.engine.state.step == alone.engine.state.step == 60
+    for name in ("output", "delivered", "price", "inventory"):
+        assert np.array_equal(shared.recorder.table(name), alone.recorder.table(name)), name

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 from typing import Any
 
 from sim.errors import ScenarioError
@@ -154,6 +155,15 @@ class PageModel(SupplyChainModel):
         else:
             problem = None
         super().__init__(scenario, rng=seed_value)
+        # Mesa plays in a thread, and a quick Pause and Play can leave the last Play's thread stepping beside the
+        # new one: steps take turns, Mesa's own (it advances the model's time, then calls `step` below) included
+        advance, stepping = self.step, threading.Lock()
+
+        def step_in_turn() -> None:
+            with stepping:
+                advance()
+
+        self.step = step_in_turn
         self.problem: str | None = problem
         self.scenario_name = shown["scenario_name"]
         self.page_params: dict[str, Any] = shown
