@@ -26,7 +26,7 @@ THRESHOLDS = (10.0, 50.0)  # worst-point output losses, % of own baseline output
 WORST_CELLS = 10  # cells listed in the summary (all are in the firm table)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FirmRecord:
     """What a run recorded of its firms, as the recorder held it when the results were taken (copies: the
     recorder goes on adding to its own if the model steps on); `sim.results.Results` turns it into the firm,

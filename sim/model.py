@@ -9,7 +9,9 @@ firm step; the policy history (what rules observe) and the recorder (what result
 step. Firms are Mesa agents that are views over the engine's arrays; for very large networks they are
 created on demand (`model.firm(i)`) rather than all at once. `running` turns False once the scenario's
 `time.steps` are done (Mesa's convention: `mesa.batch_run` stops there even with a larger
-`max_steps`, and the browser view's Play stops); `step()` and `run_for` go on when asked.
+`max_steps`, and the browser view's Play stops); `step()` and `run_for` go on when asked. Mesa's
+DataCollector gathers total output, throughput and tariff revenue each step for Mesa's tools
+(`mesa.batch_run`); a run whose results come from the recorder alone (sim.run) can leave it empty.
 """
 
 from __future__ import annotations
@@ -176,6 +178,7 @@ class SupplyChainModel(mesa.Model):
         rng=None,
         network: SupplyNetwork | None = None,
         firm_agents: bool | None = None,
+        data_collector: bool = True,
         **overrides,
     ):
         if isinstance(scenario, Scenario) and overrides:
@@ -222,13 +225,11 @@ class SupplyChainModel(mesa.Model):
         if firm_agents or (firm_agents is None and self.network.n_firms <= EAGER_FIRM_LIMIT):
             for i in range(self.network.n_firms):
                 self.firm(i)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "output": lambda m: float(m.recorder.latest("output").sum()),
-                "throughput": lambda m: float(m.recorder.latest("delivered").sum()),
-                "tariff_revenue": lambda m: float(m.recorder.latest("tariff_revenue").sum()),
-            }
-        )
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "output": lambda m: float(m.recorder.latest("output").sum()),
+            "throughput": lambda m: float(m.recorder.latest("delivered").sum()),
+            "tariff_revenue": lambda m: float(m.recorder.latest("tariff_revenue").sum()),
+        } if data_collector else {})
 
     # -- agents -------------------------------------------------------------------------------
     def firm(self, index: int) -> Firm:
@@ -264,10 +265,13 @@ class SupplyChainModel(mesa.Model):
         self.engine = self.recorder = self.history = self.last_flows = None
         self.running = False
 
+    def _check_live(self, action: str) -> None:
+        if self.engine is None:
+            raise RuntimeError(f"this model's arrays were released (SupplyChainModel.release): it cannot {action}")
+
     # -- one step -----------------------------------------------------------------------------
     def step(self) -> None:
-        if self.engine is None:
-            raise RuntimeError("this model's arrays were released (SupplyChainModel.release): it cannot step again")
+        self._check_live("step again")
         day = self.day
         policy = self.policy
         self._set_schedule(policy, day)
@@ -329,6 +333,7 @@ class SupplyChainModel(mesa.Model):
             self.step()
 
     def results(self) -> Results:
+        self._check_live("give results again")
         results = Results.from_recorder(
             self.recorder,
             self.config.name,

@@ -5,9 +5,9 @@ group (exporter, importer, sector, use); unfilled orders by buyer economy, secto
 prices by cell; input inventories by (economy, sector) in days of baseline use; the consumer price
 index by economy; the policy tensors; and multinationals' own tariff bills. Rows are aggregates, so
 the record stays small however many firms the network has. `steady` holds the same rows for the
-calibrated baseline, the reference of a run when no baseline run is supplied. Deliveries by trade
-group are summed by the engine in its delivery sweep (its `groups`, sim.engine.groups); the other sums
-use narrow int32 group indices and a compiled group sum.
+calibrated baseline, the reference of a run when no baseline run is supplied. Deliveries and duties by
+trade group, and the multinationals' duties, are summed by the engine in its delivery sweep (its `groups`,
+sim.engine.groups); the other sums use narrow group indices and one compiled kernel.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from sim.engine.core import Engine, Policy, StepFlows, relinked
+from sim.engine.core import Engine, Policy, StepFlows
 from sim.engine.groups import index_dtype
-from sim.engine.kernels import duty_sums, group_sums, record_sums, run_dot
+from sim.engine.kernels import group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
 
 
@@ -141,13 +141,8 @@ class Recorder:
         self.n_slot_groups = n_econ * n_sec * 2
         slot_group = (slot_economy * n_sec + st.slot_sector) * 2 + st.slot_is_final
         self.slot_group = slot_group.astype(index_dtype(self.n_slot_groups))
-        # multinationals' own imports: links from a plant it owns abroad into its home economy
-        self._homes = np.array([network.economies.index(h) for h in network.multinational_home], dtype=np.intp)
-        self.n_multinationals = len(self._homes)
-        self.link_owner_home = self._owner_home(np.arange(st.n_links))
+        self.n_multinationals = groups.n_owners
         self.steady = self._steady_state()
-        self._tariff_source: np.ndarray | None = None
-        self._taxed: tuple[np.ndarray, ...] = ()
         self._price_divisor = np.where(self.cell_output0 > 0, self.cell_output0, 1.0)
         self._final_divisor = np.where(self.final_weight0 > 0, self.final_weight0, 1.0)
         self._summed = [name for name in self.steady if name not in POLICY_TABLES]
@@ -164,27 +159,10 @@ class Recorder:
             self._sums = {name: np.empty(len(self.steady[name])) for name in self._summed}
             self.steady |= {name: self.steady[name].astype(dtype).astype(np.float64) for name in self._summed}
 
-    def _owner_home(self, links: np.ndarray) -> np.ndarray:
-        """The multinational that owns the supplier of each of `links` if it ships into its home economy from
-        abroad, else -1."""
-        st = self.engine.structure
-        n_econ, n_sec = st.n_economies, st.n_sectors
-        owner = self.network.firm_owner[st.supplier[links]].astype(np.intp)
-        importer = st.tariff_index[links] // (n_econ * n_sec)
-        exporter = st.firm_economy[st.supplier[links]]
-        home = np.where(owner >= 0, self._homes[np.maximum(owner, 0)] if len(self._homes) else -1, -1)
-        return np.where((owner >= 0) & (importer == home) & (exporter != importer), owner, -1).astype(np.int32)
-
     def relinked(self, changes) -> None:
-        """Follow a supplier search: keep its record, and renumber the per-link owners if the links changed."""
+        """Follow a supplier search: keep its record."""
         if changes.events:
             self.link_changes.append(changes)
-        if not changes.relinked:
-            return
-        added = np.arange(changes.n_base + len(changes.kept_new), self.engine.structure.n_links)
-        self.link_owner_home = relinked(self.link_owner_home, changes.n_base, changes.kept_new,
-                                        self._owner_home(added))
-        self._tariff_source = None
 
     def record(self, flows: StepFlows, policy: Policy) -> None:
         st, state = self.engine.structure, self.engine.state
@@ -202,15 +180,8 @@ class Recorder:
             cell_price=rows["price"], worst_level=self.firm_worst_level, loss_days=self.firm_loss_days,
             group_inventory=rows["inventory"], group_unfilled=rows["unfilled"])
         rows["delivered"][:] = flows.arrived_group
-        if flows.route_tariff is not self._tariff_source:  # the engine made new tariff factors
-            self._tariff_source = flows.route_tariff
-            link_rate = flows.tariff_rate
-            taxed = np.flatnonzero(link_rate)  # and per taxed link what its duty is summed by
-            self._taxed = (taxed, st.supplier[taxed], link_rate[taxed], self.engine.groups.link[taxed],
-                           self.link_owner_home[taxed])
-        taxed, supplier, rate, group, owner = self._taxed
-        duty_sums(taxed=taxed, shipped=flows.shipped, price=state.price, supplier=supplier, tariff_rate=rate,
-                  group=group, owner=owner, revenue=rows["tariff_revenue"], bill=rows["multinational_tariff_bill"])
+        rows["tariff_revenue"][:] = flows.duty_group
+        rows["multinational_tariff_bill"][:] = flows.owner_duty
         self._consumer_price(flows.landed, rows["consumer_price"])
         for name in self._summed:
             if self._sums is not None:
@@ -251,14 +222,14 @@ class Recorder:
         """One row per table for the calibrated baseline (what a run without shocks records)."""
         st = self.engine.structure
         has_final = self.final_weight0 > 0
+        owner = self.engine.groups.owner  # the multinational paying a link's duties, or -1
+        paid = owner >= 0
         return {
             "output": self.cell_output0,
             "delivered": np.bincount(self.engine.groups.link, st.flow0, self.n_groups),
             "unfilled": np.zeros(self.n_slot_groups),
             "tariff_revenue": np.bincount(self.engine.groups.link, st.flow0 * st.tariff0, self.n_groups),
-            "multinational_tariff_bill": np.bincount(
-                self.link_owner_home[self.link_owner_home >= 0],
-                (st.flow0 * st.tariff0)[self.link_owner_home >= 0], self.n_multinationals),
+            "multinational_tariff_bill": np.bincount(owner[paid], (st.flow0 * st.tariff0)[paid], self.n_multinationals),
             "tariff": st.route_tariff0,
             "export_block": np.zeros_like(st.route_tariff0),
             "price": np.where(self.cell_output0 > 0, 1.0, 0.0),

@@ -35,12 +35,14 @@ def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = No
         scenario = load_scenario(scenario, overrides)
     elif overrides:
         raise ValueError("pass overrides with a scenario name or path, not with a loaded Scenario")
-    model = SupplyChainModel(scenario, rng=rng, network=network, firm_agents=False)  # results need no agents
+    # the results come from the recorder: no firm agents, nothing for Mesa's DataCollector
+    model = SupplyChainModel(scenario, rng=rng, network=network, firm_agents=False, data_collector=False)
     model.run(steps, progress=progress, label=scenario.name)
     LOGGER.debug("record: %.2f MB per step, rows in %s", model.recorder.bytes_per_step() / 2**20,
                  model.recorder.precision)
     if baseline is None:
-        reference = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False)
+        reference = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False,
+                                     data_collector=False)
         reference.run(steps, progress=progress, label="baseline")
         baseline = reference.results()
         reference.release()

@@ -76,6 +76,19 @@ def test_datacollector_collects_each_step(model):
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == 20
     assert frame["tariff_revenue"].iloc[-1] > 0 == frame["tariff_revenue"].iloc[0]
+    recorded = model.results()  # the collector's totals are the recorder's
+    assert np.allclose(frame["throughput"], recorded.arrays["delivered"].sum(axis=1), rtol=1e-12)
+
+
+def test_a_model_without_the_datacollector_records_the_same_run():
+    collecting = sim.SupplyChainModel("tiny_trade_war", rng=5)
+    quiet = sim.SupplyChainModel("tiny_trade_war", rng=5, data_collector=False)
+    collecting.run_for(30)
+    quiet.run_for(30)
+    assert len(collecting.datacollector.get_model_vars_dataframe()) == 30
+    assert not quiet.datacollector.model_reporters and not quiet.datacollector.model_vars
+    assert all(np.array_equal(collecting.results().arrays[name], quiet.results().arrays[name])
+               for name in collecting.results().arrays)
 
 
 def test_firm_agents_on_demand_for_large_networks():
@@ -205,8 +218,9 @@ def test_release_frees_the_run_arrays_at_once_and_keeps_the_results():
         held = [weakref.ref(x) for x in (model.engine, model.engine.state, model.recorder, model.history)]
         model.release()
         assert [ref() for ref in held] == [None] * 4
-        with pytest.raises(RuntimeError, match="released"):
-            model.step()
+        for after_release in (model.step, model.results):
+            with pytest.raises(RuntimeError, match="released"):
+                after_release()
         before = sum(isinstance(x, Engine) for x in gc.get_objects())
         sim.run("tiny_trade_war", steps=20)  # a run and its baseline run: both released
         assert sum(isinstance(x, Engine) for x in gc.get_objects()) == before

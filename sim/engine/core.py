@@ -353,6 +353,8 @@ class StepFlows:
     route_blocked: np.ndarray  # [routes] share blocked by export controls, by route
     link_route: np.ndarray  # [links] the route of each link
     arrived_group: np.ndarray | None = None  # [trade groups] arrivals summed by `Engine.groups`
+    duty_group: np.ndarray | None = None  # [trade groups] duties on the step's shipments (shipped x price x tariff)
+    owner_duty: np.ndarray | None = None  # [multinationals] the duties each pays (`TradeGroups.owner`)
     ordered_links: np.ndarray | None = None  # [links] `ordered`, if given as an array
     ordered_share: np.ndarray | None = None  # [links] else the order shares the orders were placed with
     limit: np.ndarray | None = None  # [links] and the links' order limits after this step ...
@@ -403,7 +405,9 @@ class Engine:
         self._target = np.empty(n_links)
         self._qualified = np.empty(n_links, dtype=np.int32)  # links qualified in a step (written only then)
         self._qualified_from = np.empty(n_links)
-        self.groups = TradeGroups(self.structure)  # arrivals are summed by trade group every step
+        # arrivals and duties are summed by trade group every step, duties also by the multinational paying them
+        homes = [network.economies.index(home) for home in network.multinational_home]
+        self.groups = TradeGroups(self.structure, network.firm_owner, homes)
         # supplier search (sim.engine.search): the lead-time group of every link in the build's pipeline, the
         # last step's landed prices, capacity, output and CES targets, and per new link its id, the step its
         # qualification ends, the share of its slot's orders it was offered and its status (NEW_LINK_STATUS)
@@ -434,7 +438,7 @@ class Engine:
         st, s = self.structure, self.state
         n0, n_old = st.n_base_links, st.n_links
         n_new = len(formed["slot"])
-        kept_groups = self.groups.link[n0:][kept_new]
+        kept_groups, kept_owners = self.groups.link[n0:][kept_new], self.groups.owner[n0:][kept_new]
         for name, key in (("new_id", "id"), ("new_ready", "ready"), ("new_offer", "offer")):
             setattr(self, name, np.concatenate((getattr(self, name)[kept_new], formed[key])))
         self.new_status = np.concatenate((self.new_status[kept_new], np.zeros(n_new, dtype=np.int8)))
@@ -459,7 +463,9 @@ class Engine:
         self._qualified_from = np.empty(n_links)
         self._policy_key = None  # per-link tariff and block shares are looked up again
         added = np.arange(n0 + len(kept_new), st.n_links)
-        self.groups.relink(np.concatenate((self.groups.link[:n0], kept_groups, self.groups.groups_of(st, added))))
+        groups = self.groups
+        groups.relink(np.concatenate((groups.link[:n0], kept_groups, groups.groups_of(st, added))),
+                      np.concatenate((groups.owner[:n0], kept_owners, groups.owners_of(st, added))))
 
     def baseline_state(self) -> State:
         """The calibrated steady state: prices 1, inventories at target, pipelines full."""
@@ -544,7 +550,8 @@ class Engine:
 
         # 5. delivery: proportional rationing over orders (`served`); shipments enter transit; order shares move
         shipped_slot, arrived_slot, slot_lead = np.empty(st.n_slots), np.empty(st.n_slots), np.empty(st.n_slots)
-        arrived_group = np.empty(self.groups.n)
+        arrived_group, duty_group, owner_duty = np.empty(self.groups.n), np.empty(self.groups.n), np.empty(
+            self.groups.n_owners)
         # in float32 transit, what holding the shipments added to them, per slot (goods in transit include it)
         rounding = np.empty(st.n_slots if len(s.pipeline.base) or len(s.new_pipeline.base) else 0)
         # with nothing held for a licence, shipments go into transit in the same sweep
@@ -562,7 +569,8 @@ class Engine:
             share=ordered_share, new_share=new_share, slot_lead=slot_lead, advance=fused, n_piped=pipe.n_links,
             row_start=pipe.row_start(), buffer=pipe.buffer, base=pipe.base, rounding=rounding, arrived=arrived,
             arrived_slot=arrived_slot,
-            arrival_group=self.groups.link, arrived_group=arrived_group)
+            arrival_group=self.groups.link, arrived_group=arrived_group, price=s.price,
+            route_tariff=self.route_tariff, duty_owner=self.groups.owner, duty_group=duty_group, owner_duty=owner_duty)
         s.share, self._spare_share = new_share, ordered_share
         n0, groups = st.n_base_links, self.groups.link
         built_groups, new_groups = groups[:n0], groups[n0:]
@@ -615,6 +623,8 @@ class Engine:
             route_blocked=self.route_blocked,
             link_route=st.tariff_index,
             arrived_group=arrived_group,
+            duty_group=duty_group,
+            owner_duty=owner_duty,
             ordered_share=ordered_share,
             link_slot=st.slot,
             limit=s.limit,

@@ -69,7 +69,8 @@ def appeal(slot, supplier, route, firm_appeal, w0, route_appeal, fill_rate, intr
 def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route_qualification, qualified,
             qualified_from, route_open, smoothing_steps, fill_rate, shipped, shipped_slot, target, inverse_total,
             switching_steps, mixed, lead_group, leads, uniform_lead, share, new_share, slot_lead, advance, n_piped,
-            row_start, buffer, base, rounding, arrived, arrived_slot, arrival_group, arrived_group):
+            row_start, buffer, base, rounding, arrived, arrived_slot, arrival_group, arrived_group, price,
+            route_tariff, duty_owner, duty_group, owner_duty):
     """Delivery sweep: ship, smooth fill rates, move order shares, qualify suppliers, and (optionally) advance
     transit. Returns how many links were qualified (their ids and former limits in `qualified`, `qualified_from`).
 
@@ -84,10 +85,16 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
     slots, else uniform_lead. With `advance`, the shipment of each of the first `n_piped` links also
     swaps places with the link's oldest shipment in the transit pipeline (as `advance_pipeline`, `base`
     and `rounding` included), and
-    arrivals are summed per slot and, if `arrival_group` is not empty, per arrival group. All sums
+    arrivals are summed per slot and, if `arrival_group` is not empty, per arrival group. If `duty_owner`
+    is not empty, the duty on each shipment (shipped x price[supplier] x route_tariff[route]) is summed by
+    arrival group into `duty_group` and, where duty_owner[link] >= 0, by owner into `owner_duty`. All sums
     are zeroed first.
     """
     shipped_slot[:] = 0.0
+    taxes = len(duty_owner) > 0
+    if taxes:
+        duty_group[:] = 0.0
+        owner_duty[:] = 0.0
     for s in range(len(slot_lead)):
         slot_lead[s] = 0.0 if mixed[s] else uniform_lead[s]
     track = len(arrival_group) > 0
@@ -119,6 +126,12 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
         value = order * is_open * rate
         shipped[link] = value
         shipped_slot[s] += value
+        if taxes:
+            duty = value * price[supplier[link]] * route_tariff[route[link]]
+            duty_group[arrival_group[link]] += duty
+            payer = duty_owner[link]
+            if payer >= 0:
+                owner_duty[payer] += duty
         if not order <= 0.0:
             fill_rate[link] += (is_open * rate - fill_rate[link]) / smoothing_steps
         inverse = inverse_total[s]
@@ -315,21 +328,6 @@ def record_sums(firm_cell, output, price, output0, days_per_step, inventory_grou
         group_inventory[g] = group_inventory[g] * days_per_use[g]
     for i in range(len(slot_group)):
         group_unfilled[slot_group[i]] += ordered_slot[i] - shipped_slot[i]
-
-
-@kernel
-def duty_sums(taxed, shipped, price, supplier, tariff_rate, group, owner, revenue, bill):
-    """Duties paid on the `taxed` links (shipped x price of the link's `supplier` x its `tariff_rate`; all but
-    `shipped` and `price` given per taxed link) summed by trade `group` into `revenue` and, where a
-    multinational owns the link (`owner` >= 0), by multinational into `bill`; both zeroed first and added
-    in order (as `np.bincount`)."""
-    revenue[:] = 0.0
-    bill[:] = 0.0
-    for i in range(len(taxed)):
-        duty = shipped[taxed[i]] * price[supplier[i]] * tariff_rate[i]
-        revenue[group[i]] += duty
-        if owner[i] >= 0:
-            bill[owner[i]] += duty
 
 
 @kernel

@@ -14,12 +14,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.policies.rule import registers
 from sim.scenario import Dated, Exemption, ExportControl, TariffEntry
 
 if TYPE_CHECKING:
     from sim.engine.core import Policy
     from sim.model import SupplyChainModel
+
+
+def flat(tensor: np.ndarray) -> np.ndarray:
+    """A policy tensor as one flat view: writes into it land in the tensor."""
+    if not tensor.flags.c_contiguous:
+        raise ValueError("a policy tensor must be C-contiguous to be written through a flat view")
+    return tensor.reshape(-1)
 
 
 def active(entry: Dated, day: float) -> bool:
@@ -50,10 +59,10 @@ class Schedule:
         self.exemptions = [(w, e) for w, e in entries if isinstance(e, Exemption)]
         self.export_controls = [(w, e) for w, e in entries if isinstance(e, ExportControl)]
         self.entries = dict(entries)
-        # each entry's lines in the policy tensors, found once: the schedule is fixed for the run
-        lines = model.index.lines
-        self._lines = {w: lines(economy, e.importers if isinstance(e, ExportControl) else e.exporters, e.sectors)
-                       for w, e in entries}
+        # each entry's lines in the policy tensors as flat indices, found once: the schedule is fixed for the run
+        lines = model.index.flat_lines
+        self._lines = {w: np.array(lines(economy, e.importers if isinstance(e, ExportControl) else e.exporters,
+                                         e.sectors), dtype=np.intp) for w, e in entries}
         self._active: set[str] = set()
 
     @classmethod
@@ -71,26 +80,28 @@ class Schedule:
 
     def act(self, model: SupplyChainModel, policy: Policy) -> None:
         """Write this step's active tariffs and export controls into the policy tensors."""
-        day, baseline = model.day, model.baseline_tariff
+        day, baseline = model.day, model.baseline_tariff.reshape(-1)
+        tariff, block = flat(policy.tariff), flat(policy.export_block)
+        licensing_share, licensing_steps = flat(policy.licensing_share), flat(policy.licensing_steps)
         active_now = set()
         for where, entry in self.tariff_schedule:  # in order of precedence (see __init__)
             if active(entry, day):
                 taxed = self._lines[where]
-                policy.tariff[taxed] = entry.on(baseline[taxed])
+                tariff[taxed] = entry.on(baseline[taxed])
                 active_now.add(where)
         for where, entry in self.exemptions:
             if active(entry, day):
                 exempt = self._lines[where]
-                policy.tariff[exempt] = baseline[exempt]
+                tariff[exempt] = baseline[exempt]
                 active_now.add(where)
         for where, entry in self.export_controls:
             if active(entry, day):
                 controlled = self._lines[where]
                 if entry.licensing_days > 0:
-                    policy.licensing_share[controlled] = entry.share
-                    policy.licensing_steps[controlled] = max(1, round(model.config.steps(entry.licensing_days)))
+                    licensing_share[controlled] = entry.share
+                    licensing_steps[controlled] = max(1, round(model.config.steps(entry.licensing_days)))
                 else:
-                    policy.export_block[controlled] = entry.share
+                    block[controlled] = entry.share
                 active_now.add(where)
         self._log(model, active_now)
 

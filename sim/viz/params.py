@@ -154,19 +154,32 @@ class PageModel(SupplyChainModel):
                 f"{RETALIATION_PREFIX}{e}": rule for e, rule in retaliation.items()}
         else:
             problem = None
+        self._stepping = threading.RLock()  # see _advance_time
         super().__init__(scenario, rng=seed_value)
-        # Mesa plays in a thread, and a quick Pause and Play can leave the last Play's thread stepping beside the
-        # new one: steps take turns, Mesa's own (it advances the model's time, then calls `step` below) included
-        advance, stepping = self.step, threading.Lock()
-
-        def step_in_turn() -> None:
-            with stepping:
-                advance()
-
-        self.step = step_in_turn
         self.problem: str | None = problem
         self.scenario_name = shown["scenario_name"]
         self.page_params: dict[str, Any] = shown
+
+    def _wrapped_step(self) -> None:
+        """Mesa's `step` (it advances the model's time by one, which runs `step` below), one caller at a time, as
+        `_advance_time`: the time to reach is read inside the turn."""
+        with self._stepping:
+            super()._wrapped_step()
+
+    def _advance_time(self, until: float) -> None:
+        """Mesa's time advance (what `step`, `run_for` and `run_until` do), one caller at a time: Mesa plays in a
+        thread, and a quick Pause and Play can leave the last Play's thread stepping beside the new one."""
+        with self._stepping:
+            super()._advance_time(until)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_stepping")  # a lock is not copied: a copy takes its own
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._stepping = threading.RLock()
 
     def step(self) -> None:
         """One step, unless the scenario's run is over: Mesa's controls may ask for several steps per press (the
