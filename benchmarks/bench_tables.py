@@ -14,6 +14,7 @@ they do not change), and peak RSS. Values are lognormal.
     .venv/bin/python benchmarks/bench_tables.py --shape icio --steps 3              # 77 x 45, 60% dense
     .venv/bin/python benchmarks/bench_tables.py --shape icio --fine 4x20            # 20 firms per cell in 4 sectors
     .venv/bin/python benchmarks/bench_tables.py --shape icio --fine 4x20 --transit float32  # transit in float32
+    .venv/bin/python benchmarks/bench_tables.py --shape icio --record price         # report.record: [price]
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def make_iosystem(n_econ: int, n_sec: int, density: float, seed: int):
 
 
 def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fine: tuple[int, int],
-             sourcing: str = "heterogeneous", transit: str = "float64") -> dict:
+             sourcing: str = "heterogeneous", transit: str = "float64", record: str = "all") -> dict:
     """One case in this process (see the module docstring); `fine` = (k, n): n firms per cell in the first k
     sectors (one elsewhere)."""
     import sim
@@ -72,7 +73,8 @@ def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fin
     network = {"firms_per_cell": 1, "suppliers_per_buyer": 1, "sourcing": sourcing,
                "sectors": {f"S{s:03d}": fine[1] for s in range(fine[0])}}
     scenario = sim.scenario_from_mrio(io, name="bench", time={"steps": steps},
-                                      engine={"search_days": None, "transit_precision": transit}, network=network)
+                                      engine={"search_days": None, "transit_precision": transit}, network=network,
+                                      report={"record": record if record == "all" else record.split(",")})
     loaded = time.perf_counter() - started
     del io
     started = time.perf_counter()
@@ -87,7 +89,7 @@ def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fin
         model.step()
         times.append(time.perf_counter() - started)
     return {"shape": f"{n_econ}x{n_sec}" + (f"+{fine[0]}x{fine[1]}" if fine[0] else ""), "cells": n_econ * n_sec,
-            "transit": transit,
+            "transit": transit, "record": record,
             "density": density,
             "nonzeros": int(len(scenario.io.intermediate) + len(scenario.io.final_demand)),
             "make_iosystem_s": round(made, 2), "load_s": round(loaded, 2), "build_s": round(built, 2),
@@ -107,12 +109,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sourcing", default="heterogeneous", choices=("heterogeneous", "homogeneous"))
     parser.add_argument("--transit", default="float64", choices=("float64", "float32"),
                         help="engine.transit_precision: how goods in transit are held")
+    parser.add_argument("--record", default="all", help="report.record: all, or tables separated by commas")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case in this process
     args = parser.parse_args(argv)
     if args.case:
         n_econ, n_sec, density = json.loads(args.case)
         fine = tuple(int(x) for x in args.fine.lower().split("x"))
-        print(json.dumps(run_case(n_econ, n_sec, density, args.seed, args.steps, fine, args.sourcing, args.transit)))
+        print(json.dumps(run_case(n_econ, n_sec, density, args.seed, args.steps, fine, args.sourcing, args.transit,
+                                  args.record)))
         return
     cases = []
     shapes = args.shape or ["20x20", "60x50"]
@@ -129,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
     for case in cases:
         proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case), "--steps", str(args.steps),
                                "--seed", str(args.seed), "--fine", args.fine, "--sourcing", args.sourcing,
-                               "--transit", args.transit],
+                               "--transit", args.transit, "--record", args.record],
                               capture_output=True, text=True)
         if proc.returncode:
             print(f"{case}: failed\n{proc.stderr[-2000:]}")

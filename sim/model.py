@@ -198,7 +198,7 @@ class SupplyChainModel(mesa.Model):
         self.shocks = CapacityShocks(scenario, self.network)
         self.policy = Policy(baseline_tariff.copy(), np.zeros_like(baseline_tariff), np.ones(self.network.n_firms))
         self.recorder = Recorder(self.network, self.engine, self.days_per_step, scenario.time.steps,
-                                 scenario.report.record_precision)
+                                 scenario.report.record_precision, scenario.report.recorded())
         self.last_flows: StepFlows | None = None
         self.check_ledger = scenario.engine.check_ledger
 

@@ -24,14 +24,18 @@ from sim.network.graph import SupplyNetwork
 
 class Rows:
     """One table's rows, one per step, held in a (steps x columns) buffer of `dtype` that doubles when full;
-    reads are views of the rows written so far (a reader in another thread sees whole rows only)."""
+    reads are views of the rows written so far (a reader in another thread sees whole rows only). Without
+    `keep`, only the latest row is held: each step's row overwrites the last."""
 
-    def __init__(self, width: int, capacity: int, dtype: type = np.float64):
-        self._buffer = np.empty((max(1, capacity), width), dtype=dtype)
+    def __init__(self, width: int, capacity: int, dtype: type = np.float64, keep: bool = True):
+        self._buffer = np.empty((max(1, capacity) if keep else 1, width), dtype=dtype)
         self._n = 0
+        self._keep = keep
 
     def next(self) -> np.ndarray:
         """The row to write next (the same one until `commit`)."""
+        if not self._keep:
+            return self._buffer[0]
         if self._n == len(self._buffer):
             grown = np.empty((2 * len(self._buffer), self._buffer.shape[1]), dtype=self._buffer.dtype)
             grown[: self._n] = self._buffer
@@ -40,7 +44,7 @@ class Rows:
 
     def commit(self) -> None:
         """Count the row written as recorded."""
-        self._n += 1
+        self._n = self._n + 1 if self._keep else 1
 
     def array(self) -> np.ndarray:
         """The rows so far as a read-only (steps x columns) view."""
@@ -59,14 +63,27 @@ class Rows:
         return iter(self.array())
 
 
+class NotRecorded(KeyError):
+    """A table the run did not record (the scenario's `report.record` left it out)."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
 class Tables(Mapping):
     """A run's recorded tables by name, (steps x columns) each. A policy table's rows, one array shared by
-    the steps while the policy does not change, are stacked into its table when it is first read."""
+    the steps while the policy does not change, are stacked into its table when it is first read. Asking for
+    a table the run did not record raises `NotRecorded`, which says how to record it."""
 
     def __init__(self, tables: dict[str, np.ndarray | list[np.ndarray]], widths: dict[str, int]):
         self._tables, self._widths = dict(tables), widths
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._tables:
+            if name in self._widths:
+                raise NotRecorded(f"table '{name}' was not recorded: the scenario's report.record keeps "
+                                  f"{', '.join(self._tables)}; add '{name}' to it (or set it to 'all')")
+            raise KeyError(name)
         table = self._tables[name]
         if isinstance(table, list):
             table = self._tables[name] = stack_shared(table, self._widths[name])
@@ -102,7 +119,7 @@ class Recorder:
     1-D arrays, shared while unchanged, for the policy tables)."""
 
     def __init__(self, network: SupplyNetwork, engine: Engine, days_per_step: float = 1.0, steps: int = 64,
-                 precision: str = "float64"):
+                 precision: str = "float64", recorded: tuple[str, ...] | None = None):
         st = engine.structure
         self.engine = engine
         self.network = network
@@ -151,8 +168,14 @@ class Recorder:
             precision = "float32" if row_bytes > AUTO_FLOAT32_BYTES else "float64"
         self.precision = precision  # of the summed tables' rows
         dtype = RECORD_PRECISIONS[precision]
+        # the tables kept step by step (`report.record`); the others hold their latest row, which rules read
+        self.recorded = tuple(self.steady) if recorded is None else tuple(recorded)
+        unknown = set(self.recorded) - set(self.steady)
+        if unknown:
+            raise ValueError(f"no table(s) {', '.join(sorted(unknown))} to record; allowed: {', '.join(self.steady)}")
         self.rows: dict[str, Rows | list[np.ndarray]] = {
-            name: [] if name in POLICY_TABLES else Rows(len(row), steps, dtype) for name, row in self.steady.items()}
+            name: [] if name in POLICY_TABLES else Rows(len(row), steps, dtype, keep=name in self.recorded)
+            for name, row in self.steady.items()}
         # in float32 the sums are taken in float64 rows, then stored; the steady rows are rounded as they would be
         self._sums = None
         if dtype != np.float64:
@@ -196,14 +219,18 @@ class Recorder:
             rows.append(rows[-1])
         else:
             rows.append(tensor.ravel().copy())
+        if name not in self.recorded:
+            del rows[:-1]
 
     def bytes_per_step(self) -> int:
-        """Memory the record adds per step, on average so far (rows shared with the step before count once)."""
+        """Memory the recorded tables add per step, on average so far (rows shared with the step before count
+        once; a table not recorded holds one row however long the run)."""
         steps = len(self.rows["output"])
         if not steps:
             return 0
-        held = sum(row.nbytes for name in POLICY_TABLES for row in {id(r): r for r in self.rows[name]}.values())
-        held += sum(rows.array().nbytes for name, rows in self.rows.items() if name not in POLICY_TABLES)
+        policy = [name for name in POLICY_TABLES if name in self.recorded]
+        held = sum(row.nbytes for name in policy for row in {id(r): r for r in self.rows[name]}.values())
+        held += sum(self.rows[name].array().nbytes for name in self.recorded if name not in POLICY_TABLES)
         return held // steps
 
     def _inventory_days(self, inventory: np.ndarray) -> np.ndarray:
@@ -263,10 +290,10 @@ class Recorder:
 
     def table(self, name: str) -> np.ndarray:
         """All recorded rows of one table as a (steps x columns) array."""
-        rows = self.rows[name]
-        return stack_shared(rows, len(self.steady[name])) if name in POLICY_TABLES else rows.array()
+        return self.tables()[name]
 
     def tables(self) -> Tables:
-        """Every table (policy tables stacked when first read)."""
-        return Tables({name: list(rows) if name in POLICY_TABLES else rows.array() for name, rows in self.rows.items()},
-                      {name: len(row) for name, row in self.steady.items()})
+        """Every recorded table (policy tables stacked when first read)."""
+        rows = self.rows
+        return Tables({name: list(rows[name]) if name in POLICY_TABLES else rows[name].array()
+                       for name in self.recorded}, {name: len(row) for name, row in self.steady.items()})

@@ -30,6 +30,12 @@ from sim.metrics import RECOVERY_PERSISTENCE_DAYS, RECOVERY_TOLERANCE
 from sim.plotting import colours, day_times, step_times
 from sim.results import Results
 
+NOT_RECORDED = "not recorded (report.record)"
+
+
+def total_text(value: float | None, units: str) -> str:
+    """A run total with its units, or why it is missing (its table was not recorded)."""
+    return NOT_RECORDED if value is None else f"{number(value, 1)} {units}"
 
 def _start(summary: dict) -> datetime.date | None:
     return datetime.date.fromisoformat(summary["start_date"]) if summary.get("start_date") else None
@@ -58,9 +64,9 @@ def summary_table(summary: dict) -> str:
     units = summary.get("units", "")
     lines += [
         "",
-        f"Tariff revenue over the run: {number(summary['tariff_revenue'], 1)} {units} "
-        f"(reference {number(summary['tariff_revenue_reference'], 1)} {units})",
-        f"Final demand not served over the run: {number(summary['unmet_final_demand'], 1)} {units}",
+        f"Tariff revenue over the run: {total_text(summary['tariff_revenue'], units)} "
+        f"(reference {total_text(summary['tariff_revenue_reference'], units)})",
+        f"Final demand not served over the run: {total_text(summary['unmet_final_demand'], units)}",
     ]
     if summary.get("tariff_incidence"):
         lines += ["", *incidence_lines(summary["tariff_incidence"], units)]

@@ -30,6 +30,12 @@ from sim.scenario import ReportConfig
 from sim.selection import USES, by_code, deliveries
 
 EVENT_COLUMNS = ["step", "day", "actor", "action", "partner", "sectors", "value", "rule", "reason", "source"]
+# tidy table -> the recorded table it is made of (None: not a recorded table)
+TIDY_TABLES = {"output": "output", "flows": "delivered", "prices": "price", "unmet_demand": "unfilled",
+               "tariff_revenue": "tariff_revenue", "inventories": "inventory", "consumer_prices": "consumer_price",
+               "events": None, "tariffs": "tariff", "export_controls": "export_block", "firms": None,
+               "qualified": None, "links": None}
+INCIDENCE_TABLES = ("tariff_revenue", "multinational_tariff_bill")
 
 
 @dataclass
@@ -263,11 +269,14 @@ class Results:
                  for m, home, b in zip(self.multinationals, homes, bills, strict=True)]
         return pd.DataFrame(rows, columns=["importer", "payer", "home", "value"])
 
+    def recorded(self, *names: str) -> bool:
+        """Whether the run recorded every one of the tables `names` (the scenario's `report.record`)."""
+        return all(name in self.arrays for name in names)
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {name: getattr(self, name) for name in
-                ("output", "flows", "prices", "unmet_demand", "tariff_revenue", "inventories", "consumer_prices",
-                 "events", "tariffs", "export_controls", "firms", "qualified", "links")
-                if getattr(self, name) is not None}
+        """The tidy tables of what the run recorded."""
+        return {name: getattr(self, name) for name, source in TIDY_TABLES.items()
+                if (source is None or self.recorded(source)) and getattr(self, name) is not None}
 
     # -- throughput and disruption --------------------------------------------------------------
     def throughput(self, by: str | None = None, reference: bool = False) -> pd.DataFrame:
@@ -295,6 +304,7 @@ class Results:
         final = self.groups["use"] == 1
         served = self.arrays["delivered"][:, final].sum(axis=1)
         served_ref = self.reference("delivered")[:, final].sum(axis=1)
+        duties = self.recorded("tariff_revenue")
         return {
             "scenario": self.name,
             "reference": self.reference_kind,
@@ -308,10 +318,11 @@ class Results:
             "final_demand_served": disruption(served, served_ref, self.days_per_step),
             "by_economy": _plain(self.disruption("exporter")),
             "by_sector": _plain(self.disruption("sector")),
-            "tariff_revenue": float(self.arrays["tariff_revenue"].sum()),
-            "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()),
-            "unmet_final_demand": float(self.arrays["unfilled"][:, 1::2].sum()),
-            "tariff_incidence": self._incidence_by_importer(),
+            # figures of tables the run did not record (report.record) are None
+            "tariff_revenue": float(self.arrays["tariff_revenue"].sum()) if duties else None,
+            "tariff_revenue_reference": float(self.reference("tariff_revenue").sum()) if duties else None,
+            "unmet_final_demand": float(self.arrays["unfilled"][:, 1::2].sum()) if self.recorded("unfilled") else None,
+            "tariff_incidence": self._incidence_by_importer() if self.recorded(*INCIDENCE_TABLES) else None,
             **self._headline(),
             "firm_outcomes": self.firm_outcomes(),
             "warnings": self.warnings(),

@@ -553,8 +553,14 @@ class Diversion(Strict):
     _lists = field_validator("sectors", mode="before")(as_list)
 
 
+RECORDED_TABLES = ("output", "delivered", "unfilled", "tariff_revenue", "multinational_tariff_bill", "tariff",
+                   "export_block", "price", "inventory", "consumer_price")  # sim.recorder, in its order
+ALWAYS_RECORDED = ("output", "delivered")  # throughput and disruption are measured on them
+RecordedTable = Literal[RECORDED_TABLES]
+
+
 class ReportConfig(Strict):
-    """What `sim run` puts in its headline table beside the totals."""
+    """What `sim run` puts in its headline table beside the totals, and what a run records."""
 
     indicators: list[Indicator] = Field(default_factory=list, description="headline series of deliveries or output, "
                                         "measured against the reference")
@@ -564,6 +570,16 @@ class ReportConfig(Strict):
         "auto", description="how the per-step tables (output, deliveries, duties, prices, inventories; not the policy "
                             "tensors) are held: float32 in half the memory, to 7 significant digits; auto: float32 "
                             "where a step's rows exceed 1 MiB (over 130,000 trade groups and cells), else float64")
+    record: list[RecordedTable] | Literal["all"] = Field(
+        "all", description="the per-step tables a run keeps: 'all', or a list of them (output and delivered are "
+                           "always kept; duties by trade group, tariff_revenue, are as large as deliveries). A table "
+                           "left out keeps only its latest row, which policy rules read; the summary gives its "
+                           "figures as null")
+
+    def recorded(self) -> tuple[str, ...]:
+        """The tables a run keeps every step of, in the recorder's order."""
+        asked = RECORDED_TABLES if self.record == "all" else {*self.record, *ALWAYS_RECORDED}
+        return tuple(name for name in RECORDED_TABLES if name in asked)
 
 
 class CalibrationTarget(Strict):

@@ -23,6 +23,8 @@ from sim.selection import USES, cells, deliveries
 
 FIELDS = ("peak_loss_pct", "peak_day", "cumulative_loss_days", "recovery_days", "final_level_pct")
 TOTALS = ("tariff_revenue", "tariff_revenue_reference", "unmet_final_demand")
+TOTAL_TABLES = {"tariff_revenue": "tariff_revenue", "tariff_revenue_reference": "tariff_revenue",
+                "unmet_final_demand": "unfilled"}  # the recorded table each total is summed from
 # series kind -> the labels that follow it: E = an economy, S = a sector
 SERIES_FORMS = {
     "throughput": [()],
@@ -70,6 +72,11 @@ def check_names(names: list[str], scenario: Scenario, *, scalar: bool, file: str
         if scalar:
             series, metric_field = split_metric(name)
             if metric_field is None:
+                table = TOTAL_TABLES[name]
+                if table not in scenario.report.recorded():
+                    raise ScenarioError(f"'{name}' is summed from table '{table}', which the base scenario's "
+                                        f"report.record leaves out; add '{table}' to it", file=file,
+                                        field=f"{field}[{i}]")
                 continue
             if metric_field not in FIELDS:
                 raise ScenarioError(

@@ -102,6 +102,8 @@ def page_scenario(
     retaliation = retaliation or {}
     overrides = scenario_overrides(plain, tariff_scale=float(tariff_scale), elasticity_scale=float(elasticity_scale),
                                    inventory_scale=float(inventory_scale), retaliation=retaliation)
+    if plain.report.record != "all":  # the page charts every table
+        overrides["report.record"] = "all"
     scenario = load_scenario(scenario_name, overrides) if overrides else plain
     seed_value = parse_seed(seed)
     shown = {
