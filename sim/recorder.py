@@ -25,17 +25,19 @@ from sim.network.graph import SupplyNetwork
 class Rows:
     """One table's rows, one per step, held in a (steps x columns) buffer of `dtype` that doubles when full;
     reads are views of the rows written so far (a reader in another thread sees whole rows only). Without
-    `keep`, only the latest row is held: each step's row overwrites the last."""
+    `keep`, only the latest row is held, in one of two rows taking turns: a step's row is written beside the
+    last one, which stays as it was until the step after."""
 
     def __init__(self, width: int, capacity: int, dtype: type = np.float64, keep: bool = True):
-        self._buffer = np.empty((max(1, capacity) if keep else 1, width), dtype=dtype)
+        self._buffer = np.empty((max(1, capacity) if keep else 2, width), dtype=dtype)
         self._n = 0
         self._keep = keep
+        self._latest = 0  # without `keep`: the row that holds the latest step
 
     def next(self) -> np.ndarray:
         """The row to write next (the same one until `commit`)."""
         if not self._keep:
-            return self._buffer[0]
+            return self._buffer[1 - self._latest if self._n else 0]
         if self._n == len(self._buffer):
             grown = np.empty((2 * len(self._buffer), self._buffer.shape[1]), dtype=self._buffer.dtype)
             grown[: self._n] = self._buffer
@@ -44,12 +46,15 @@ class Rows:
 
     def commit(self) -> None:
         """Count the row written as recorded."""
-        self._n = self._n + 1 if self._keep else 1
+        if self._keep:
+            self._n += 1
+        else:
+            self._latest, self._n = (1 - self._latest if self._n else 0), 1
 
     def array(self) -> np.ndarray:
         """The rows so far as a read-only (steps x columns) view."""
         n = self._n  # before the buffer: a buffer grown since holds these rows too
-        view = self._buffer[:n]
+        view = self._buffer[:n] if self._keep else self._buffer[self._latest:self._latest + n]
         view.flags.writeable = False
         return view
 
@@ -168,11 +173,14 @@ class Recorder:
             precision = "float32" if row_bytes > AUTO_FLOAT32_BYTES else "float64"
         self.precision = precision  # of the summed tables' rows
         dtype = RECORD_PRECISIONS[precision]
-        # the tables kept step by step (`report.record`); the others hold their latest row, which rules read
+        # the tables kept step by step (`report.record`); the others hold their latest row (what the Economy
+        # agents, Mesa's DataCollector and the browser view read; policy rules read the policy history)
         self.recorded = tuple(self.steady) if recorded is None else tuple(recorded)
         unknown = set(self.recorded) - set(self.steady)
         if unknown:
             raise ValueError(f"no table(s) {', '.join(sorted(unknown))} to record; allowed: {', '.join(self.steady)}")
+        if not {"output", "delivered"} <= set(self.recorded):
+            raise ValueError("output and delivered are always recorded: throughput and disruption are measured on them")
         self.rows: dict[str, Rows | list[np.ndarray]] = {
             name: [] if name in POLICY_TABLES else Rows(len(row), steps, dtype, keep=name in self.recorded)
             for name, row in self.steady.items()}

@@ -37,6 +37,7 @@ def total_text(value: float | None, units: str) -> str:
     """A run total with its units, or why it is missing (its table was not recorded)."""
     return NOT_RECORDED if value is None else f"{number(value, 1)} {units}"
 
+
 def _start(summary: dict) -> datetime.date | None:
     return datetime.date.fromisoformat(summary["start_date"]) if summary.get("start_date") else None
 
@@ -64,8 +65,9 @@ def summary_table(summary: dict) -> str:
     units = summary.get("units", "")
     lines += [
         "",
-        f"Tariff revenue over the run: {total_text(summary['tariff_revenue'], units)} "
-        f"(reference {total_text(summary['tariff_revenue_reference'], units)})",
+        f"Tariff revenue over the run: {total_text(summary['tariff_revenue'], units)}"
+        + ("" if summary["tariff_revenue"] is None else
+           f" (reference {total_text(summary['tariff_revenue_reference'], units)})"),
         f"Final demand not served over the run: {total_text(summary['unmet_final_demand'], units)}",
     ]
     if summary.get("tariff_incidence"):

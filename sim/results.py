@@ -304,7 +304,7 @@ class Results:
         final = self.groups["use"] == 1
         served = self.arrays["delivered"][:, final].sum(axis=1)
         served_ref = self.reference("delivered")[:, final].sum(axis=1)
-        duties = self.recorded("tariff_revenue")
+        duties = self.recorded("tariff_revenue") and (self.baseline is None or self.baseline.recorded("tariff_revenue"))
         return {
             "scenario": self.name,
             "reference": self.reference_kind,

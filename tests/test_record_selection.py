@@ -1,6 +1,6 @@
-"""What a run records (`report.record`, sim/recorder.py): a table left out holds only its latest row, which the
-policy rules read, so the run is the same; its results lack the table and say how to record it; the summary
-gives its figures as null; the record's memory per step shrinks."""
+"""What a run records (`report.record`, sim/recorder.py): a table left out holds only its latest row (the dynamics
+never read the record: rules read the policy history), so the run is the same; its results lack the table and
+say how to record it; the summary gives its figures as null; the record's memory per step shrinks."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ NARROW = {"report.record": ["price"]}
 
 @pytest.fixture(scope="module")
 def runs():
-    full = sim.SupplyChainModel("us_tariffs_2025", rng=4)  # retaliation reads duties and trade every step
+    full = sim.SupplyChainModel("us_tariffs_2025", rng=4)  # retaliation, quotas, negotiation
     narrow = sim.SupplyChainModel("us_tariffs_2025", rng=4, **NARROW)
     full.run_for(150)
     narrow.run_for(150)
@@ -37,7 +37,7 @@ def test_tables_left_out_change_nothing_in_the_run_and_keep_their_latest_row(run
     assert sorted(narrow.results().arrays) == ["delivered", "output", "price"]
     for name in ("output", "delivered", "price"):
         assert np.array_equal(narrow.results().arrays[name], full.results().arrays[name]), name
-    for name in RECORDED_TABLES:  # what rules read: the last step's row of every table
+    for name in RECORDED_TABLES:  # what the Economy agents read: the last step's row of every table
         assert np.array_equal(narrow.recorder.latest(name), full.recorder.latest(name)), name
     assert full.events == narrow.events  # the rules acted alike
     assert narrow.recorder.bytes_per_step() < full.recorder.bytes_per_step() / 2
@@ -69,3 +69,19 @@ def test_unknown_tables_are_refused_with_the_allowed_names():
     with pytest.raises(sim.ScenarioError) as refused:
         sim.load_scenario("tiny", {"report.record": ["output", "prices"]})
     assert refused.value.field.startswith("report.record") and "consumer_price" in str(refused.value)
+
+
+def test_a_latest_row_stays_as_it_was_until_the_step_after_next():
+    model = sim.SupplyChainModel("tiny_trade_war", rng=2, **NARROW)
+    model.run_for(60)
+    held = model.recorder.latest("tariff_revenue")
+    kept = held.copy()
+    model.step()  # the new row is written beside it
+    assert np.array_equal(held, kept) and not np.array_equal(model.recorder.latest("tariff_revenue"), kept)
+    assert len(model.recorder.rows["tariff_revenue"]) == 1
+
+
+def test_the_recorder_always_keeps_output_and_deliveries():
+    model = sim.SupplyChainModel("tiny", rng=1)
+    with pytest.raises(ValueError, match="always recorded"):
+        sim.recorder.Recorder(model.network, model.engine, recorded=("price",))

@@ -573,8 +573,8 @@ class ReportConfig(Strict):
     record: list[RecordedTable] | Literal["all"] = Field(
         "all", description="the per-step tables a run keeps: 'all', or a list of them (output and delivered are "
                            "always kept; duties by trade group, tariff_revenue, are as large as deliveries). A table "
-                           "left out keeps only its latest row, which policy rules read; the summary gives its "
-                           "figures as null")
+                           "left out keeps only its latest row (the dynamics never read the record, so the run is "
+                           "the same); the summary gives its figures as null")
 
     def recorded(self) -> tuple[str, ...]:
         """The tables a run keeps every step of, in the recorder's order."""
