@@ -127,11 +127,13 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
         shipped[link] = value
         shipped_slot[s] += value
         if taxes:
-            duty = value * price[supplier[link]] * route_tariff[route[link]]
-            duty_group[arrival_group[link]] += duty
-            payer = duty_owner[link]
-            if payer >= 0:
-                owner_duty[payer] += duty
+            rate_in_force = route_tariff[route[link]]
+            if rate_in_force != 0.0:  # untaxed links add nothing (and skip the loads)
+                duty = value * price[supplier[link]] * rate_in_force
+                duty_group[arrival_group[link]] += duty
+                payer = duty_owner[link]
+                if payer >= 0:
+                    owner_duty[payer] += duty
         if not order <= 0.0:
             fill_rate[link] += (is_open * rate - fill_rate[link]) / smoothing_steps
         inverse = inverse_total[s]
