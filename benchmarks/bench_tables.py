@@ -60,7 +60,7 @@ def make_iosystem(n_econ: int, n_sec: int, density: float, seed: int):
 
 
 def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fine: tuple[int, int],
-             sourcing: str = "heterogeneous", transit: str = "float64", record: str = "all") -> dict:
+             sourcing: str = "heterogeneous", transit: str = "auto", record: str = "all") -> dict:
     """One case in this process (see the module docstring); `fine` = (k, n): n firms per cell in the first k
     sectors (one elsewhere)."""
     import sim
@@ -89,7 +89,8 @@ def run_case(n_econ: int, n_sec: int, density: float, seed: int, steps: int, fin
         model.step()
         times.append(time.perf_counter() - started)
     return {"shape": f"{n_econ}x{n_sec}" + (f"+{fine[0]}x{fine[1]}" if fine[0] else ""), "cells": n_econ * n_sec,
-            "transit": transit, "record": record,
+            "transit": transit, "transit_held": "float64" if model.engine.state.transit_exact else "float32",
+            "record": record,
             "density": density,
             "nonzeros": int(len(scenario.io.intermediate) + len(scenario.io.final_demand)),
             "make_iosystem_s": round(made, 2), "load_s": round(loaded, 2), "build_s": round(built, 2),
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--fine", default="0x1", help="KxN: N firms per cell in the first K sectors (e.g. 4x20)")
     parser.add_argument("--sourcing", default="heterogeneous", choices=("heterogeneous", "homogeneous"))
-    parser.add_argument("--transit", default="float64", choices=("float64", "float32"),
+    parser.add_argument("--transit", default="auto", choices=("auto", "float64", "float32"),
                         help="engine.transit_precision: how goods in transit are held")
     parser.add_argument("--record", default="all", help="report.record: all, or tables separated by commas")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: one case in this process
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> None:
             density = densities[k] if k < len(densities) else 1.0
         cases.append((n_econ, n_sec, densities[k] if k < len(densities) else density))
     print(f"{'shape':>14} {'cells':>6} {'dens':>5} {'nonzeros':>10} {'load s':>7} {'build s':>8} {'setup s':>8} "
-          f"{'step s':>7} {'links':>10} {'rec MB/step':>11} {'peak MB':>8}")
+          f"{'step s':>7} {'links':>10} {'transit':>8} {'rec MB/step':>11} {'peak MB':>8}")
     for case in cases:
         proc = subprocess.run([sys.executable, __file__, "--case", json.dumps(case), "--steps", str(args.steps),
                                "--seed", str(args.seed), "--fine", args.fine, "--sourcing", args.sourcing,
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         print(f"{r['shape']:>14} {r['cells']:>6} {r['density']:>5} {r['nonzeros']:>10,} {r['load_s']:>7} "
               f"{r['build_s']:>8} {r['model_setup_s']:>8} {r['step_median_s']:>7} {r['links']:>10,} "
-              f"{r['record_mb_per_step']:>11} "
+              f"{r['transit_held']:>8} {r['record_mb_per_step']:>11} "
               f"{r['peak_rss_mb']:>8,}")
 
 

@@ -113,3 +113,23 @@ def test_float32_transit_agrees_with_float64_on_shipped_scenarios(name):
     difference, table = worst_difference(exact, narrow)
     print(f"{name}: worst difference {difference:.2e} ({table})")
     assert difference <= AGREEMENT, f"{name}: {table} differs by {difference:.3g} of its largest value"
+
+
+def test_auto_holds_transit_in_float32_only_where_the_float64_pipeline_would_exceed_the_threshold(monkeypatch):
+    from sim.engine import core
+
+    scenario = sim.load_scenario("us_tariffs_2025")
+    assert scenario.engine.transit_precision == "auto"
+    small = sim.SupplyChainModel(scenario, rng=1)
+    assert small.engine.state.transit_exact  # every shipped scenario's pipeline is a few MB
+    pipeline_bytes = 8 * int(small.engine.structure.lead.sum())
+    assert small.engine.state.pipeline.buffer.nbytes == pipeline_bytes
+    monkeypatch.setattr(core, "AUTO_FLOAT32_TRANSIT_BYTES", pipeline_bytes - 1)
+    large = sim.SupplyChainModel(scenario, rng=1, network=small.network)
+    assert not large.engine.state.transit_exact and large.engine.state.pipeline.buffer.nbytes == pipeline_bytes // 2
+    monkeypatch.setattr(core, "AUTO_FLOAT32_TRANSIT_BYTES", pipeline_bytes)
+    assert sim.SupplyChainModel(scenario, rng=1, network=small.network).engine.state.transit_exact
+    monkeypatch.setattr(core, "AUTO_FLOAT32_TRANSIT_BYTES", 0)
+    pinned = sim.SupplyChainModel(sim.load_scenario("us_tariffs_2025", {"engine.transit_precision": "float64"}), rng=1,
+                                  network=small.network)
+    assert pinned.engine.state.transit_exact  # a stated precision is kept at any size

@@ -59,7 +59,7 @@ class EngineParams:
     search_threshold: float = 0.1
     search_price_rise: float = 0.2
     drop_share: float = 0.01
-    transit_dtype: type = np.float64  # how the transit pipeline holds shipments (`engine.transit_precision`)
+    transit_dtype: type | None = np.float64  # how the pipeline holds shipments (`engine.transit_precision`; None: auto)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> EngineParams:
@@ -87,7 +87,7 @@ class EngineParams:
             search_threshold=e.search_threshold,
             search_price_rise=e.search_price_rise,
             drop_share=e.drop_share,
-            transit_dtype=np.dtype(e.transit_precision).type,
+            transit_dtype=None if e.transit_precision == "auto" else np.dtype(e.transit_precision).type,
         )
 
 
@@ -116,6 +116,17 @@ class Policy:
     def neutral(cls, n_economies: int, n_sectors: int, n_firms: int) -> Policy:
         shape = (n_economies, n_economies, n_sectors)
         return cls(np.zeros(shape), np.zeros(shape), np.ones(n_firms))
+
+
+AUTO_FLOAT32_TRANSIT_BYTES = 2**30  # `engine.transit_precision: auto`: float32 where the float64 pipeline exceeds this
+
+
+def transit_dtype(params: EngineParams, structure: Structure) -> type:
+    """How the pipeline holds shipments: the scenario's choice, or under `auto` float32 where the build's pipeline
+    in float64 (one value per lead-time step of every link) would take more than `AUTO_FLOAT32_TRANSIT_BYTES`."""
+    if params.transit_dtype is not None:
+        return params.transit_dtype
+    return np.float32 if 8 * int(structure.lead.sum(dtype=np.int64)) > AUTO_FLOAT32_TRANSIT_BYTES else np.float64
 
 
 def relinked(values: np.ndarray, n_base: int, kept_new: np.ndarray, added: np.ndarray) -> np.ndarray:
@@ -393,6 +404,7 @@ class Engine:
     def __init__(self, network: SupplyNetwork, params: EngineParams, baseline_tariff: np.ndarray):
         self.params = params
         self.structure = Structure(network, params, baseline_tariff)
+        self.transit_dtype = transit_dtype(params, self.structure)
         self.state = self.baseline_state()
         self._policy_key: tuple[bytes, ...] | None = None
         self.policy_changed = True  # whether the last step's policy tensors differed from the step's before
@@ -481,10 +493,10 @@ class Engine:
             slot_orders=st.slot_flow0.copy(),
             inventory=st.inventory0.copy(),
             in_transit=st.segment_sum(st.flow0 * st.lead),
-            pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0, self.params.transit_dtype),
+            pipeline=TransitPipeline(st.lead.astype(np.int64), st.flow0, self.transit_dtype),
             licensing=LicensingQueue(st.n_links),
             link_slot=st.slot,
-            new_pipeline=TransitPipeline(np.zeros(0, dtype=np.int64), np.zeros(0), self.params.transit_dtype),
+            new_pipeline=TransitPipeline(np.zeros(0, dtype=np.int64), np.zeros(0), self.transit_dtype),
         )
 
     def _route_factors(self, policy: Policy) -> None:

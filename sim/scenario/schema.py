@@ -229,11 +229,13 @@ class EngineConfig(Strict):
         0.01, ge=0, lt=1, description="a link is dropped once its order share and its target fall below this share "
                                       "of its normal share")
     check_ledger: bool = Field(False, description="check the conservation ledger every step (slower)")
-    transit_precision: Literal["float64", "float32"] = Field(
-        "float64", description="how goods in transit are held, the largest per-link array (a link's last lead-time "
-                               "days of shipments): float32 holds each shipment's difference from the link's "
-                               "baseline flow in half the memory: to about 4e-15 at the steady state, within "
-                               "6e-8 of that difference otherwise (docs/model.md, 'Transit')")
+    transit_precision: Literal["auto", "float64", "float32"] = Field(
+        "auto", description="how goods in transit are held, the largest per-link array (a link's last lead-time "
+                            "days of shipments): float32 holds each shipment's difference from the link's "
+                            "baseline flow in half the memory: to about 4e-15 at the steady state, within "
+                            "6e-8 of that difference otherwise (docs/model.md, 'Transit'); auto: float32 where "
+                            "the pipeline in float64 would exceed 1 GiB (about 7 million links at 19 days' "
+                            "lead), else float64")
 
 
 class Dated(Strict):
