@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.model import SupplyChainModel
 from sim.network import SupplyNetwork
 from sim.results import Results
@@ -38,8 +40,9 @@ def run(scenario: Scenario | str | Path | None = None, *, steps: int | None = No
     # the results come from the recorder: no firm agents, nothing for Mesa's DataCollector
     model = SupplyChainModel(scenario, rng=rng, network=network, firm_agents=False, data_collector=False)
     model.run(steps, progress=progress, label=scenario.name)
-    LOGGER.debug("record: %.2f MB per step, rows in %s", model.recorder.bytes_per_step() / 2**20,
-                 model.recorder.precision)
+    LOGGER.debug("record: %.2f MB per step, rows in %s; goods in transit held in %s",
+                 model.recorder.bytes_per_step() / 2**20, model.recorder.precision,
+                 np.dtype(model.engine.transit_dtype).name)
     if baseline is None:
         reference = SupplyChainModel(scenario.without_shocks(), rng=rng, network=model.network, firm_agents=False,
                                      data_collector=False)

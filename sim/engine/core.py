@@ -59,7 +59,7 @@ class EngineParams:
     search_threshold: float = 0.1
     search_price_rise: float = 0.2
     drop_share: float = 0.01
-    transit_dtype: type | None = np.float64  # how the pipeline holds shipments (`engine.transit_precision`; None: auto)
+    transit_dtype: type | None = None  # how the pipeline holds shipments (`engine.transit_precision`; None: auto)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> EngineParams:

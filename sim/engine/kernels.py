@@ -86,8 +86,9 @@ def deliver(slot, supplier, route, served, slot_orders, limit, over_limit, route
     swaps places with the link's oldest shipment in the transit pipeline (as `advance_pipeline`, `base`
     and `rounding` included), and
     arrivals are summed per slot and, if `arrival_group` is not empty, per arrival group. If `duty_owner`
-    is not empty, the duty on each shipment (shipped x price[supplier] x route_tariff[route]) is summed by
-    arrival group into `duty_group` and, where duty_owner[link] >= 0, by owner into `owner_duty`. All sums
+    is not empty, the duty on each shipment (shipped x price[supplier] x route_tariff[route]) of a taxed
+    link (untaxed ones add nothing and are skipped) is summed by arrival group into `duty_group` and, where
+    duty_owner[link] >= 0, by owner into `owner_duty`. All sums
     are zeroed first.
     """
     shipped_slot[:] = 0.0

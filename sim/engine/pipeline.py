@@ -7,12 +7,12 @@ each) plus a one-byte group number per link; a step swaps one value per link in 
 sweep (`sim.engine.kernels.advance_pipeline`, or fused into the delivery sweep), reading each
 group's current row in order: the links of a group take consecutive places in link order.
 
-In float64 (the default) the buffer holds the shipments themselves. In float32 (`engine.transit_precision`)
-it holds each shipment less its link's `base`, the baseline flow rounded to float32, in about half the
-memory. An arrival is then the shipment to within half a float32 unit of that difference (2**-24 of it,
-about 6e-8): at the steady state the difference is the rounding of the baseline flow, so arrivals are
-the shipments to about 4e-15; a shipment of nothing arrives as exactly nothing (the base is a float32
-number), and no arrival is negative.
+In float64 (what `auto` picks below 1 GiB of pipeline) the buffer holds the shipments themselves. In float32
+(`engine.transit_precision`) it holds each shipment less its link's `base`, the baseline flow rounded to
+float32, in about half the memory. An arrival is then the shipment to within half a float32 unit of that
+difference (2**-24 of it, about 6e-8): at the steady state the difference is the rounding of the baseline
+flow, so arrivals are the shipments to about 4e-15; a shipment of nothing arrives as exactly nothing (the
+base is a float32 number), and no arrival is negative.
 """
 
 from __future__ import annotations
