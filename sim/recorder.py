@@ -20,6 +20,7 @@ from sim.engine.core import Engine, Policy, StepFlows
 from sim.engine.groups import index_dtype
 from sim.engine.kernels import group_sums, record_sums, run_dot
 from sim.network.graph import SupplyNetwork
+from sim.scenario.schema import ALWAYS_RECORDED
 
 
 class Rows:
@@ -179,8 +180,9 @@ class Recorder:
         unknown = set(self.recorded) - set(self.steady)
         if unknown:
             raise ValueError(f"no table(s) {', '.join(sorted(unknown))} to record; allowed: {', '.join(self.steady)}")
-        if not {"output", "delivered"} <= set(self.recorded):
-            raise ValueError("output and delivered are always recorded: throughput and disruption are measured on them")
+        if not set(ALWAYS_RECORDED) <= set(self.recorded):
+            raise ValueError(f"{' and '.join(ALWAYS_RECORDED)} are always recorded: throughput and disruption are "
+                             "measured on them")
         self.rows: dict[str, Rows | list[np.ndarray]] = {
             name: [] if name in POLICY_TABLES else Rows(len(row), steps, dtype, keep=name in self.recorded)
             for name, row in self.steady.items()}

@@ -313,10 +313,12 @@ def test_kernels_with_many_arguments_are_called_by_name():
     assert calls >= 9
 
 
-def test_duties_are_summed_by_trade_group_and_by_paying_multinational_in_the_delivery_sweep():
+@pytest.mark.parametrize("name, seed", [("us_tariffs_2025", 2), ("us_tariffs_2025", 9), ("rare_earth_cutoff", 4),
+                                        ("asean_sectoral_deals", 5)])
+def test_duties_are_summed_by_trade_group_and_by_paying_multinational_in_the_delivery_sweep(name, seed):
     """Each step's duties (shipped x supplier price x tariff) by trade group and by the multinational that ships
     from its plant abroad into its home economy, against the per-link formula, through supplier searches."""
-    model = sim.SupplyChainModel("us_tariffs_2025", rng=2, **{"engine.search_days": 30})
+    model = sim.SupplyChainModel(name, rng=seed, **{"engine.search_days": 30})
     net, paid_steps = model.network, 0
     for _ in range(120):
         model.step()
